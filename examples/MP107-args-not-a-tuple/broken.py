@@ -1,0 +1,13 @@
+"""Writing args=(5) and expecting a tuple: the parentheses alone make just 5."""
+
+import multiprocessing
+
+
+def countdown(start):
+    print(f"countdown from {start}: " + " ".join(str(n) for n in range(start, 0, -1)))
+
+
+if __name__ == "__main__":
+    worker = multiprocessing.Process(target=countdown, args=(5))
+    worker.start()
+    worker.join(timeout=5)

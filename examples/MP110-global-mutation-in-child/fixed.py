@@ -1,0 +1,18 @@
+"""Children sending their results back through a queue for the parent to add up."""
+
+import multiprocessing
+
+
+def add(amount, results):
+    results.put(amount)
+
+
+if __name__ == "__main__":
+    results = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=add, args=(n, results)) for n in range(1, 5)]
+    for worker in workers:
+        worker.start()
+    total = sum(results.get(timeout=5) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=5)
+    print(f"total = {total} (expected 10)")

@@ -1,0 +1,23 @@
+"""A daemonic process that tries to start processes of its own."""
+
+import multiprocessing
+
+
+def convert(page):
+    print(f"converted page {page}")
+
+
+def supervise(pages):
+    helpers = [multiprocessing.Process(target=convert, args=(p,)) for p in pages]
+    for helper in helpers:
+        helper.start()
+    for helper in helpers:
+        helper.join(timeout=5)
+    print("supervisor: all pages converted")
+
+
+if __name__ == "__main__":
+    boss = multiprocessing.Process(target=supervise, args=([1, 2, 3],), daemon=True)
+    boss.start()
+    boss.join(timeout=5)
+    print(f"supervisor exit code: {boss.exitcode}")
