@@ -1,0 +1,26 @@
+"""A sentinel marks the end of the data, so the reader never guesses from empty()."""
+
+import queue
+from multiprocessing import Process, Queue
+
+DONE = None
+
+
+def produce(count, results):
+    for n in range(count):
+        results.put(n * n)
+    results.put(DONE)
+
+
+if __name__ == "__main__":
+    results = Queue()
+    worker = Process(target=produce, args=(5, results))
+    worker.start()
+    squares = []
+    try:
+        while (item := results.get(timeout=5)) is not DONE:
+            squares.append(item)
+    except queue.Empty:
+        print("the producer stopped without sending the end marker")
+    worker.join(timeout=5)
+    print(f"collected {len(squares)} of 5 items: {squares}")
