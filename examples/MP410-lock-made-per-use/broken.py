@@ -1,0 +1,32 @@
+"""A lock created inside the child's function guards nothing: every process has its own."""
+
+import multiprocessing
+import queue
+import time
+
+
+def use_printer(name, events):
+    with multiprocessing.Lock():
+        events.put(f"{name} in")
+        time.sleep(0.5)  # the printer is busy
+        events.put(f"{name} out")
+
+
+if __name__ == "__main__":
+    events = multiprocessing.Queue()
+    names = ["a", "b", "c"]
+    workers = [
+        multiprocessing.Process(target=use_printer, args=(name, events))
+        for name in names
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        log = [events.get(timeout=5) for _ in range(2 * len(names))]
+    except queue.Empty:
+        log = []
+    for worker in workers:
+        worker.join()
+    print("order:", log)
+    overlap = any(a.endswith("in") and b.endswith("in") for a, b in zip(log, log[1:]))
+    print("printer used by two processes at once:", overlap)

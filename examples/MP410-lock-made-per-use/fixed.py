@@ -1,0 +1,33 @@
+"""One lock made in the parent and passed to every child really keeps them apart."""
+
+import multiprocessing
+import queue
+import time
+
+
+def use_printer(name, lock, events):
+    with lock:
+        events.put(f"{name} in")
+        time.sleep(0.5)  # the printer is busy
+        events.put(f"{name} out")
+
+
+if __name__ == "__main__":
+    events = multiprocessing.Queue()
+    lock = multiprocessing.Lock()
+    names = ["a", "b", "c"]
+    workers = [
+        multiprocessing.Process(target=use_printer, args=(name, lock, events))
+        for name in names
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        log = [events.get(timeout=5) for _ in range(2 * len(names))]
+    except queue.Empty:
+        log = []
+    for worker in workers:
+        worker.join(timeout=5)
+    print("order:", log)
+    overlap = any(a.endswith("in") and b.endswith("in") for a, b in zip(log, log[1:]))
+    print("printer used by two processes at once:", overlap)
