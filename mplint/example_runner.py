@@ -34,6 +34,7 @@ __all__ = [
     "check_broken",
     "check_example",
     "check_fixed",
+    "describe_run",
     "examples_root",
     "find_examples",
     "judge_broken",
@@ -355,22 +356,43 @@ def _shorten(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def describe_run(result: RunResult, timeout: float) -> str:
-    """One line saying what happened: hang, exit code, the telling line of output."""
+def _line_with(text: str, wanted: str) -> str | None:
+    first = wanted.strip().splitlines()[0] if wanted.strip() else wanted
+    for line in text.splitlines():
+        if first in line:
+            return line.strip()
+    return None
+
+
+def describe_run(
+    result: RunResult,
+    timeout: float,
+    *,
+    stream: Literal["stdout", "stderr"] | None = None,
+    wanted: str | None = None,
+) -> str:
+    """One line saying what happened: hang or exit code, and the telling line of output.
+
+    With ``stream`` and ``wanted``, the line of that stream holding the wanted
+    text is shown when there is one; otherwise the last line of stderr (after
+    a failure) or of stdout.
+    """
     if result.hung:
-        head = f"still running after {timeout:g} s: killed"
+        head = f"still running after {timeout:g} s, killed"
     elif result.exit_code is not None and result.exit_code < 0:
         head = f"killed by signal {-result.exit_code} after {result.seconds:.1f} s"
     else:
         head = f"exited with code {result.exit_code} after {result.seconds:.1f} s"
+    if stream is not None and wanted is not None:
+        found = _line_with(getattr(result, stream), wanted)
+        if found is not None:
+            return f"{head}; {stream}: {_shorten(found)}"
     error_line = _last_line(result.stderr)
     output_line = _last_line(result.stdout)
     if error_line and (result.exit_code != 0 or not output_line):
         return f"{head}; stderr ends: {_shorten(error_line)}"
     if output_line:
         return f"{head}; stdout ends: {_shorten(output_line)}"
-    if error_line:
-        return f"{head}; stderr ends: {_shorten(error_line)}"
     return f"{head}; no output"
 
 
@@ -392,7 +414,12 @@ def judge_broken(expected: BrokenExpectation, result: RunResult, timeout: float)
     return SideReport(
         side="broken",
         matches=mismatch is None,
-        summary=describe_run(result, timeout),
+        summary=describe_run(
+            result,
+            timeout,
+            stream="stderr" if expected.outcome == "error" else "stdout",
+            wanted=expected.stderr if expected.outcome == "error" else expected.stdout,
+        ),
         mismatch=mismatch,
         result=result,
     )
@@ -410,7 +437,7 @@ def judge_fixed(expected: FixedExpectation, result: RunResult, timeout: float) -
     return SideReport(
         side="fixed",
         matches=mismatch is None,
-        summary=describe_run(result, timeout),
+        summary=describe_run(result, timeout, stream="stdout", wanted=expected.stdout),
         mismatch=mismatch,
         result=result,
     )
