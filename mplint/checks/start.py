@@ -1,0 +1,445 @@
+"""MP1xx: starting processes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mplint.checks.base import Finding, Message, check, messages
+from mplint.diagnostic import Applicability
+from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument
+from mplint.fixes import FixPlan, InsertLineBefore, Replace
+
+messages(
+    {
+        "MP101": Message(
+            en='{what} runs at import time, outside `if __name__ == "__main__":`; under '
+            "spawn/forkserver every child re-imports this module and fails with "
+            "'RuntimeError: ... bootstrapping phase' (or respawns endlessly). Move it under "
+            "the main guard.",
+            zh='{what} 在模块导入时就会执行，没有放在 `if __name__ == "__main__":` 之下；'
+            "在 spawn/forkserver 启动方式下每个子进程都会重新导入本模块，报 "
+            "'RuntimeError: ... bootstrapping phase' 或无限创建进程。请把它移到 main 保护之下。",
+        ),
+        "MP103": Message(
+            en="{what} is sent to another process by pickling, and it cannot be pickled: "
+            "{when} fails with 'Can't pickle local object'. Use a function defined at module "
+            "level.",
+            zh="{what} 要被 pickle 序列化后发送给另一个进程，但它无法被序列化：{when_zh}会报 "
+            "'Can't pickle local object'。请改用在模块顶层定义的函数。",
+        ),
+        "MP104": Message(
+            en="`{cls}.__init__` never calls `super().__init__()`: `start()` will raise "
+            "'AttributeError: ... has no attribute '_closed''. Call `super().__init__()` "
+            "first.",
+            zh="`{cls}.__init__` 没有调用 `super().__init__()`：调用 `start()` 时会报 "
+            "'AttributeError: ... has no attribute '_closed''。请先调用 `super().__init__()`。",
+        ),
+        "MP106": Message(
+            en="`{call}` calls `{function}` here in the parent, right away; the {receiver} "
+            "gets its return value (usually None), not the function. Pass `{function}` "
+            "itself and its arguments separately.",
+            zh="`{call}` 会在父进程里立刻调用 `{function}`，{receiver_zh}拿到的是它的返回值"
+            "（通常是 None），而不是函数本身。请传入 `{function}` 本身，参数另外传。",
+        ),
+        "MP107": Message(
+            en="`{keyword}={value}` is not a tuple: {consequence} Write `{keyword}=({inner},)`.",
+            zh="`{keyword}={value}` 不是元组：{consequence_zh}请写成 `{keyword}=({inner},)`。",
+        ),
+    }
+)
+
+
+# -- MP101 -------------------------------------------------------------
+
+
+def _starts_processes(facts: Facts, call: cst.Call) -> str | None:
+    """What a call starts when it runs, or None: a Pool or Manager starts its processes
+    when made; a Process on start(); an executor on its first task."""
+    qualname = facts.resolve(call.func)
+    if qualname == "multiprocessing.Manager":
+        return "`Manager()` (it starts a server process)"
+    kind = facts.kind_of_call(call)
+    if kind == "pool":
+        return "`Pool()` (it starts its worker processes)"
+    func = call.func
+    if not isinstance(func, cst.Attribute):
+        return None
+    method = func.attr.value
+    receiver = facts.kind_of(func.value)
+    if method == "start" and receiver == "process":
+        return "`start()` of a process"
+    if method == "start" and receiver == "manager":
+        return "`start()` of a manager"
+    if receiver == "executor" and method in ("submit", "map"):
+        return f"`{method}()` on a ProcessPoolExecutor"
+    return None
+
+
+def _may_spawn_for(facts: Facts, call: cst.Call) -> bool:
+    target = call.func.value if isinstance(call.func, cst.Attribute) else call.func
+    return facts.may_spawn(target)
+
+
+@check("MP101")
+def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
+    if facts.pinned_start_method == "fork":
+        return
+    starters = facts.functions_reaching(
+        lambda call: _starts_processes(facts, call) is not None and _may_spawn_for(facts, call)
+    )
+    for call in facts.calls:
+        if not facts.runs_at_import(call):
+            continue
+        what = _starts_processes(facts, call)
+        if what is not None and _may_spawn_for(facts, call):
+            yield Finding("MP101", call, {"what": _capitalize(what)})
+            continue
+        function = facts.function_for(call.func)
+        if function is not None and function in starters:
+            yield Finding(
+                "MP101",
+                call,
+                {"what": f"`{function.name.value}()`, which starts processes,"},
+            )
+
+
+def _capitalize(text: str) -> str:
+    return text[0].upper() + text[1:] if text and text[0] != "`" else text
+
+
+# -- MP103 -------------------------------------------------------------
+
+
+def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> str | None:
+    """Why a callable cannot be pickled by reference, or None when it can (or we can't tell)."""
+    if isinstance(node, cst.Lambda):
+        return "A lambda"
+    if isinstance(node, cst.Call) and facts.resolve(node.func) == "functools.partial":
+        first = call_argument(node, "func", 0)
+        if first is None:
+            return None
+        inner = _unpicklable_callable(facts, first.value)
+        return f"{inner} inside functools.partial" if inner else None
+    if isinstance(node, cst.Name):
+        definition = facts.local_definition(node)
+        if isinstance(definition, cst.FunctionDef):
+            return f"The nested function `{node.value}`"
+        bindings = facts.visible_bindings(node)
+        if bindings and all(isinstance(b.value, cst.Lambda) for b in bindings):
+            return f"`{node.value}`, a lambda,"
+        return None
+    if isinstance(node, cst.Attribute):
+        owner = node.value
+        cls: cst.CSTNode | None = None
+        if isinstance(owner, cst.Name) and owner.value == "self":
+            function = facts.function_of(node)
+            cls = facts.class_of(function) if function is not None else None
+        elif isinstance(owner, cst.Name):
+            cls = facts.local_definition(owner)
+        elif isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name):
+            cls = facts.local_definition(owner.func)
+        if isinstance(cls, cst.ClassDef) and facts.is_local_class(cls):
+            if facts.method_of(cls, node.attr.value) is not None:
+                return f"`{node.attr.value}`, a method of the local class `{cls.name.value}`,"
+    return None
+
+
+_WHEN = {
+    "pool": (
+        "every pool task is pickled, under every start method, so it",
+        "进程池在任何启动方式下",
+    ),
+    "spawn": ("under spawn/forkserver `start()`", "在 spawn/forkserver 启动方式下 `start()` "),
+}
+
+
+@check("MP103")
+def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        kind = facts.kind_of_call(call)
+        candidates: list[tuple[cst.BaseExpression, str]] = []
+        if kind == "process" and facts.may_spawn(call.func):
+            target = call_argument(call, "target", 1)
+            if target is not None:
+                candidates.append((target.value, "spawn"))
+        if kind in POOL_KINDS and facts.may_spawn(call.func):
+            initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
+            if initializer is not None:
+                candidates.append((initializer.value, "spawn"))
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
+            if facts.kind_of(func.value) in POOL_KINDS:
+                task = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
+                if task is not None:
+                    candidates.append((task.value, "pool"))
+        for node, when in candidates:
+            what = _unpicklable_callable(facts, node)
+            if what is not None:
+                en, zh = _WHEN[when]
+                yield Finding("MP103", node, {"what": what, "when": en, "when_zh": zh})
+
+
+# -- MP104 -------------------------------------------------------------
+
+
+class _InitCallFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "__init__":
+            self.found = True
+        return not self.found
+
+
+@check("MP104")
+def process_init_without_super(facts: Facts) -> Iterator[Finding]:
+    for name, cls in facts.process_subclasses.items():
+        init = facts.method_of(cls, "__init__")
+        if init is None:
+            continue
+        finder = _InitCallFinder()
+        init.body.visit(finder)
+        if not finder.found:
+            yield Finding("MP104", init.name, {"cls": name}, fix=_insert_super_init(init))
+
+
+def _insert_super_init(init: cst.FunctionDef) -> FixPlan | None:
+    body = init.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return None
+    statements = list(body.body)
+    if _is_docstring(statements[0]):
+        if len(statements) == 1:
+            return None
+        anchor = statements[1]
+    else:
+        anchor = statements[0]
+    return FixPlan(
+        "Call super().__init__() first",
+        Applicability.SAFE,
+        (InsertLineBefore(anchor, "super().__init__()"),),
+    )
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, cst.SimpleString | cst.ConcatenatedString)
+    )
+
+
+# -- MP106 -------------------------------------------------------------
+
+
+def _returns_nothing_callable(function: cst.FunctionDef) -> bool:
+    """True when the function visibly returns no callable: no `return value` at all, or only
+    literals. A factory that returns a function must not be flagged."""
+    finder = _ReturnFinder()
+    function.body.visit(finder)
+    return not finder.may_return_callable
+
+
+class _ReturnFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.may_return_callable = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # returns of nested functions are theirs
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.may_return_callable = True  # a generator function: its result is not None
+        return False
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        value = node.value
+        literal = (
+            value is None
+            or isinstance(
+                value,
+                cst.Integer
+                | cst.Float
+                | cst.SimpleString
+                | cst.ConcatenatedString
+                | cst.FormattedString
+                | cst.List
+                | cst.Tuple
+                | cst.Dict
+                | cst.Set
+                | cst.Comparison,
+            )
+            or (isinstance(value, cst.Name) and value.value in ("None", "True", "False"))
+        )
+        if not literal:
+            self.may_return_callable = True
+        return False
+
+
+_RECEIVERS = {
+    "process": ("child process", "子进程"),
+    "pool": ("pool", "进程池"),
+    "executor": ("executor", "执行器"),
+    "thread-pool": ("pool", "线程池"),
+    "thread-executor": ("executor", "执行器"),
+}
+
+
+@check("MP106")
+def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        kind = facts.kind_of_call(call)
+        argument: cst.Arg | None = None
+        receiver = None
+        if kind == "process":
+            argument, receiver = call_argument(call, "target", 1), "process"
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
+            holder = facts.kind_of(func.value)
+            if holder in _RECEIVERS and holder != "process":
+                argument = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
+                receiver = holder
+        if argument is None or receiver is None or not isinstance(argument.value, cst.Call):
+            continue
+        inner = argument.value
+        if facts.resolve(inner.func) == "functools.partial":
+            continue
+        function = facts.function_for(inner.func)
+        if function is None or not _returns_nothing_callable(function):
+            continue
+        en, zh = _RECEIVERS[receiver]
+        yield Finding(
+            "MP106",
+            argument.value,
+            {
+                "call": cst.Module(body=[]).code_for_node(argument),
+                "function": function.name.value,
+                "receiver": en,
+                "receiver_zh": zh,
+            },
+        )
+
+
+# -- MP107 -------------------------------------------------------------
+
+_SCALAR_LITERALS = (
+    cst.Integer,
+    cst.Float,
+    cst.Imaginary,
+    cst.SimpleString,
+    cst.ConcatenatedString,
+    cst.FormattedString,
+)
+
+
+def _scalar_kind(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> str | None:
+    """'string' or 'number' when the value is surely not a tuple or list, else None."""
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
+        return "string"
+    if isinstance(node, cst.Integer | cst.Float | cst.Imaginary):
+        return "number"
+    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+        return "number" if node.value != "None" else "none"
+    if isinstance(node, cst.UnaryOperation):
+        return _scalar_kind(facts, node.expression, depth)
+    if isinstance(node, cst.Name) and depth < 3:
+        bindings = facts.visible_bindings(node)
+        if not bindings:
+            return None
+        kinds = set()
+        for binding in bindings:
+            if isinstance(binding.node, cst.For) and binding.value is None:
+                iterator = binding.node.iter
+                if (
+                    isinstance(binding.node.target, cst.Name)
+                    and isinstance(iterator, cst.Call)
+                    and isinstance(iterator.func, cst.Name)
+                    and iterator.func.value == "range"
+                ):
+                    kinds.add("number")
+                    continue
+                return None
+            if binding.value is None or binding.unpack_index is not None:
+                return None
+            kinds.add(_scalar_kind(facts, binding.value, depth + 1))
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+_CONSEQUENCE = {
+    "number": (
+        "it raises 'TypeError: ... object is not iterable'.",
+        "会报 'TypeError: ... object is not iterable'。",
+    ),
+    "none": (
+        "it raises 'TypeError: 'NoneType' object is not iterable'.",
+        "会报 'TypeError: 'NoneType' object is not iterable'。",
+    ),
+    "string": (
+        "the string is split into one argument per character.",
+        "字符串会被拆成每个字符一个参数。",
+    ),
+}
+
+
+def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Arg]]:
+    kind = facts.kind_of_call(call)
+    if kind == "process":
+        argument = call_argument(call, "args", 3)
+        if argument is not None:
+            yield "args", argument
+    if kind in ("pool", "executor", "thread-pool", "thread-executor"):
+        argument = call_argument(call, "initargs", 3 if kind in ("pool", "thread-pool") else None)
+        if argument is not None:
+            yield "initargs", argument
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("apply", "apply_async"):
+        if facts.kind_of(func.value) in ("pool", "thread-pool"):
+            argument = call_argument(call, "args", 1)
+            if argument is not None:
+                yield "args", argument
+
+
+@check("MP107")
+def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
+    render = cst.Module(body=[]).code_for_node
+    for call in facts.calls:
+        for keyword, argument in _argument_tuples(facts, call):
+            value = argument.value
+            if argument.star:
+                continue
+            scalar = _scalar_kind(facts, value)
+            if scalar is None:
+                continue
+            inner = value.with_changes(lpar=(), rpar=()) if value.lpar else value
+            inner_code = render(inner)
+            en, zh = _CONSEQUENCE[scalar]
+            fix = None
+            if scalar != "none":
+                safe = bool(value.lpar) and scalar != "string"
+                fix = FixPlan(
+                    f"Make {keyword} a one-element tuple",
+                    Applicability.SAFE if safe else Applicability.UNSAFE,
+                    (Replace(value, f"({inner_code},)"),),
+                )
+            yield Finding(
+                "MP107",
+                value,
+                {
+                    "keyword": keyword,
+                    "value": render(value),
+                    "inner": inner_code,
+                    "consequence": en,
+                    "consequence_zh": zh,
+                },
+                fix=fix,
+            )

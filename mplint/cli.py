@@ -1,0 +1,171 @@
+"""The ``mplint`` command: check | rules | explain | example | lsp."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mplint import __version__
+from mplint.catalog import RULES, normalize_lang, page_text
+from mplint.config import (
+    START_METHOD_CHOICES,
+    ConfigError,
+    Settings,
+    environment_lang,
+    load_settings,
+    validate_codes,
+)
+from mplint.engine import LintResult, lint_paths, lint_source
+from mplint.formats import FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mplint",
+        description="A linter and teacher for Python multiprocessing pitfalls.",
+    )
+    parser.add_argument("--version", action="version", version=f"mplint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="lint files and directories")
+    check.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    check.add_argument("--select", help="comma-separated codes or prefixes to enable")
+    check.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
+    check.add_argument("--extend-select", help="codes or prefixes to enable on top of select")
+    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
+    check.add_argument("--start-method", choices=START_METHOD_CHOICES)
+    check.add_argument("--lang", help="message language: en or zh-CN")
+    check.add_argument("--stdin-filename", help="lint standard input, reporting it under this name")
+
+    commands.add_parser("rules", help="list every rule with its name and default state")
+
+    explain = commands.add_parser("explain", help="show a rule's page in the terminal")
+    explain.add_argument("code")
+    explain.add_argument("--lang", help="en or zh-CN")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return command_check(args)
+        if args.command == "rules":
+            return command_rules()
+        if args.command == "explain":
+            return command_explain(args)
+    except ConfigError as error:
+        print(f"mplint: configuration error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_ERROR
+    parser.print_help()
+    return EXIT_ERROR
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    start = args.paths[0] if getattr(args, "paths", None) else Path.cwd()
+    settings = load_settings(start if start.exists() else Path.cwd(), args.config)
+    changes: dict[str, object] = {}
+    for flag in ("select", "ignore", "extend_select"):
+        value = getattr(args, flag, None)
+        if value is not None:
+            parts = [p for p in value.replace(" ", ",").split(",") if p]
+            changes[flag] = validate_codes(parts, f"--{flag.replace('_', '-')}")
+    if getattr(args, "start_method", None):
+        changes["start_method"] = args.start_method
+    if getattr(args, "lang", None):
+        changes["lang"] = normalize_lang(args.lang)
+    return settings.replace(**changes)
+
+
+def command_check(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    if args.stdin_filename:
+        results = [lint_source(sys.stdin.buffer.read(), args.stdin_filename, settings)]
+    else:
+        paths = args.paths or [Path(".")]
+        missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+        for path in missing:
+            print(f"mplint: {path}: no such file or directory", file=sys.stderr)
+        if missing:
+            return EXIT_ERROR
+        results = list(lint_paths(paths, settings))
+    return report(results, args.format, args.exit_zero)
+
+
+def report(results: list[LintResult], format_name: str, exit_zero: bool) -> int:
+    color = format_name == "text" and sys.stdout.isatty()
+    shown = [r for r in results if r.diagnostics or r.error]
+    text = FORMATS[format_name](shown, color)
+    if text:
+        print(text)
+    for result in results:
+        for check_name, _ in result.internal_errors:
+            print(
+                f"mplint: internal error in {check_name} on {result.path}; "
+                "other checks still ran. Please report it.",
+                file=sys.stderr,
+            )
+    failed = any(r.diagnostics or r.error for r in results)
+    return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
+
+
+def command_rules() -> int:
+    width = max(len(rule.name) for rule in RULES.values())
+    for rule in RULES.values():
+        state = "on" if rule.default_on else "off (opt-in)"
+        print(f"{rule.code}  {rule.name:<{width}}  {state:<12}  {rule.summary}")
+    return EXIT_CLEAN
+
+
+def command_explain(args: argparse.Namespace) -> int:
+    code = args.code.strip().upper()
+    if code not in RULES:
+        print(f"mplint: unknown rule {args.code!r}; see `mplint rules`", file=sys.stderr)
+        return EXIT_ERROR
+    lang = normalize_lang(args.lang) if args.lang else environment_lang()
+    text = page_text(code, lang)
+    if text is None:
+        print(f"mplint: the page for {code} is missing from this installation", file=sys.stderr)
+        return EXIT_ERROR
+    print(render_markdown(text))
+    return EXIT_CLEAN
+
+
+def render_markdown(text: str) -> str:
+    """Markdown made readable in a plain terminal: headings underlined, code indented."""
+    out: list[str] = []
+    in_code = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        if in_code:
+            out.append("    " + line)
+        elif line.startswith("# "):
+            title = line[2:].strip()
+            out.extend([title, "=" * _display_width(title)])
+        elif line.startswith("## "):
+            title = line[3:].strip()
+            out.extend([title, "-" * _display_width(title)])
+        else:
+            out.append(line.replace("`", ""))
+    return "\n".join(out)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

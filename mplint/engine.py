@@ -1,0 +1,276 @@
+"""The pipeline: text -> prefilter -> libcst parse -> facts -> checks -> noqa -> diagnostics.
+
+Pure: no printing, no imports or execution of the code being linted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import tokenize
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from mplint.catalog import RULES, doc_url
+from mplint.checks import MESSAGES, REGISTRY, Finding
+from mplint.config import Settings
+from mplint.diagnostic import Diagnostic, FileError, Severity
+from mplint.facts import Facts
+
+MAX_FILE_BYTES = 20_000_000
+
+# Cheap gate: a file whose text never names a process API is not parsed.
+_MENTIONS = ("multiprocess", "concurrent", "billiard", "fork")
+# Sharper gate on the import lines and on os.fork-style calls.
+_PROCESS_IMPORT = re.compile(
+    r"^[ \t]*(?:import[ \t][^\n]*\b(?:multiprocess|billiard|concurrent)"
+    r"|from[ \t]+(?:multiprocess|billiard|concurrent)\b"
+    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing)"
+    r"|\bfork\s*\(",
+    re.MULTILINE,
+)
+_NOQA = re.compile(
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
+    re.IGNORECASE,
+)
+_LEARN_MORE = {
+    "en": " See `mplint explain {code}`.",
+    "zh-CN": " 详见 `mplint explain {code}`。",
+}
+
+
+@dataclass
+class LintResult:
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: FileError | None = None
+    # Checks that raised: (check name, traceback text). The rest still ran.
+    internal_errors: list[tuple[str, str]] = field(default_factory=list)
+    parsed: bool = False
+
+
+def might_use_processes(text: str) -> bool:
+    """The prefilter: does the text import a process module or call fork()?"""
+    if not any(word in text for word in _MENTIONS):
+        return False
+    return _PROCESS_IMPORT.search(text) is not None
+
+
+def decode_source(data: bytes, path: str) -> str | FileError:
+    """Bytes to text the way Python would read the file (PEP 263 coding, BOM)."""
+    if b"\x00" in data:
+        return FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        return FileError(path, f"cannot lint: {error.msg}")
+    try:
+        codecs.lookup(encoding)
+        return data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as error:
+        return FileError(path, f"cannot lint: the file is not valid {encoding} text ({error})")
+
+
+def lint_source(
+    source: str | bytes,
+    path: str = "<stdin>",
+    settings: Settings | None = None,
+    *,
+    codes: Iterable[str] | None = None,
+) -> LintResult:
+    """Lint one file's text. ``codes`` overrides the settings' selection."""
+    settings = settings or Settings()
+    result = LintResult(path)
+    if isinstance(source, bytes):
+        decoded = decode_source(source, path)
+        if isinstance(decoded, FileError):
+            result.error = decoded
+            return result
+        source = decoded
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    enabled = frozenset(codes) if codes is not None else settings.enabled_for(path)
+    if not enabled or not might_use_processes(source):
+        return result
+    if "\x00" in source:
+        result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
+        return result
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as error:
+        result.error = FileError(
+            path,
+            f"cannot lint: syntax error: {error.message}",
+            error.raw_line,
+            error.raw_column,
+        )
+        return result
+    except (RecursionError, MemoryError, ValueError) as error:
+        result.error = FileError(path, f"cannot lint: the parser gave up: {error!r}")
+        return result
+    result.parsed = True
+    findings = run_checks(module, settings, enabled, result)
+    if findings:
+        result.diagnostics = to_diagnostics(module, source, findings, settings)
+    return result
+
+
+def run_checks(
+    module: cst.Module, settings: Settings, enabled: frozenset[str], result: LintResult
+) -> list[Finding]:
+    import traceback
+
+    try:
+        facts = Facts(module, settings.start_method)
+    except RecursionError:
+        result.error = FileError(result.path, "cannot lint: the file is nested too deeply")
+        return []
+    findings: list[Finding] = []
+    for registered in REGISTRY:
+        if not enabled.intersection(registered.codes):
+            continue
+        try:
+            findings.extend(f for f in registered.run(facts) if f.code in enabled)
+        except Exception:  # a broken check must not hide the others' findings
+            result.internal_errors.append((registered.run.__name__, traceback.format_exc()))
+    return findings
+
+
+def noqa_codes(line: str) -> frozenset[str] | None:
+    """None when the line has no noqa; an empty set for a bare ``# noqa`` (all codes)."""
+    if "noqa" not in line.lower():
+        return None
+    match = _NOQA.search(line)
+    if match is None:
+        return None
+    codes = match.group("codes")
+    if not codes:
+        return frozenset()
+    return frozenset(re.split(r"[,\s]+", codes.upper().strip()))
+
+
+def is_suppressed(code: str, line: str) -> bool:
+    codes = noqa_codes(line)
+    if codes is None:
+        return False
+    return not codes or any(code.startswith(c) for c in codes)
+
+
+def to_diagnostics(
+    module: cst.Module, source: str, findings: list[Finding], settings: Settings
+) -> list[Diagnostic]:
+    """Positions are computed only here, for files that have findings."""
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    lines = source.splitlines()
+    seen: set[tuple[str, int, int]] = set()
+    diagnostics = []
+    for finding in findings:
+        where: CodeRange | None = positions.get(finding.node)
+        if where is None:
+            continue
+        key = (finding.code, where.start.line, where.start.column)
+        if key in seen:
+            continue
+        seen.add(key)
+        line_text = lines[where.start.line - 1] if where.start.line <= len(lines) else ""
+        if settings.respect_noqa and is_suppressed(finding.code, line_text):
+            continue
+        diagnostics.append(make_diagnostic(finding, where, settings, positions, lines))
+    diagnostics.sort(key=lambda d: d.sort_key)
+    return diagnostics
+
+
+def make_diagnostic(
+    finding: Finding,
+    where: CodeRange,
+    settings: Settings,
+    positions: Mapping[cst.CSTNode, CodeRange],
+    lines: list[str],
+) -> Diagnostic:
+    rule = RULES[finding.code]
+    message = MESSAGES[finding.code].render(settings.lang, finding.params)
+    message += _LEARN_MORE.get(settings.lang, _LEARN_MORE["en"]).format(code=finding.code)
+    fix = None
+    if finding.fix is not None:
+        fix = finding.fix.build(positions, lines)
+    return Diagnostic(
+        code=finding.code,
+        name=rule.name,
+        message=message,
+        line=where.start.line,
+        column=where.start.column,
+        end_line=where.end.line,
+        end_column=where.end.column,
+        severity=Severity.WARNING if not rule.default_on else Severity.ERROR,
+        url=doc_url(finding.code, settings.lang, settings.docs_url),
+        fix=fix,
+    )
+
+
+def read_and_lint(path: Path, settings: Settings) -> LintResult:
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return LintResult(
+                name,
+                error=FileError(name, f"skipped: the file is larger than {MAX_FILE_BYTES} bytes"),
+            )
+        data = path.read_bytes()
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        return LintResult(name, error=FileError(name, f"cannot read: {reason}"))
+    return lint_source(data, name, settings)
+
+
+def iter_python_files(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
+    """Files named directly are always linted; directories are walked for *.py and *.pyi,
+    skipping virtual environments, caches and what ``exclude`` names. Symlink loops are
+    not followed."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path, settings, seen)
+        else:
+            yield path
+
+
+def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path]:
+    import os
+
+    for root, dirnames, filenames in os.walk(directory, followlinks=False):
+        root_path = Path(root)
+        try:
+            real = root_path.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not _skip_directory(root_path / d, settings))
+        for filename in sorted(filenames):
+            if filename.endswith((".py", ".pyi")):
+                file_path = root_path / filename
+                if not settings.is_excluded(file_path):
+                    yield file_path
+
+
+def _skip_directory(path: Path, settings: Settings) -> bool:
+    from mplint.config import DEFAULT_EXCLUDE
+
+    if path.name in DEFAULT_EXCLUDE or path.name.endswith(".egg-info"):
+        return True
+    if (path / "pyvenv.cfg").exists():
+        return True
+    return settings.is_excluded(path)
+
+
+def lint_paths(paths: Iterable[Path], settings: Settings) -> Iterator[LintResult]:
+    for path in iter_python_files(paths, settings):
+        yield read_and_lint(path, settings)

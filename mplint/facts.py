@@ -1,0 +1,714 @@
+"""The single pass: everything the checks ask about one file, gathered in one walk.
+
+The walk records, without libcst metadata providers: every node's parent, the
+imports (through ``names.canonical``), calls, function and class definitions,
+simple assignments (which name holds which object), ``global`` declarations and
+the main guard. The queries below answer the checks' questions from those
+records; anything the analysis cannot be sure of answers ``None`` or ``False``
+so that checks stay silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import libcst as cst
+
+from mplint.names import (
+    MANAGER_PROXY_KINDS,
+    STAR_EXPORTS,
+    canonical,
+    is_process_module,
+    kind_of_constructor,
+)
+
+Scope = cst.Module | cst.FunctionDef | cst.Lambda
+
+POOL_TASK_METHODS = frozenset(
+    {
+        "map",
+        "map_async",
+        "imap",
+        "imap_unordered",
+        "starmap",
+        "starmap_async",
+        "apply",
+        "apply_async",
+        "submit",
+    }
+)
+PROCESS_KINDS = frozenset({"process"})
+POOL_KINDS = frozenset({"pool", "executor"})
+START_METHODS = ("fork", "spawn", "forkserver")
+
+
+@dataclass(frozen=True, slots=True)
+class ChildUse:
+    """A function of this file that runs in another process, and how it gets there."""
+
+    function: cst.FunctionDef
+    via: str  # "process", "pool", "executor", "initializer", "run"
+    call: cst.CSTNode  # the call (or class) that sends it there
+    daemonic: bool
+
+
+@dataclass(slots=True)
+class Binding:
+    name: str
+    value: cst.BaseExpression | None  # None: bound to something unknown (a parameter, a loop)
+    node: cst.CSTNode  # the statement or expression that binds it
+    scope: Scope
+    unpack_index: int | None = None  # a, b = Pipe(): position in the tuple
+
+
+def string_value(node: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` as a string, for plain names and attribute chains only."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
+    """The argument passed as ``keyword=`` or at ``position`` (counting positional args only)."""
+    positional = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg
+            continue
+        if arg.star:
+            return None if position is not None and positional <= position else arg
+        if position is not None and positional == position:
+            return arg
+        positional += 1
+    return None
+
+
+def is_main_guard_test(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [s for s in sides if string_value(s) == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
+class _Collector(cst.CSTVisitor):
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.stack: list[cst.CSTNode] = []
+        self.scopes: list[Scope] = []
+        self.handlers = {
+            cst.Import: self._import,
+            cst.ImportFrom: self._import_from,
+            cst.Call: self._call,
+            cst.FunctionDef: self._function,
+            cst.Lambda: self._lambda,
+            cst.ClassDef: self._class,
+            cst.Assign: self._assign,
+            cst.AnnAssign: self._ann_assign,
+            cst.NamedExpr: self._walrus,
+            cst.WithItem: self._with_item,
+            cst.Global: self._global,
+            cst.If: self._if,
+            cst.For: self._for,
+        }
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.stack:
+            self.facts.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        handler = self.handlers.get(type(node))
+        if handler is not None:
+            handler(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        if isinstance(original_node, cst.FunctionDef | cst.Lambda):
+            self.scopes.pop()
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1] if self.scopes else self.facts.module
+
+    def _import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.facts.imports[alias.asname.name.value] = canonical(full)
+            else:
+                top = full.split(".", 1)[0]
+                self.facts.imports[top] = canonical(top)
+                if canonical(full) != full:  # import torch.multiprocessing: torch.multiprocessing.X
+                    self.facts.imports[full] = canonical(full)
+
+    def _import_from(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None:
+            return
+        module = dotted_name(node.module)
+        if module is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.facts.star_modules.append(canonical(module))
+            return
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            local = alias.name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.facts.imports[local] = canonical(f"{module}.{alias.name.value}")
+
+    def _call(self, node: cst.Call) -> None:
+        self.facts.calls.append(node)
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        self.facts.functions.append(node)
+        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
+            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
+        if isinstance(self.scope, cst.Module) and not any(
+            isinstance(n, cst.ClassDef) for n in self.stack[:-1]
+        ):
+            self.facts.module_functions.setdefault(node.name.value, node)
+        self._bind_parameters(node.params, node)
+        self.scopes.append(node)
+
+    def _lambda(self, node: cst.Lambda) -> None:
+        self._bind_parameters(node.params, node)
+        self.scopes.append(node)
+
+    def _bind_parameters(self, params: cst.Parameters, scope: Scope) -> None:
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        for param in every:
+            self._record(param.name.value, None, param, scope)
+
+    def _class(self, node: cst.ClassDef) -> None:
+        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
+            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
+        else:
+            self.facts.classes.setdefault(node.name.value, node)
+
+    def _assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value, node)
+
+    def _ann_assign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target, node.value, node)
+
+    def _walrus(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value, node)
+
+    def _with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item, node)
+
+    def _for(self, node: cst.For) -> None:
+        self._bind_target(node.target, None, node)
+
+    def _global(self, node: cst.Global) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            names = self.facts.globals_declared.setdefault(self.scope, set())
+            names.update(item.name.value for item in node.names)
+
+    def _if(self, node: cst.If) -> None:
+        if (
+            len(self.stack) >= 2
+            and isinstance(self.stack[-2], cst.Module)
+            and is_main_guard_test(node.test)
+        ):
+            self.facts.main_guards.append(node)
+
+    def _bind_target(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+    ) -> None:
+        if isinstance(target, cst.Name):
+            self._record(target.value, value, node, self.scope)
+        elif isinstance(target, cst.Tuple | cst.List):
+            values: list[cst.BaseExpression] | None = None
+            if isinstance(value, cst.Tuple | cst.List) and len(value.elements) == len(
+                target.elements
+            ):
+                values = [element.value for element in value.elements]
+            for index, element in enumerate(target.elements):
+                if values is not None:
+                    self._bind_target(element.value, values[index], node)
+                elif isinstance(element.value, cst.Name):
+                    self._record(element.value.value, value, node, self.scope, index)
+                else:
+                    self._bind_target(element.value, None, node)
+        elif isinstance(target, cst.Attribute):
+            name = dotted_name(target)
+            if name is not None and name.startswith("self."):
+                self.facts.self_attribute_bindings.append(Binding(name, value, node, self.scope))
+
+    def _record(
+        self,
+        name: str,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+        scope: Scope,
+        unpack_index: int | None = None,
+    ) -> None:
+        self.facts.bindings.setdefault((scope, name), []).append(
+            Binding(name, value, node, scope, unpack_index)
+        )
+
+
+class Facts:
+    """What one file does with processes; built once, queried by every check."""
+
+    def __init__(self, module: cst.Module, start_method_setting: str = "auto") -> None:
+        self.module = module
+        self.start_method_setting = start_method_setting
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.imports: dict[str, str] = {}
+        self.star_modules: list[str] = []
+        self.calls: list[cst.Call] = []
+        self.functions: list[cst.FunctionDef] = []
+        self.module_functions: dict[str, cst.FunctionDef] = {}
+        self.classes: dict[str, cst.ClassDef] = {}
+        self.bindings: dict[tuple[Scope, str], list[Binding]] = {}
+        self.self_attribute_bindings: list[Binding] = []
+        self.globals_declared: dict[cst.FunctionDef, set[str]] = {}
+        # Functions and classes defined inside a function: (scope, name) -> definition.
+        self.local_definitions: dict[tuple[Scope, str], cst.FunctionDef | cst.ClassDef] = {}
+        self.main_guards: list[cst.If] = []
+        module.visit(_Collector(self))
+        self._resolving: set[int] = set()
+
+    # -- tree navigation -------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        current = self.parents.get(node)
+        while current is not None:
+            yield current
+            current = self.parents.get(current)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+                # A decorator or default value belongs to the enclosing scope.
+                if isinstance(ancestor, cst.FunctionDef) and not self._inside(node, ancestor.body):
+                    continue
+                return ancestor
+        return self.module
+
+    def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        scope = self.scope_of(node)
+        while isinstance(scope, cst.Lambda):
+            scope = self.scope_of(scope)
+        return scope if isinstance(scope, cst.FunctionDef) else None
+
+    def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
+        """The class whose body defines this function directly."""
+        for ancestor in self.ancestors(function):
+            if isinstance(ancestor, cst.ClassDef):
+                return ancestor
+            if isinstance(ancestor, cst.FunctionDef):
+                return None
+        return None
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return node is container or any(a is container for a in self.ancestors(node))
+
+    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The innermost statement (simple or compound) that holds the node."""
+        current: cst.CSTNode | None = node
+        while current is not None and not isinstance(
+            current, cst.BaseSmallStatement | cst.BaseCompoundStatement
+        ):
+            current = self.parents.get(current)
+        return current if current is not None else node
+
+    def in_main_guard(self, node: cst.CSTNode) -> bool:
+        for guard in self.main_guards:
+            if self._inside(node, guard.body):
+                return True
+        return False
+
+    def runs_at_import(self, node: cst.CSTNode) -> bool:
+        """True when the node's code runs while the module is imported: at module level
+        (class bodies included), outside the main guard and outside function bodies."""
+        if self.in_main_guard(node):
+            return False
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, cst.FunctionDef) and self._inside(node, ancestor.body):
+                return False
+            if isinstance(ancestor, cst.Lambda):
+                return False
+        return True
+
+    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None = None) -> bool:
+        """True when a for/while loop or a comprehension of the same scope encloses the node."""
+        for ancestor in self.ancestors(node):
+            if ancestor is stop or isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+                return False
+            if isinstance(ancestor, cst.For | cst.While) and self._inside(node, ancestor.body):
+                return True
+            if isinstance(ancestor, cst.CompFor):
+                return True
+        return False
+
+    # -- names -----------------------------------------------------------
+
+    def resolve(self, node: cst.BaseExpression | None) -> str | None:
+        """The canonical qualified name an expression refers to, through the imports,
+        ``get_context(...)`` objects and simple aliases; None when unsure."""
+        if node is None:
+            return None
+        if isinstance(node, cst.Name):
+            return self._resolve_name(node)
+        if isinstance(node, cst.Attribute):
+            base = self.resolve(node.value)
+            return canonical(f"{base}.{node.attr.value}") if base else None
+        if isinstance(node, cst.Call):
+            if self.resolve(node.func) == "multiprocessing.get_context":
+                return "multiprocessing"
+        return None
+
+    def _resolve_name(self, node: cst.Name) -> str | None:
+        name = node.value
+        bindings = self.visible_bindings(node)
+        if bindings:
+            # A local alias such as `ctx = mp.get_context("spawn")` or `P = mp.Process`.
+            values = {self._resolve_binding(b) for b in bindings}
+            if len(values) == 1:
+                return values.pop()
+            return None
+        if name in self.imports:
+            return self.imports[name]
+        for module in self.star_modules:
+            if is_process_module(module) and name in STAR_EXPORTS:
+                return canonical(f"{module}.{name}")
+        return None
+
+    def _resolve_binding(self, binding: Binding) -> str | None:
+        value = binding.value
+        if value is None or binding.unpack_index is not None:
+            return None
+        if not isinstance(value, cst.Name | cst.Attribute | cst.Call):
+            return None
+        if isinstance(value, cst.Call) and not isinstance(value.func, cst.Name | cst.Attribute):
+            return None
+        key = id(binding)
+        if key in self._resolving:
+            return None
+        self._resolving.add(key)
+        try:
+            resolved = self.resolve(value)
+        finally:
+            self._resolving.discard(key)
+        # Only module-like aliases count; `p = Process()` makes an object, not a name.
+        if isinstance(value, cst.Call) and resolved != "multiprocessing":
+            return None
+        return resolved
+
+    def visible_bindings(self, name: cst.Name) -> list[Binding]:
+        """Bindings of this name in the scope where it is used, else the module's.
+        Imports are not bindings here; they are in ``imports``."""
+        scope = self.scope_of(name)
+        while True:
+            found = self.bindings.get((scope, name.value))
+            if found:
+                if isinstance(scope, cst.FunctionDef) and name.value in self.globals_declared.get(
+                    scope, ()
+                ):
+                    return self.bindings.get((self.module, name.value), [])
+                return found
+            if isinstance(scope, cst.Module):
+                return []
+            scope = self.scope_of(scope)
+
+    def local_definition(self, name: cst.Name) -> cst.FunctionDef | cst.ClassDef | None:
+        """The function or class defined inside an enclosing function that this name
+        refers to (a nested def), when no other binding of the name is visible first."""
+        scope = self.scope_of(name)
+        while not isinstance(scope, cst.Module):
+            if self.bindings.get((scope, name.value)):
+                return None
+            found = self.local_definitions.get((scope, name.value))
+            if found is not None:
+                return found
+            scope = self.scope_of(scope)
+        return None
+
+    def is_local_class(self, cls: cst.ClassDef) -> bool:
+        return any(isinstance(a, cst.FunctionDef | cst.Lambda) for a in self.ancestors(cls))
+
+    # -- objects ---------------------------------------------------------
+
+    def kind_of(self, node: cst.BaseExpression | None) -> str | None:
+        """What object an expression holds: "process", "pool", "executor", "queue",
+        "lock", "manager", "proxy-dict", "thread-lock", ... or None when unsure."""
+        return self._kind_of(node, 0)
+
+    def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
+        if node is None or depth > 8:
+            return None
+        if isinstance(node, cst.Call):
+            return self.kind_of_call(node)
+        if isinstance(node, cst.Name):
+            bindings = self.visible_bindings(node)
+            return self._kind_of_bindings(bindings, depth)
+        if isinstance(node, cst.Attribute):
+            name = dotted_name(node)
+            if name is not None and name.startswith("self.") and name.count(".") == 1:
+                function = self.function_of(node)
+                cls = self.class_of(function) if function is not None else None
+                if cls is None:
+                    return None
+                bindings = [
+                    b
+                    for b in self.self_attribute_bindings
+                    if b.name == name and self._inside(b.node, cls)
+                ]
+                return self._kind_of_bindings(bindings, depth)
+        return None
+
+    def _kind_of_bindings(self, bindings: list[Binding], depth: int) -> str | None:
+        if not bindings:
+            return None
+        kinds = set()
+        for binding in bindings:
+            if binding.value is None:
+                return None
+            kind = self._kind_of(binding.value, depth + 1)
+            if binding.unpack_index is not None:
+                kind = "pipe" if kind == "pipe" else None
+            kinds.add(kind)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def kind_of_call(self, call: cst.Call) -> str | None:
+        qualname = self.resolve(call.func)
+        kind = kind_of_constructor(qualname)
+        if kind is not None:
+            return kind
+        if isinstance(call.func, cst.Name) and call.func.value in self.process_subclasses:
+            return "process"
+        if isinstance(call.func, cst.Attribute):
+            if self.kind_of(call.func.value) == "manager":
+                return MANAGER_PROXY_KINDS.get(call.func.attr.value)
+        return None
+
+    @cached_property
+    def process_subclasses(self) -> dict[str, cst.ClassDef]:
+        """Classes of this file that derive from Process, directly or through each other."""
+        found: dict[str, cst.ClassDef] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, cls in self.classes.items():
+                if name in found:
+                    continue
+                for base in cls.bases:
+                    if self.resolve(base.value) == "multiprocessing.Process" or (
+                        isinstance(base.value, cst.Name) and base.value.value in found
+                    ):
+                        found[name] = cls
+                        changed = True
+                        break
+        return found
+
+    def calls_to(self, *qualnames: str) -> Iterator[cst.Call]:
+        wanted = set(qualnames)
+        for call in self.calls:
+            if self.resolve(call.func) in wanted:
+                yield call
+
+    def method_calls(self, *methods: str, kinds: Iterable[str] | None = None) -> Iterator[cst.Call]:
+        """Calls ``x.method(...)`` whose receiver holds one of ``kinds`` (any, when None)."""
+        wanted_kinds = set(kinds) if kinds is not None else None
+        for call in self.calls:
+            func = call.func
+            if not isinstance(func, cst.Attribute) or func.attr.value not in methods:
+                continue
+            if wanted_kinds is None or self.kind_of(func.value) in wanted_kinds:
+                yield call
+
+    # -- functions -------------------------------------------------------
+
+    def function_for(self, node: cst.BaseExpression | None) -> cst.FunctionDef | None:
+        """The function of this file an expression names: ``f``, ``self.method``,
+        ``Class.method`` or ``functools.partial(f, ...)``."""
+        if node is None:
+            return None
+        if isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+            first = call_argument(node, "func", 0)
+            return self.function_for(first.value) if first is not None else None
+        if isinstance(node, cst.Name):
+            if self.visible_bindings(node):
+                return None
+            return self.module_functions.get(node.value)
+        if isinstance(node, cst.Attribute):
+            owner = node.value
+            cls: cst.ClassDef | None = None
+            if isinstance(owner, cst.Name) and owner.value == "self":
+                function = self.function_of(node)
+                cls = self.class_of(function) if function is not None else None
+            elif isinstance(owner, cst.Name):
+                cls = self.classes.get(owner.value)
+            if cls is not None:
+                return self.method_of(cls, node.attr.value)
+        return None
+
+    def method_of(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        for statement in cls.body.body:
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
+                return statement
+        return None
+
+    @cached_property
+    def calls_by_function(self) -> dict[cst.FunctionDef | None, list[cst.Call]]:
+        grouped: dict[cst.FunctionDef | None, list[cst.Call]] = {}
+        for call in self.calls:
+            grouped.setdefault(self.function_of(call), []).append(call)
+        return grouped
+
+    def functions_reaching(self, predicate: Callable[[cst.Call], bool]) -> set[cst.FunctionDef]:
+        """Functions of this file that do something (``predicate(call)`` true for one of
+        their calls) directly or through other functions of this file they call."""
+        reaching = {
+            function
+            for function, calls in self.calls_by_function.items()
+            if function is not None and any(predicate(call) for call in calls)
+        }
+        changed = True
+        while changed:
+            changed = False
+            for function, calls in self.calls_by_function.items():
+                if function is None or function in reaching:
+                    continue
+                if any(self.function_for(call.func) in reaching for call in calls):
+                    reaching.add(function)
+                    changed = True
+        return reaching
+
+    @cached_property
+    def child_uses(self) -> list[ChildUse]:
+        """Every place a function of this file is sent to run in another process."""
+        uses: list[ChildUse] = []
+        for call in self.calls:
+            kind = self.kind_of_call(call)
+            if kind == "process":
+                target = call_argument(call, "target", 1)
+                function = self.function_for(target.value) if target is not None else None
+                if function is not None:
+                    uses.append(ChildUse(function, "process", call, self.is_daemonic(call)))
+            if kind in POOL_KINDS:
+                initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
+                function = self.function_for(initializer.value) if initializer is not None else None
+                if function is not None:
+                    uses.append(ChildUse(function, "initializer", call, kind == "pool"))
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
+                receiver = self.kind_of(func.value)
+                if receiver in POOL_KINDS:
+                    task = call_argument(call, "func", 0)
+                    if task is None:
+                        task = call_argument(call, "fn", 0)
+                    function = self.function_for(task.value) if task is not None else None
+                    if function is not None:
+                        uses.append(ChildUse(function, receiver, call, receiver == "pool"))
+        for cls in self.process_subclasses.values():
+            run = self.method_of(cls, "run")
+            if run is not None:
+                uses.append(ChildUse(run, "run", cls, False))
+        return uses
+
+    @cached_property
+    def child_functions(self) -> set[cst.FunctionDef]:
+        return {use.function for use in self.child_uses}
+
+    def is_daemonic(self, process_call: cst.Call) -> bool:
+        daemon = call_argument(process_call, "daemon")
+        return (
+            daemon is not None
+            and isinstance(daemon.value, cst.Name)
+            and (daemon.value.value == "True")
+        )
+
+    # -- start method ----------------------------------------------------
+
+    @cached_property
+    def pinned_start_method(self) -> str | None:
+        """The start method this file pins with set_start_method(), else the setting."""
+        methods = set()
+        for call in self.calls_to("multiprocessing.set_start_method"):
+            argument = call_argument(call, "method", 0)
+            method = string_value(argument.value) if argument is not None else None
+            if method is None:
+                return None
+            methods.add(method)
+        if len(methods) == 1:
+            return methods.pop()
+        if methods:
+            return None
+        if self.start_method_setting in START_METHODS:
+            return self.start_method_setting
+        return None
+
+    def context_method(self, node: cst.BaseExpression) -> str | None:
+        """The start method of the context an object comes from: ``get_context("fork").Pool``."""
+        target: cst.BaseExpression | None = node
+        while isinstance(target, cst.Attribute | cst.Call):
+            if isinstance(target, cst.Call):
+                if self.resolve(target.func) == "multiprocessing.get_context":
+                    argument = call_argument(target, "method", 0)
+                    return string_value(argument.value) if argument is not None else None
+                target = target.func
+            else:
+                target = target.value
+        if isinstance(target, cst.Name):
+            bindings = self.visible_bindings(target)
+            if len(bindings) == 1 and bindings[0].value is not None:
+                return self.context_method(bindings[0].value)
+        return None
+
+    def may_spawn(self, node: cst.BaseExpression | None = None) -> bool:
+        """Can this code run under spawn or forkserver (the child re-imports the module)?"""
+        if node is not None:
+            method = self.context_method(node)
+            if method is not None:
+                return method != "fork"
+        return self.pinned_start_method != "fork"
+
+    def may_fork(self, node: cst.BaseExpression | None = None) -> bool:
+        if node is not None:
+            method = self.context_method(node)
+            if method is not None:
+                return method == "fork"
+        return self.pinned_start_method in (None, "fork")
