@@ -3,6 +3,7 @@
 import multiprocessing
 import queue
 import time
+from itertools import pairwise
 
 
 def use_printer(name, events):
@@ -15,10 +16,7 @@ def use_printer(name, events):
 if __name__ == "__main__":
     events = multiprocessing.Queue()
     names = ["a", "b", "c"]
-    workers = [
-        multiprocessing.Process(target=use_printer, args=(name, events))
-        for name in names
-    ]
+    workers = [multiprocessing.Process(target=use_printer, args=(name, events)) for name in names]
     for worker in workers:
         worker.start()
     try:
@@ -28,5 +26,5 @@ if __name__ == "__main__":
     for worker in workers:
         worker.join()
     print("order:", log)
-    overlap = any(a.endswith("in") and b.endswith("in") for a, b in zip(log, log[1:]))
+    overlap = any(a.endswith("in") and b.endswith("in") for a, b in pairwise(log))
     print("printer used by two processes at once:", overlap)

@@ -3,6 +3,7 @@
 import multiprocessing
 import queue
 import time
+from itertools import pairwise
 
 
 def use_printer(name, lock, events):
@@ -17,8 +18,7 @@ if __name__ == "__main__":
     lock = multiprocessing.Lock()
     names = ["a", "b", "c"]
     workers = [
-        multiprocessing.Process(target=use_printer, args=(name, lock, events))
-        for name in names
+        multiprocessing.Process(target=use_printer, args=(name, lock, events)) for name in names
     ]
     for worker in workers:
         worker.start()
@@ -29,5 +29,5 @@ if __name__ == "__main__":
     for worker in workers:
         worker.join(timeout=5)
     print("order:", log)
-    overlap = any(a.endswith("in") and b.endswith("in") for a, b in zip(log, log[1:]))
+    overlap = any(a.endswith("in") and b.endswith("in") for a, b in pairwise(log))
     print("printer used by two processes at once:", overlap)
