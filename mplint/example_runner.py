@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
@@ -456,10 +457,9 @@ def check_fixed(declaration: ExampleDeclaration) -> SideReport:
 
 
 def check_example(example_dir: Path) -> ExampleReport:
-    """Run both programs of an example and say whether each behaves as declared."""
+    """Run both programs of an example (side by side) and judge each against its declaration."""
     declaration = load_declaration(example_dir)
-    return ExampleReport(
-        declaration=declaration,
-        broken=check_broken(declaration),
-        fixed=check_fixed(declaration),
-    )
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="mplint-example") as pool:
+        broken = pool.submit(check_broken, declaration)
+        fixed = pool.submit(check_fixed, declaration)
+        return ExampleReport(declaration=declaration, broken=broken.result(), fixed=fixed.result())
