@@ -29,7 +29,7 @@ _MENTIONS = ("multiprocess", "concurrent", "billiard", "fork")
 # Sharper gate on the import lines and on os.fork-style calls.
 _PROCESS_IMPORT = re.compile(
     r"^[ \t]*(?:import[ \t][^\n]*\b(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+(?:multiprocess|billiard|concurrent)\b"
+    r"|from[ \t]+(?:multiprocess|billiard|concurrent)"
     r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing)"
     r"|\bfork\s*\(",
     re.MULTILINE,

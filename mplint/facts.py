@@ -134,6 +134,7 @@ class _Collector(cst.CSTVisitor):
             cst.Global: self._global,
             cst.If: self._if,
             cst.For: self._for,
+            cst.Attribute: self._attribute,
         }
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -233,6 +234,10 @@ class _Collector(cst.CSTVisitor):
     def _for(self, node: cst.For) -> None:
         self._bind_target(node.target, None, node)
 
+    def _attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name):
+            self.facts.attribute_uses.append(node)
+
     def _global(self, node: cst.Global) -> None:
         if isinstance(self.scope, cst.FunctionDef):
             names = self.facts.globals_declared.setdefault(self.scope, set())
@@ -304,6 +309,8 @@ class Facts:
         # Functions and classes defined inside a function: (scope, name) -> definition.
         self.local_definitions: dict[tuple[Scope, str], cst.FunctionDef | cst.ClassDef] = {}
         self.main_guards: list[cst.If] = []
+        # Every `name.attr` in source order: p.start(), p.daemon = True, p.exitcode, ...
+        self.attribute_uses: list[cst.Attribute] = []
         module.visit(_Collector(self))
         self._resolving: set[int] = set()
 
@@ -505,12 +512,59 @@ class Facts:
         kinds = set()
         for binding in bindings:
             if binding.value is None:
+                node = binding.node
+                if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
+                    kinds.add(self._element_kind(node.iter, depth + 1))
+                    continue
                 return None
             kind = self._kind_of(binding.value, depth + 1)
             if binding.unpack_index is not None:
                 kind = "pipe" if kind == "pipe" else None
             kinds.add(kind)
         return kinds.pop() if len(kinds) == 1 else None
+
+    def element_kind(self, node: cst.BaseExpression) -> str | None:
+        """What every element of a list, tuple or comprehension holds, or None."""
+        return self._element_kind(node, 0)
+
+    def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
+        if depth > 8:
+            return None
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            kinds = {self._kind_of(e.value, depth + 1) for e in node.elements}
+            return kinds.pop() if len(kinds) == 1 else None
+        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
+            return self._kind_of(node.elt, depth + 1)
+        if isinstance(node, cst.Name):
+            bindings = self.visible_bindings(node)
+            if not bindings:
+                return None
+            kinds = set()
+            for binding in bindings:
+                if binding.value is None or binding.unpack_index is not None:
+                    return None
+                if isinstance(binding.value, cst.List) and not binding.value.elements:
+                    kinds.update(self._appended_kinds(node, binding.scope, depth))
+                else:
+                    kinds.add(self._element_kind(binding.value, depth + 1))
+            return kinds.pop() if len(kinds) == 1 else None
+        return None
+
+    def _appended_kinds(self, name: cst.Name, scope: Scope, depth: int) -> set[str | None]:
+        """Kinds put into an initially empty list with ``name.append(x)`` in its scope."""
+        kinds: set[str | None] = set()
+        for call in self.calls:
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "append"
+                and isinstance(func.value, cst.Name)
+                and func.value.value == name.value
+                and call.args
+                and self.scope_of(call) is scope
+            ):
+                kinds.add(self._kind_of(call.args[0].value, depth + 1))
+        return kinds or {None}
 
     def kind_of_call(self, call: cst.Call) -> str | None:
         qualname = self.resolve(call.func)

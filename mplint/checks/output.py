@@ -1,3 +1,3 @@
-"""Checks for MP6xx and MP9xx: see RULES.md."""
+"""Checks for MP6xx: output and logging; see RULES.md."""
 
 from __future__ import annotations

@@ -1,0 +1,112 @@
+"""What is done to one object, in source order, and whether two places can both run.
+
+Lifecycle rules ask the same questions: was ``p.join()`` called after ``p.start()``,
+on the same path, in the same scope? This module answers them from the facts
+pass (``Facts.attribute_uses`` is in source order) without a second walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import libcst as cst
+
+from mplint.facts import Binding, Facts, Scope
+
+
+class Action(StrEnum):
+    CALL = "call"  # p.start()
+    STORE = "store"  # p.daemon = True
+    READ = "read"  # p.exitcode, or p.start passed around
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    attribute: cst.Attribute  # the `p.attr` node
+    name: str  # "start", "daemon", "exitcode", ...
+    action: Action
+    order: int  # source order among all attribute uses
+
+    @property
+    def node(self) -> cst.CSTNode:
+        return self.attribute
+
+
+def action_of(facts: Facts, attribute: cst.Attribute) -> Action:
+    parent = facts.parent(attribute)
+    if isinstance(parent, cst.Call) and parent.func is attribute:
+        return Action.CALL
+    if isinstance(parent, cst.AssignTarget) and parent.target is attribute:
+        return Action.STORE
+    return Action.READ
+
+
+def uses_of(facts: Facts, variable: str, scope: Scope) -> list[Use]:
+    """Every ``variable.attr`` whose name is bound in ``scope`` (the same binding the
+    analysis sees from there), in source order; nested functions that see the same
+    variable through closure are included."""
+    found = []
+    for order, attribute in enumerate(facts.attribute_uses):
+        base = attribute.value
+        if not isinstance(base, cst.Name) or base.value != variable:
+            continue
+        bindings = facts.visible_bindings(base)
+        if not bindings or bindings[0].scope is not scope:
+            continue
+        found.append(Use(attribute, attribute.attr.value, action_of(facts, attribute), order))
+    return found
+
+
+def binding_of(facts: Facts, name: cst.Name) -> list[Binding]:
+    return facts.visible_bindings(name)
+
+
+def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """True when the two nodes sit in different branches of one if/else or try statement,
+    so that no single run executes both."""
+    first_chain = [first, *facts.ancestors(first)]
+    second_chain = [second, *facts.ancestors(second)]
+    second_ids = {id(n) for n in second_chain}
+    for index, node in enumerate(first_chain):
+        if id(node) not in second_ids:
+            continue
+        # `node` is the nearest common ancestor; the children on each side tell the branch.
+        child_first = first_chain[index - 1] if index > 0 else None
+        child_second = (
+            second_chain[second_chain.index(node) - 1] if second_chain[0] is not node else None
+        )
+        if child_first is None or child_second is None or child_first is child_second:
+            return False
+        if isinstance(node, cst.If | cst.Else):
+            branches = (getattr(node, "body", None), getattr(node, "orelse", None))
+            return any(b is child_first for b in branches) and any(
+                b is child_second for b in branches
+            )
+        if isinstance(node, cst.Try | cst.TryStar):
+            return isinstance(
+                child_first, cst.ExceptHandler | cst.ExceptStarHandler
+            ) and isinstance(child_second, cst.ExceptHandler | cst.ExceptStarHandler)
+        return False
+    return False
+
+
+def in_finally(facts: Facts, node: cst.CSTNode) -> bool:
+    return any(isinstance(a, cst.Finally) for a in facts.ancestors(node))
+
+
+def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
+    """The ``with`` items whose block holds the node, innermost first."""
+    items = []
+    previous: cst.CSTNode = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.With) and ancestor.body is previous:
+            items.extend(reversed(ancestor.items))
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            break
+        previous = ancestor
+    return items
+
+
+def is_inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    return node is container or any(a is container for a in facts.ancestors(node))
