@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from mplint import __version__
-from mplint.catalog import RULES, normalize_lang, page_text
+from mplint.catalog import RULES, examples_dir, normalize_lang, page_text
 from mplint.config import (
     START_METHOD_CHOICES,
     ConfigError,
@@ -48,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="show a rule's page in the terminal")
     explain.add_argument("code")
     explain.add_argument("--lang", help="en or zh-CN")
+
+    example = commands.add_parser(
+        "example", help="show a rule's runnable broken/fixed pair, or run it (--run)"
+    )
+    example.add_argument("code")
+    example.add_argument(
+        "--run", action="store_true", help="run both programs and compare with the declaration"
+    )
     return parser
 
 
@@ -61,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command_rules()
         if args.command == "explain":
             return command_explain(args)
+        if args.command == "example":
+            return command_example(args)
     except ConfigError as error:
         print(f"mplint: configuration error: {error}", file=sys.stderr)
         return EXIT_ERROR
@@ -138,6 +149,47 @@ def command_explain(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     print(render_markdown(text))
     return EXIT_CLEAN
+
+
+def command_example(args: argparse.Namespace) -> int:
+    from mplint.example_runner import check_example, find_examples, load_declaration
+
+    code = args.code.strip().upper()
+    directory = find_examples(examples_dir()).get(code)
+    if code not in RULES or directory is None:
+        print(f"mplint: no example for {args.code!r}; see `mplint rules`", file=sys.stderr)
+        return EXIT_ERROR
+    declaration = load_declaration(directory)
+    print(f"{code} {RULES[code].name}: {directory}")
+    print(f"start method: {declaration.start_method}, time limit: {declaration.timeout:g} s")
+    if not args.run:
+        for side in ("broken", "fixed"):
+            path = directory / f"{side}.py"
+            print(f"\n--- {path} ---")
+            print(path.read_text(encoding="utf-8").rstrip())
+        print(f"\nRun both: mplint example {code} --run")
+        return EXIT_CLEAN
+    report = check_example(directory)
+    width = 40
+    rows = [
+        ("", "broken.py", "fixed.py"),
+        ("expected", declaration.broken.description, declaration.fixed.description),
+        ("happened", report.broken.summary, report.fixed.summary),
+        (
+            "as declared",
+            "yes" if report.broken.matches else f"NO: {report.broken.mismatch}",
+            "yes" if report.fixed.matches else f"NO: {report.fixed.mismatch}",
+        ),
+    ]
+    for label, left, right in rows:
+        left_lines = textwrap.wrap(left, width) or [""]
+        right_lines = textwrap.wrap(right, width) or [""]
+        for index in range(max(len(left_lines), len(right_lines))):
+            name = label if index == 0 else ""
+            one = left_lines[index] if index < len(left_lines) else ""
+            two = right_lines[index] if index < len(right_lines) else ""
+            print(f"{name:<12} {one:<{width}}  {two}")
+    return EXIT_CLEAN if report.matches else EXIT_FINDINGS
 
 
 def render_markdown(text: str) -> str:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
+from mplint.catalog import examples_dir
+
 __all__ = [
     "BROKEN_OUTCOMES",
     "START_METHODS",
@@ -257,11 +259,7 @@ def load_declaration(example_dir: Path) -> ExampleDeclaration:
 
 def examples_root() -> Path:
     """The examples shipped in the installed package, else the repository's."""
-    package = Path(__file__).resolve().parent
-    shipped = package / "_data" / "examples"
-    if shipped.is_dir():
-        return shipped
-    return package.parent / "examples"
+    return examples_dir()
 
 
 def find_examples(root: Path) -> dict[str, Path]:
