@@ -1,0 +1,169 @@
+"""Every rule teaches: two pages with the same headings, and a runnable pair that the
+linter reads the way the page says (broken: exactly its own code; fixed: nothing)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from mplint.catalog import RULES, page_summary
+from mplint.config import Settings
+from mplint.engine import lint_source
+from mplint.example_runner import find_examples
+
+EN_HEADINGS = [
+    "What it does",
+    "Why is this bad",
+    "Affected start methods and platforms",
+    "Example",
+    "Use instead",
+    "Fix",
+    "Known blind spots",
+    "Teaching topic",
+]
+ZH_HEADINGS = [
+    "规则内容",
+    "为什么有问题",
+    "受影响的启动方式与平台",
+    "示例",
+    "正确写法",
+    "自动修复",
+    "已知盲区",
+    "教学主题",
+]
+CODES = sorted(RULES)
+EXAMPLES = find_examples(ROOT / "examples")
+
+
+def headings(path: Path) -> tuple[str, list[str]]:
+    text = path.read_text(encoding="utf-8")
+    title = text.splitlines()[0]
+    return title, re.findall(r"^## (.+?)\s*$", text, re.MULTILINE)
+
+
+@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize(
+    ("folder", "expected"), [("rules", EN_HEADINGS), ("rules/zh-CN", ZH_HEADINGS)]
+)
+def test_page_has_title_and_every_heading(code: str, folder: str, expected: list[str]) -> None:
+    path = ROOT / folder / f"{code}.md"
+    assert path.is_file(), f"{path} is missing"
+    title, found = headings(path)
+    assert title == f"# {RULES[code].name} ({code})"
+    assert found == expected
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_chinese_page_is_written_in_chinese(code: str) -> None:
+    text = (ROOT / "rules" / "zh-CN" / f"{code}.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    chinese = sum(1 for ch in prose if "\u4e00" <= ch <= "\u9fff")
+    assert chinese > 200, "the zh-CN page is mostly not Chinese"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_summary_is_the_first_paragraph(code: str) -> None:
+    summary = page_summary(code)
+    assert summary and not summary.startswith("#")
+    assert page_summary(code, "zh-CN") != summary
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_rule_has_an_example_pair(code: str) -> None:
+    directory = EXAMPLES.get(code)
+    assert directory is not None, f"{code} has no examples/ directory"
+    assert directory.name == f"{code}-{RULES[code].name}"
+    for name in ("broken.py", "fixed.py", "example.toml"):
+        assert (directory / name).is_file(), f"{directory / name} is missing"
+
+
+def codes_found(path: Path, code: str) -> list[str]:
+    settings = Settings(extend_select=(code,))
+    result = lint_source(path.read_bytes(), str(path), settings)
+    assert result.error is None and not result.internal_errors
+    return sorted({d.code for d in result.diagnostics})
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_broken_example_is_flagged_with_exactly_its_own_code(code: str) -> None:
+    assert codes_found(EXAMPLES[code] / "broken.py", code) == [code]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_fixed_example_is_clean(code: str) -> None:
+    assert codes_found(EXAMPLES[code] / "fixed.py", code) == []
+
+
+def run_mplint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mplint", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_demo_command_shows_a_finding_of_every_kind() -> None:
+    completed = run_mplint("check", "examples/", "--extend-select", "MP9")
+    assert completed.returncode == 1
+    shown = set(re.findall(r": (MP\d{3}) ", completed.stdout))
+    assert shown == set(RULES)
+
+
+def test_explain_prints_the_page_readably() -> None:
+    completed = run_mplint("explain", "mp101")
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("unguarded-process-start (MP101)\n=====")
+    assert "What it does\n------------" in completed.stdout
+    assert "```" not in completed.stdout
+
+
+def test_explain_in_chinese_by_flag_and_by_environment() -> None:
+    by_flag = run_mplint("explain", "MP201", "--lang", "zh-CN")
+    assert "规则内容" in by_flag.stdout
+    import os
+
+    env = {**os.environ, "LANG": "zh_CN.UTF-8", "LC_ALL": ""}
+    by_env = run_mplint("explain", "MP201", env=env)
+    assert by_env.stdout == by_flag.stdout
+
+
+def test_unknown_code_is_a_usage_error() -> None:
+    completed = run_mplint("explain", "MP999")
+    assert completed.returncode == 2
+    assert "unknown rule" in completed.stderr
+
+
+def test_messages_follow_the_language(tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import multiprocessing\n\n\ndef work():\n    pass\n\n\n"
+        "multiprocessing.Process(target=work).start()\n",
+        encoding="utf-8",
+    )
+    english = run_mplint("check", str(script))
+    chinese = run_mplint("check", "--lang", "zh-CN", str(script))
+    assert "MP101" in english.stdout and "import time" in english.stdout
+    assert "MP101" in chinese.stdout and "模块导入时" in chinese.stdout
+    assert "mplint explain MP101" in english.stdout and "mplint explain MP101" in chinese.stdout
+
+
+def test_example_command_shows_the_pair() -> None:
+    completed = run_mplint("example", "MP111")
+    assert completed.returncode == 0
+    assert "broken.py ---" in completed.stdout and "fixed.py ---" in completed.stdout
+
+
+def test_example_run_reports_both_sides_as_declared() -> None:
+    completed = run_mplint("example", "MP111", "--run")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    words = " ".join(completed.stdout.split())
+    assert "cannot start a process twice" in words
+    assert "as declared yes yes" in words
