@@ -135,6 +135,7 @@ class _Collector(cst.CSTVisitor):
             cst.If: self._if,
             cst.For: self._for,
             cst.Attribute: self._attribute,
+            cst.Name: self._name,
         }
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -238,6 +239,9 @@ class _Collector(cst.CSTVisitor):
         if isinstance(node.value, cst.Name):
             self.facts.attribute_uses.append(node)
 
+    def _name(self, node: cst.Name) -> None:
+        self.facts.name_nodes.setdefault(node.value, []).append(node)
+
     def _global(self, node: cst.Global) -> None:
         if isinstance(self.scope, cst.FunctionDef):
             names = self.facts.globals_declared.setdefault(self.scope, set())
@@ -311,6 +315,9 @@ class Facts:
         self.main_guards: list[cst.If] = []
         # Every `name.attr` in source order: p.start(), p.daemon = True, p.exitcode, ...
         self.attribute_uses: list[cst.Attribute] = []
+        # Every Name node by its text, in source order (loads, stores, attribute names alike);
+        # ``references`` filters them.
+        self.name_nodes: dict[str, list[cst.Name]] = {}
         module.visit(_Collector(self))
         self._resolving: set[int] = set()
 

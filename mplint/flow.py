@@ -110,3 +110,49 @@ def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
 
 def is_inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return node is container or any(a is container for a in facts.ancestors(node))
+
+
+def _is_store(facts: Facts, name: cst.Name) -> bool:
+    """True when the Name is a target that is bound, not read (``x = ...``, ``for x in``)."""
+    node: cst.CSTNode = name
+    parent = facts.parent(node)
+    while isinstance(parent, cst.Element | cst.StarredElement | cst.Tuple | cst.List):
+        node, parent = parent, facts.parent(parent)
+    if isinstance(parent, cst.AssignTarget | cst.AsName):
+        return True
+    if isinstance(parent, cst.AnnAssign | cst.NamedExpr | cst.For | cst.CompFor):
+        return getattr(parent, "target", None) is node
+    return False
+
+
+def _is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
+    """Attribute names, keywords, definitions, parameters, imports, global declarations."""
+    parent = facts.parent(name)
+    if isinstance(parent, cst.Attribute):
+        return parent.attr is name
+    if isinstance(parent, cst.Arg):
+        return parent.keyword is name
+    if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param):
+        return parent.name is name
+    return isinstance(parent, cst.ImportAlias | cst.NameItem | cst.ImportFrom)
+
+
+def loads_of(facts: Facts, variable: str, scope: Scope) -> list[cst.Name]:
+    """Every read of ``variable`` (the binding of ``scope``), in source order, nested functions
+    that see it through closure included; targets that only bind it are left out."""
+    found = []
+    for name in facts.name_nodes.get(variable, ()):
+        if _is_not_a_variable(facts, name) or _is_store(facts, name):
+            continue
+        bindings = facts.visible_bindings(name)
+        if bindings and bindings[0].scope is scope:
+            found.append(name)
+    return found
+
+
+def name_order(facts: Facts, name: cst.Name) -> int:
+    """Source position of a Name among the Names of the same text (for before/after)."""
+    for index, node in enumerate(facts.name_nodes.get(name.value, ())):
+        if node is name:
+            return index
+    return -1
