@@ -10,7 +10,7 @@ so that checks stay silent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -61,6 +61,103 @@ class Binding:
     node: cst.CSTNode  # the statement or expression that binds it
     scope: Scope
     unpack_index: int | None = None  # a, b = Pipe(): position in the tuple
+
+
+ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+MANAGER_CLASSES = frozenset(
+    {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
+)
+EXECUTOR_CLASSES = frozenset(
+    {"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.ThreadPoolExecutor"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """A place that calls a function of this file, directly or by handing it to a
+    process, thread, pool or executor, with the arguments it passes."""
+
+    function: cst.FunctionDef
+    call: cst.Call | None
+    positional: tuple[cst.BaseExpression, ...]
+    keywords: Mapping[str, cst.BaseExpression]
+    complete: bool  # False when *args, **kwargs or a non-literal args= hide arguments
+    bound: bool  # called as self.method: the first parameter is self
+
+    def extended(
+        self,
+        call: cst.Call,
+        positional: Iterable[cst.BaseExpression],
+        keywords: Mapping[str, cst.BaseExpression],
+        complete: bool,
+    ) -> CallSite:
+        """This site with more arguments appended (a partial's, then the call's)."""
+        return CallSite(
+            self.function,
+            call,
+            (*self.positional, *positional) if self.complete else self.positional,
+            {**self.keywords, **keywords},
+            self.complete and complete,
+            self.bound,
+        )
+
+    def argument_for(self, param: cst.Param) -> cst.BaseExpression | None:
+        """The expression this site passes for ``param`` (its default when left out),
+        or None when that cannot be read."""
+        params = self.function.params
+        positional = [*params.posonly_params, *params.params]
+        if self.bound:
+            if not positional or positional[0] is param:
+                return None
+            positional = positional[1:]
+        name = param.name.value
+        if param in positional:
+            index = positional.index(param)
+            if index < len(self.positional):
+                return self.positional[index]
+            if not self.complete:
+                return None
+            if param not in params.posonly_params and name in self.keywords:
+                return self.keywords[name]
+            return param.default
+        if param in params.kwonly_params:
+            if name in self.keywords:
+                return self.keywords[name]
+            return param.default if self.complete else None
+        return None
+
+
+def _arguments(
+    args: Iterable[cst.Arg],
+) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression], bool]:
+    """The positional and keyword arguments of a call; complete is False after a star."""
+    positional: list[cst.BaseExpression] = []
+    keywords: dict[str, cst.BaseExpression] = {}
+    complete = True
+    for arg in args:
+        if arg.star:
+            complete = False
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = arg.value
+        elif complete:
+            positional.append(arg.value)
+    return positional, keywords, complete
+
+
+def _keyword_literal(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:
+    """``{"a": x}`` or ``dict(a=x)`` as keywords, else None."""
+    if isinstance(node, cst.Dict):
+        found: dict[str, cst.BaseExpression] = {}
+        for element in node.elements:
+            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
+            if key is None or not isinstance(element, cst.DictElement):
+                return None
+            found[key] = element.value
+        return found
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
+        positional, keywords, complete = _arguments(node.args)
+        return keywords if complete and not positional else None
+    return None
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -320,6 +417,8 @@ class Facts:
         self.name_nodes: dict[str, list[cst.Name]] = {}
         module.visit(_Collector(self))
         self._resolving: set[int] = set()
+        self._parameter_kinds: dict[cst.Param, str | None] = {}
+        self._parameters_pending: set[cst.Param] = set()
 
     # -- tree navigation -------------------------------------------------
 
@@ -580,9 +679,14 @@ class Facts:
             return kind
         if isinstance(call.func, cst.Name) and call.func.value in self.process_subclasses:
             return "process"
+        if isinstance(call.func, cst.Name) and call.func.value in self.manager_subclasses:
+            return "manager"
         if isinstance(call.func, cst.Attribute):
-            if self.kind_of(call.func.value) == "manager":
+            receiver = self.kind_of(call.func.value)
+            if receiver == "manager":
                 return MANAGER_PROXY_KINDS.get(call.func.attr.value)
+            if receiver == "pool" and call.func.attr.value in ASYNC_RESULT_METHODS:
+                return "async-result"
         return None
 
     @cached_property
@@ -603,6 +707,164 @@ class Facts:
                         changed = True
                         break
         return found
+
+    @cached_property
+    def manager_subclasses(self) -> dict[str, cst.ClassDef]:
+        """Classes of this file that derive from BaseManager or SyncManager, directly or
+        through each other."""
+        found: dict[str, cst.ClassDef] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, cls in self.classes.items():
+                if name in found:
+                    continue
+                for base in cls.bases:
+                    if self.resolve(base.value) in MANAGER_CLASSES or (
+                        isinstance(base.value, cst.Name) and base.value.value in found
+                    ):
+                        found[name] = cls
+                        changed = True
+                        break
+        return found
+
+    # -- parameters: what the call sites of this file pass -----------------
+
+    @cached_property
+    def call_sites(self) -> dict[cst.FunctionDef, list[CallSite]]:
+        """Every place of this file that calls a function of this file with arguments it
+        can read: ``f(a)``, ``self.m(a)``, ``Process(target=f, args=(a,))``,
+        ``Thread(...)``, ``pool.apply_async(f, (a,))``, ``executor.submit(f, a)``,
+        ``Pool(initializer=f, initargs=(a,))``, each through ``functools.partial`` too."""
+        sites: dict[cst.FunctionDef, list[CallSite]] = {}
+        for call in self.calls:
+            for site in self._call_sites_of(call):
+                sites.setdefault(site.function, []).append(site)
+        return sites
+
+    def _call_sites_of(self, call: cst.Call) -> Iterator[CallSite]:
+        direct = self._callee(call.func)
+        if direct is not None:
+            yield direct.extended(call, *_arguments(call.args))
+        qualname = self.resolve(call.func)
+        if qualname in ("multiprocessing.Process", "threading.Thread"):
+            yield from self._sent_site(call, ("target", 1), ("args", 3), ("kwargs", 4))
+        elif qualname == "multiprocessing.Pool" or qualname in EXECUTOR_CLASSES:
+            position = 1 if qualname == "multiprocessing.Pool" else None
+            yield from self._sent_site(
+                call, ("initializer", position), ("initargs", position and 2), (None, None)
+            )
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return
+        receiver = self.kind_of(func.value)
+        method = func.attr.value
+        if receiver in ("pool", "thread-pool") and method in ("apply", "apply_async"):
+            yield from self._sent_site(call, ("func", 0), ("args", 1), ("kwds", 2))
+        elif receiver in ("executor", "thread-executor") and method == "submit" and call.args:
+            first = call.args[0]
+            if first.keyword is None and not first.star:
+                callee = self._callee(first.value)
+                if callee is not None:
+                    yield callee.extended(call, *_arguments(call.args[1:]))
+
+    def _sent_site(
+        self,
+        call: cst.Call,
+        target: tuple[str, int | None],
+        args: tuple[str | None, int | None],
+        kwargs: tuple[str | None, int | None],
+    ) -> Iterator[CallSite]:
+        """The site of a function handed over as ``target=`` with ``args=``/``kwargs=``."""
+        target_arg = call_argument(call, *target)
+        if target_arg is None or target_arg.star:
+            return
+        callee = self._callee(target_arg.value)
+        if callee is None:
+            return
+        positional: list[cst.BaseExpression] = []
+        keywords: dict[str, cst.BaseExpression] = {}
+        complete = True
+        args_arg = call_argument(call, *args) if args[0] is not None else None
+        if args_arg is not None:
+            if args_arg.star or not isinstance(args_arg.value, cst.Tuple | cst.List):
+                complete = False
+            else:
+                for element in args_arg.value.elements:
+                    if isinstance(element, cst.StarredElement):
+                        complete = False
+                        break
+                    positional.append(element.value)
+        kwargs_arg = call_argument(call, *kwargs) if kwargs[0] is not None else None
+        if kwargs_arg is not None:
+            read = _keyword_literal(kwargs_arg.value) if not kwargs_arg.star else None
+            if read is None:
+                complete = False
+            else:
+                keywords.update(read)
+        yield callee.extended(call, positional, keywords, complete)
+
+    def _callee(self, node: cst.BaseExpression) -> CallSite | None:
+        """A function of this file named by ``node`` (``f``, ``self.m``, ``Class.m``, or a
+        ``functools.partial`` of one), as a site with no arguments yet."""
+        if isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+            if not node.args or node.args[0].keyword is not None or node.args[0].star:
+                return None
+            inner = self._callee(node.args[0].value)
+            if inner is None:
+                return None
+            return inner.extended(node, *_arguments(node.args[1:]))
+        if not isinstance(node, cst.Name | cst.Attribute):
+            return None
+        function = self.function_for(node)
+        if function is None or function.decorators:
+            return None
+        bound = (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+        )
+        return CallSite(function, None, (), {}, True, bound)
+
+    def parameter_kind(self, param: cst.Param) -> str | None:
+        """The kind every call site of this file passes for a parameter (see
+        ``call_sites``), or None when there is none, they disagree or one is unclear."""
+        if param in self._parameter_kinds:
+            return self._parameter_kinds[param]
+        top = not self._parameters_pending
+        kind = self._parameter_kind(param)
+        if top:
+            self._parameter_kinds[param] = kind
+        return kind
+
+    def _parameter_kind(self, param: cst.Param) -> str | None:
+        owner = self.parent(self.parent(param) or param)
+        if not isinstance(owner, cst.FunctionDef) or param in self._parameters_pending:
+            return None
+        sites = self.call_sites.get(owner)
+        if not sites:
+            return None
+        self._parameters_pending.add(param)
+        try:
+            kinds: set[str | None] = set()
+            for site in sites:
+                if site.call is not None and self._inside(site.call, owner):
+                    continue  # a recursive call passes on what the outer sites gave
+                argument = site.argument_for(param)
+                kinds.add(self.kind_through_parameters(argument) if argument else None)
+        finally:
+            self._parameters_pending.discard(param)
+        return kinds.pop() if len(kinds) == 1 else None
+
+    def kind_through_parameters(self, node: cst.BaseExpression | None) -> str | None:
+        """``kind_of``, and for a name bound only as a parameter, ``parameter_kind``."""
+        kind = self.kind_of(node)
+        if kind is not None or not isinstance(node, cst.Name):
+            return kind
+        bindings = self.visible_bindings(node)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            return self.parameter_kind(bindings[0].node)
+        return None
 
     def calls_to(self, *qualnames: str) -> Iterator[cst.Call]:
         wanted = set(qualnames)
