@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from mplint.config import (
     validate_codes,
 )
 from mplint.engine import LintResult, lint_paths, lint_source
-from mplint.formats import FORMATS
+from mplint.formats import FORMATS, STATISTICS_FORMATS, format_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -37,7 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", help="comma-separated codes or prefixes to enable")
     check.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
     check.add_argument("--extend-select", help="codes or prefixes to enable on top of select")
-    check.add_argument("--format", choices=sorted(FORMATS), default="text")
+    check.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help="text (default), concise, json, sarif (SARIF 2.1.0) or github (workflow annotations)",
+    )
+    check.add_argument(
+        "--statistics", action="store_true", help="print a count per code instead of each finding"
+    )
+    check.add_argument("--output-file", type=Path, help="write the report to this file")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
     check.add_argument("--start-method", choices=START_METHOD_CHOICES)
@@ -118,14 +128,52 @@ def command_check(args: argparse.Namespace) -> int:
         if missing:
             return EXIT_ERROR
         results = list(lint_paths(paths, settings))
-    return report(results, args.format, args.exit_zero)
+    return report(
+        results,
+        args.format,
+        args.exit_zero,
+        statistics=args.statistics,
+        output_file=args.output_file,
+        settings=settings,
+    )
 
 
-def report(results: list[LintResult], format_name: str, exit_zero: bool) -> int:
-    color = format_name == "text" and sys.stdout.isatty()
+def report(
+    results: list[LintResult],
+    format_name: str,
+    exit_zero: bool,
+    *,
+    statistics: bool = False,
+    output_file: Path | None = None,
+    settings: Settings | None = None,
+) -> int:
+    if statistics and format_name not in STATISTICS_FORMATS:
+        print(
+            f"mplint: --statistics works with --format {', '.join(STATISTICS_FORMATS)}, "
+            f"not {format_name}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    color = (
+        format_name in ("text", "concise")
+        and output_file is None
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
     shown = [r for r in results if r.diagnostics or r.error]
-    text = FORMATS[format_name](shown, color)
-    if text:
+    if statistics:
+        text = format_statistics(shown, format_name)
+    else:
+        settings = settings or Settings()
+        text = FORMATS[format_name](shown, color, docs_url=settings.docs_url, lang=settings.lang)
+    if output_file is not None:
+        try:
+            output_file.parent.mkdir(parents=True, exist_ok=True)
+            output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+        except OSError as error:
+            print(f"mplint: cannot write {output_file}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERROR
+    elif text:
         print(text)
     for result in results:
         for check_name, _ in result.internal_errors:

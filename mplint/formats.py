@@ -1,42 +1,133 @@
-"""How findings are printed: one function per --format."""
+"""How findings are printed: one function per ``--format``, plus ``--statistics``.
+
+Every formatter takes the results that have something to show and returns the whole
+report as one string. Lines and columns are 1-based in every format; columns count code
+points, as libcst does. The JSON and SARIF shapes are documented in the README
+("JSON output", "SARIF and GitHub Actions") and are kept stable.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote
 
+from mplint import __version__
+from mplint.catalog import RULES, doc_url, page_summary, page_text
+from mplint.diagnostic import Diagnostic, FileError, Fix, Severity
 from mplint.engine import LintResult
 
-Formatter = Callable[[Sequence[LintResult], bool], str]
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+SRCROOT = "%SRCROOT%"
+FILE_ERROR_NAME = "file-error"
 
 
-def format_text(results: Sequence[LintResult], color: bool = False) -> str:
-    """``path:line:col: CODE message`` as flake8 and ruff print it; columns are 1-based."""
+class Formatter(Protocol):
+    def __call__(
+        self,
+        results: Sequence[LintResult],
+        color: bool = False,
+        *,
+        docs_url: str | None = None,
+        lang: str = "en",
+    ) -> str: ...
+
+
+# -- text and concise ------------------------------------------------------------------
+
+
+def format_text(
+    results: Sequence[LintResult],
+    color: bool = False,
+    *,
+    docs_url: str | None = None,
+    lang: str = "en",
+) -> str:
+    """``path:line:col: CODE message`` as flake8 and ruff print it; ``[*]`` marks a fix."""
     out = []
     for result in results:
         if result.error is not None:
-            error = result.error
-            out.append(f"{error.path}:{error.line}:{error.column + 1}: {error.message}")
+            out.append(_file_error_line(result.error))
         for d in result.diagnostics:
-            code = f"\x1b[1;31m{d.code}\x1b[0m" if color else d.code
             fixable = " [*]" if d.fix is not None else ""
-            out.append(f"{result.path}:{d.line}:{d.column + 1}: {code}{fixable} {d.message}")
+            out.append(
+                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.message}"
+            )
     return "\n".join(out)
 
 
-def format_json(results: Sequence[LintResult], color: bool = False) -> str:
-    """A list of findings; schema documented in the README ("JSON output")."""
-    items = []
+def format_concise(
+    results: Sequence[LintResult],
+    color: bool = False,
+    *,
+    docs_url: str | None = None,
+    lang: str = "en",
+) -> str:
+    """``path:line:col: CODE name``: one short line per finding."""
+    out = []
     for result in results:
         if result.error is not None:
+            out.append(_file_error_line(result.error))
+        for d in result.diagnostics:
+            fixable = " [*]" if d.fix is not None else ""
+            out.append(
+                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.name}"
+            )
+    return "\n".join(out)
+
+
+def _code(d: Diagnostic, color: bool) -> str:
+    return f"\x1b[1;31m{d.code}\x1b[0m" if color else d.code
+
+
+def _file_error_line(error: FileError) -> str:
+    return f"{error.path}:{error.line}:{error.column + 1}: {error.message}"
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def _position(line: int, column: int) -> dict[str, int]:
+    return {"row": line, "column": column + 1}
+
+
+def _json_fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "message": fix.title,
+        "applicability": fix.applicability.value,
+        "edits": [
+            {
+                "content": e.new_text,
+                "location": _position(e.start_line, e.start_column),
+                "end_location": _position(e.end_line, e.end_column),
+            }
+            for e in fix.edits
+        ],
+    }
+
+
+def json_items(results: Sequence[LintResult]) -> list[dict[str, Any]]:
+    """The JSON report as Python objects (one dict per finding, and per unlintable file)."""
+    items: list[dict[str, Any]] = []
+    for result in results:
+        if result.error is not None:
+            where = _position(result.error.line, result.error.column)
             items.append(
                 {
                     "filename": result.path,
                     "code": None,
-                    "name": "file-error",
+                    "name": FILE_ERROR_NAME,
                     "message": result.error.message,
-                    "location": {"row": result.error.line, "column": result.error.column + 1},
-                    "end_location": {"row": result.error.line, "column": result.error.column + 1},
+                    "severity": Severity.ERROR.value,
+                    "location": where,
+                    "end_location": where,
                     "url": None,
                     "fix": None,
                     "noqa_row": None,
@@ -50,30 +141,295 @@ def format_json(results: Sequence[LintResult], color: bool = False) -> str:
                     "name": d.name,
                     "message": d.message,
                     "severity": d.severity.value,
-                    "location": {"row": d.line, "column": d.column + 1},
-                    "end_location": {"row": d.end_line, "column": d.end_column + 1},
+                    "location": _position(d.line, d.column),
+                    "end_location": _position(d.end_line, d.end_column),
                     "url": d.url,
-                    "fix": None
-                    if d.fix is None
-                    else {
-                        "message": d.fix.title,
-                        "applicability": d.fix.applicability.value,
-                        "edits": [
-                            {
-                                "content": e.new_text,
-                                "location": {"row": e.start_line, "column": e.start_column + 1},
-                                "end_location": {"row": e.end_line, "column": e.end_column + 1},
-                            }
-                            for e in d.fix.edits
-                        ],
-                    },
+                    "fix": _json_fix(d.fix),
                     "noqa_row": d.line,
                 }
             )
-    return json.dumps(items, indent=2, ensure_ascii=False)
+    return items
+
+
+def format_json(
+    results: Sequence[LintResult],
+    color: bool = False,
+    *,
+    docs_url: str | None = None,
+    lang: str = "en",
+) -> str:
+    """A list of findings; schema documented in the README ("JSON output")."""
+    return json.dumps(json_items(results), indent=2, ensure_ascii=False)
+
+
+# -- paths relative to the working directory --------------------------------------------
+
+
+def relative_posix(path: str, root: Path | None = None) -> str | None:
+    """``path`` relative to ``root`` (default: the working directory) with ``/``
+    separators, or None when it lies outside."""
+    root = (root or Path.cwd()).resolve()
+    candidate = Path(path)
+    absolute = candidate if candidate.is_absolute() else root / candidate
+    try:
+        return absolute.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        try:
+            return absolute.relative_to(root).as_posix()
+        except ValueError:
+            return None
+
+
+# -- SARIF 2.1.0 -----------------------------------------------------------------------
+
+
+def _level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _sarif_rule(code: str, lang: str, docs_url: str | None) -> dict[str, Any]:
+    rule = RULES[code]
+    summary = page_summary(code, lang)
+    descriptor: dict[str, Any] = {
+        "id": code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": summary},
+        "helpUri": doc_url(code, lang, docs_url),
+        "defaultConfiguration": {
+            "enabled": rule.default_on,
+            "level": "error" if rule.default_on else "warning",
+        },
+        "properties": {"tags": ["multiprocessing", "correctness"]},
+    }
+    page = page_text(code, lang)
+    descriptor["help"] = {"text": summary, **({"markdown": page} if page else {})}
+    return descriptor
+
+
+def _artifact_location(path: str) -> dict[str, str]:
+    relative = relative_posix(path)
+    if relative is not None:
+        return {"uri": quote(relative), "uriBaseId": SRCROOT}
+    return {"uri": Path(path).resolve().as_uri()}
+
+
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
+    return {
+        "startLine": line,
+        "startColumn": column + 1,
+        "endLine": end_line,
+        "endColumn": end_column + 1,
+    }
+
+
+def _sarif_fix(fix: Fix, location: dict[str, str]) -> dict[str, Any]:
+    return {
+        "description": {"text": f"{fix.title} ({fix.applicability.value} fix)"},
+        "artifactChanges": [
+            {
+                "artifactLocation": location,
+                "replacements": [
+                    {
+                        "deletedRegion": _region(
+                            e.start_line, e.start_column, e.end_line, e.end_column
+                        ),
+                        "insertedContent": {"text": e.new_text},
+                    }
+                    for e in fix.edits
+                ],
+            }
+        ],
+    }
+
+
+def sarif_log(
+    results: Sequence[LintResult], *, docs_url: str | None = None, lang: str = "en"
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run: every rule of the catalogue (so ``ruleIndex`` is
+    the same from run to run), a result per finding, and files that could not be linted
+    as tool notifications."""
+    codes = list(RULES)
+    index = {code: i for i, code in enumerate(codes)}
+    sarif_results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for result in results:
+        location = _artifact_location(result.path)
+        if result.error is not None:
+            error = result.error
+            notifications.append(
+                {
+                    "level": "error",
+                    "message": {"text": error.message},
+                    "locations": [
+                        {
+                            "physicalLocation": {
+                                "artifactLocation": location,
+                                "region": {
+                                    "startLine": error.line,
+                                    "startColumn": error.column + 1,
+                                },
+                            }
+                        }
+                    ],
+                }
+            )
+        for d in result.diagnostics:
+            item: dict[str, Any] = {
+                "ruleId": d.code,
+                "ruleIndex": index[d.code],
+                "level": _level(d.severity),
+                "message": {"text": d.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": location,
+                            "region": _region(d.line, d.column, d.end_line, d.end_column),
+                        }
+                    }
+                ],
+            }
+            if d.fix is not None:
+                item["fixes"] = [_sarif_fix(d.fix, location)]
+            sarif_results.append(item)
+    root_uri = Path.cwd().resolve().as_uri().rstrip("/") + "/"
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "mplint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_sarif_rule(code, lang, docs_url) for code in codes],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root_uri}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [
+                    {
+                        "executionSuccessful": not notifications,
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": sarif_results,
+            }
+        ],
+    }
+
+
+def format_sarif(
+    results: Sequence[LintResult],
+    color: bool = False,
+    *,
+    docs_url: str | None = None,
+    lang: str = "en",
+) -> str:
+    return json.dumps(
+        sarif_log(results, docs_url=docs_url, lang=lang), indent=2, ensure_ascii=False
+    )
+
+
+# -- GitHub Actions workflow commands ----------------------------------------------------
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF are percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: as data, plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _annotation(kind: str, properties: dict[str, object], message: str) -> str:
+    joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
+    return f"::{kind} {joined}::{escape_data(message)}"
+
+
+def format_github(
+    results: Sequence[LintResult],
+    color: bool = False,
+    *,
+    docs_url: str | None = None,
+    lang: str = "en",
+) -> str:
+    """One ``::error``/``::warning`` workflow command per finding; paths relative to the
+    working directory (the repository root in a workflow)."""
+    out = []
+    for result in results:
+        path = relative_posix(result.path) or result.path
+        if result.error is not None:
+            error = result.error
+            properties: dict[str, object] = {
+                "file": path,
+                "line": error.line,
+                "col": error.column + 1,
+                "title": f"mplint {FILE_ERROR_NAME}",
+            }
+            out.append(_annotation("error", properties, error.message))
+        for d in result.diagnostics:
+            properties = {
+                "file": path,
+                "line": d.line,
+                "col": d.column + 1,
+                "endLine": d.end_line,
+                "endColumn": d.end_column + 1,
+                "title": f"{d.code} {d.name}",
+            }
+            out.append(_annotation(_level(d.severity), properties, d.message))
+    return "\n".join(out)
+
+
+# -- --statistics ----------------------------------------------------------------------
+
+
+def statistics(results: Sequence[LintResult]) -> list[tuple[str, str, int, bool]]:
+    """(code, name, count, any fixable) per code, most frequent first; files that could
+    not be linted count under ``file-error`` with the code ``-``."""
+    counts: Counter[str] = Counter()
+    fixable: set[str] = set()
+    names: dict[str, str] = {}
+    for result in results:
+        if result.error is not None:
+            counts["-"] += 1
+            names["-"] = FILE_ERROR_NAME
+        for d in result.diagnostics:
+            counts[d.code] += 1
+            names[d.code] = d.name
+            if d.fix is not None:
+                fixable.add(d.code)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(code, names[code], count, code in fixable) for code, count in ordered]
+
+
+def format_statistics(results: Sequence[LintResult], format_name: str = "text") -> str:
+    """``count  CODE  [*] name`` lines, or a JSON list with ``--format json``."""
+    rows = statistics(results)
+    if format_name == "json":
+        return json.dumps(
+            [
+                {"code": None if code == "-" else code, "name": name, "count": n, "fixable": fix}
+                for code, name, n, fix in rows
+            ],
+            indent=2,
+        )
+    if not rows:
+        return ""
+    width = max(len(str(n)) for _, _, n, _ in rows)
+    return "\n".join(
+        f"{n:>{width}}  {code:<5}  {'[*]' if fix else '   '} {name}" for code, name, n, fix in rows
+    )
 
 
 FORMATS: dict[str, Formatter] = {
     "text": format_text,
+    "concise": format_concise,
     "json": format_json,
+    "sarif": format_sarif,
+    "github": format_github,
 }
+STATISTICS_FORMATS = ("text", "concise", "json")
