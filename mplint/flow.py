@@ -156,3 +156,112 @@ def name_order(facts: Facts, name: cst.Name) -> int:
         if node is name:
             return index
     return -1
+
+
+# -- the order in which calls run: flows through the functions of this file -------------
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One call on a flow, with the calls of this file's functions that led to it
+    (outermost first): ``main()`` -> ``launch()`` -> ``p.start()``."""
+
+    call: cst.Call
+    via: tuple[cst.Call, ...] = ()
+
+    @property
+    def chain(self) -> tuple[cst.Call, ...]:
+        return (*self.via, self.call)
+
+
+MAX_FLOW_STEPS = 20_000
+
+
+def call_flow(facts: Facts, root: cst.FunctionDef | None = None) -> list[Step]:
+    """The calls that code runs, in source order, with the body of every function of this
+    file it calls inlined right after the call (recursion cut). ``root`` None: the module's
+    own code, main guard included; calls inside lambdas and nested defs that are never
+    called are left out. Long flows are cut at MAX_FLOW_STEPS (a prefix stays right)."""
+    steps: list[Step] = []
+
+    def visit(function: cst.FunctionDef | None, via: tuple[cst.Call, ...], seen: frozenset) -> None:
+        for call in facts.calls_by_function.get(function, ()):
+            if len(steps) >= MAX_FLOW_STEPS:
+                return
+            if isinstance(facts.scope_of(call), cst.Lambda):
+                continue
+            steps.append(Step(call, via))
+            callee = facts.function_for(call.func)
+            if callee is not None and callee not in seen:
+                visit(callee, (*via, call), seen | {callee})
+
+    visit(root, (), frozenset({root}) if root is not None else frozenset())
+    return steps
+
+
+def _conditional_child(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
+    """True when running ``parent`` does not always run ``child``: a branch, a loop body,
+    an except handler, the right side of ``and``/``or``, a comprehension's element, a
+    function body."""
+    if isinstance(parent, cst.If | cst.IfExp):
+        return child is parent.body or child is parent.orelse
+    if isinstance(parent, cst.For | cst.While):
+        return child is parent.body or child is parent.orelse
+    if isinstance(parent, cst.Try | cst.TryStar):
+        return child is parent.orelse or any(child is h for h in parent.handlers)
+    if isinstance(parent, cst.BooleanOperation):
+        return child is parent.right
+    if isinstance(parent, cst.CompFor):
+        return child is not parent.iter
+    if isinstance(parent, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+        return child is parent.elt
+    if isinstance(parent, cst.DictComp):
+        return child is parent.key or child is parent.value
+    return isinstance(parent, cst.Match | cst.MatchCase | cst.FunctionDef | cst.Lambda)
+
+
+def unconditional_within(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    """True when ``node`` runs whenever ``container`` (an ancestor) runs through: no branch,
+    loop body, handler, short-circuit or nested function between them."""
+    child = node
+    for ancestor in facts.ancestors(node):
+        if ancestor is container:
+            return True
+        if _conditional_child(ancestor, child):
+            return False
+        child = ancestor
+    return False
+
+
+def dominates(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """True when ``first`` runs on every path that reaches ``second`` from their nearest
+    common ancestor (``first`` assumed to come first in source order): ``p.start()`` on its
+    own line dominates a later ``p.start()``; one inside ``if x:`` does not."""
+    second_ancestors = {id(second), *(id(a) for a in facts.ancestors(second))}
+    child = first
+    for ancestor in facts.ancestors(first):
+        if _conditional_child(ancestor, child):
+            return False
+        if id(ancestor) in second_ancestors:
+            return True
+        child = ancestor
+    return False
+
+
+def runs_before(facts: Facts, first: Step, second: Step) -> bool:
+    """True when ``first`` (earlier on the same flow) has surely run whenever ``second``
+    runs: where the two chains part, the first's call dominates the second's, and the
+    first's call is unconditional inside every function it is reached through."""
+    a, b = first.chain, second.chain
+    k = 0
+    while k < len(a) and k < len(b) and a[k] is b[k]:
+        k += 1
+    if k == len(a) or k == len(b):
+        return False
+    if not dominates(facts, a[k], b[k]):
+        return False
+    for node in a[k + 1 :]:
+        function = facts.function_of(node)
+        if function is None or not unconditional_within(facts, node, function.body):
+            return False
+    return True
