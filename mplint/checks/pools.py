@@ -1,3 +1,582 @@
-"""Checks for MP3xx: see RULES.md."""
+"""MP3xx: pools and executors; see RULES.md."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mplint import flow
+from mplint.checks.base import Finding, Message, check, messages
+from mplint.diagnostic import Applicability
+from mplint.facts import Facts, Scope, call_argument
+from mplint.fixes import FixPlan, InsertLineBefore
+from mplint.names import kind_of_constructor
+
+messages(
+    {
+        "MP301": Message(
+            en="The {ticket} returned by `{method}()` is dropped: if the task raises, the "
+            "exception is stored in it and never seen, and the program carries on as if the "
+            "work was done. Keep it and call {fetch}.",
+            zh="`{method}()` 返回的 {ticket} 被丢弃了：任务抛出的异常只会保存在它里面，永远不会"
+            "被看到，程序照常运行，好像工作已经完成。请保留它并调用 {fetch_zh}。",
+        ),
+        "MP302": Message(
+            en="`{receiver}.join()` is called on a pool that was not closed first: it raises "
+            "'ValueError: Pool is still running'. Call `{receiver}.close()` (or `terminate()`) "
+            "before `join()`.",
+            zh="对没有先关闭的进程池调用了 `{receiver}.join()`：会报 'ValueError: Pool is still "
+            "running'。请在 `join()` 之前调用 `{receiver}.close()`（或 `terminate()`）。",
+        ),
+        "MP303": Message(
+            en="`{method}()` submits work that nothing in this `with` block waits for: leaving "
+            "the block calls `terminate()`, which kills the pending tasks silently. Wait inside "
+            "the block: call `get()`/`wait()` on the result, consume the iterator, or call "
+            "`close()` then `join()`.",
+            zh="`{method}()` 提交的任务在这个 `with` 块里没有被等待：离开 `with` 块时会调用 "
+            "`terminate()`，未完成的任务会被悄悄杀掉。请在块内等待：对结果调用 `get()`/`wait()`、"
+            "遍历迭代器，或先 `close()` 再 `join()`。",
+        ),
+        "MP304": Message(
+            en="This {what} is made outside `with` and never {how}: its {processes} stay alive "
+            "until the garbage collector or the interpreter's exit deals with them. Use "
+            "`with`, or call {call} in a `finally`.",
+            zh="这个 {what} 不是用 `with` 创建的，而且从未{how_zh}：它的{processes_zh}会一直运行，"
+            "直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 {call}。",
+        ),
+        "MP305": Message(
+            en="A {what} is created inside this loop: its worker processes are started and torn "
+            "down again on every iteration. Create it once before the loop and reuse it.",
+            zh="在循环体内创建了 {what}：每次迭代都会重新启动并关闭它的工作进程。请在循环之前创建一次"
+            "并重复使用。",
+        ),
+    }
+)
+
+ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+ITERATOR_METHODS = frozenset({"imap", "imap_unordered"})
+# multiprocessing.Pool and its thread twin share the same join/close/terminate logic.
+POOL_LIKE = frozenset({"pool", "thread-pool"})
+EXECUTOR_LIKE = frozenset({"executor", "thread-executor"})
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def _bound_name(facts: Facts, expr: cst.BaseExpression) -> cst.Name | None:
+    """The plain name an expression is bound to: ``r = expr``, ``r: T = expr``, ``(r := expr)``."""
+    parent = facts.parent(expr)
+    if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        return target if isinstance(target, cst.Name) else None
+    if isinstance(parent, cst.AnnAssign | cst.NamedExpr) and parent.value is expr:
+        return parent.target if isinstance(parent.target, cst.Name) else None
+    return None
+
+
+def _binding_scope(facts: Facts, name: cst.Name) -> Scope | None:
+    """The scope whose binding a target name sets; None when declared global elsewhere."""
+    scope = facts.scope_of(name)
+    if isinstance(scope, cst.FunctionDef) and name.value in facts.globals_declared.get(scope, ()):
+        return None
+    return scope
+
+
+def _loops_of(facts: Facts, node: cst.CSTNode, scope: Scope) -> set[int]:
+    """ids of the for/while loops of ``scope`` whose body holds the node."""
+    loops = set()
+    for ancestor in facts.ancestors(node):
+        if ancestor is scope:
+            break
+        if isinstance(ancestor, cst.For | cst.While):
+            loops.add(id(ancestor))
+    return loops
+
+
+def _later_loads(
+    facts: Facts, target: cst.Name, scope: Scope, *, exclude: cst.Name | None = None
+) -> list[cst.Name]:
+    """Reads of ``target``'s variable that can run after it is bound: later in the source,
+    or anywhere in a loop that also holds the binding."""
+    order = flow.name_order(facts, target)
+    loops = _loops_of(facts, target, scope)
+    found = []
+    for load in flow.loads_of(facts, target.value, scope):
+        if load is exclude:
+            continue
+        if flow.name_order(facts, load) > order or (loops & _loops_of(facts, load, scope)):
+            found.append(load)
+    return found
+
+
+def _value_holder(facts: Facts, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression that holds the call's result: the call itself, or the comprehension
+    it is the element of."""
+    parent = facts.parent(expr)
+    if isinstance(parent, cst.ListComp | cst.SetComp | cst.GeneratorExp) and parent.elt is expr:
+        return parent
+    if isinstance(parent, cst.DictComp) and expr in (parent.key, parent.value):
+        return parent
+    return expr
+
+
+# -- MP301 -------------------------------------------------------------
+
+# Reading these says nothing about a failure.
+_NOT_FETCHING = frozenset({"ready", "done", "running", "cancelled"})
+
+
+def _has_error_callback(call: cst.Call) -> bool:
+    if any(arg.star == "**" for arg in call.args):
+        return True
+    argument = call_argument(call, "error_callback", 4)
+    if argument is None:
+        return False
+    return not (isinstance(argument.value, cst.Name) and argument.value.value == "None")
+
+
+def _result_dropped(facts: Facts, call: cst.Call) -> bool:
+    holder = _value_holder(facts, call)
+    parent = facts.parent(holder)
+    if isinstance(parent, cst.Expr):
+        return True
+    target = _bound_name(facts, holder)
+    if target is None:
+        return False  # returned, passed on, stored somewhere: not followed
+    scope = _binding_scope(facts, target)
+    if scope is None:
+        return False
+    for load in _later_loads(facts, target, scope):
+        attribute = facts.parent(load)
+        if (
+            isinstance(attribute, cst.Attribute)
+            and attribute.value is load
+            and attribute.attr.value in _NOT_FETCHING
+            and holder is call
+        ):
+            continue
+        return False
+    return True
+
+
+@check("MP301")
+def async_result_ignored(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            continue
+        method = func.attr.value
+        if method in ASYNC_METHODS:
+            if facts.kind_of(func.value) not in POOL_LIKE or _has_error_callback(call):
+                continue
+            params = {
+                "ticket": "AsyncResult",
+                "fetch": "`get()`, or pass `error_callback=`",
+                "fetch_zh": "`get()`，或传入 `error_callback=`",
+            }
+        elif method == "submit":
+            if facts.kind_of(func.value) not in EXECUTOR_LIKE:
+                continue
+            params = {
+                "ticket": "Future",
+                "fetch": "`result()` (or use `concurrent.futures.wait()`/`as_completed()`)",
+                "fetch_zh": "`result()`（或使用 `concurrent.futures.wait()`/`as_completed()`）",
+            }
+        else:
+            continue
+        if _result_dropped(facts, call):
+            yield Finding("MP301", call, {"method": method, **params})
+
+
+# -- MP302 -------------------------------------------------------------
+
+_CLOSERS = frozenset({"close", "terminate", "__exit__"})
+
+
+def _closed_before_join(facts: Facts, receiver: cst.Name, join: cst.Call) -> bool:
+    """True when the pool may be closed before this join: close()/terminate() earlier in the
+    source, a `with` block on it that ended, or the pool handed to other code earlier."""
+    bindings = facts.visible_bindings(receiver)
+    if not bindings:
+        return True
+    scope = bindings[0].scope
+    for binding in bindings:
+        if isinstance(binding.node, cst.WithItem):
+            with_statement = facts.parent(binding.node)
+            if isinstance(with_statement, cst.With) and not flow.is_inside(
+                facts, join, with_statement.body
+            ):
+                return True  # __exit__ called terminate()
+        elif binding.value is None:
+            return True  # a parameter or loop variable: someone else may close it
+    join_order = flow.name_order(facts, receiver)
+    for use in flow.uses_of(facts, receiver.value, scope):
+        base = use.attribute.value
+        if (
+            use.name in _CLOSERS
+            and isinstance(base, cst.Name)
+            and flow.name_order(facts, base) < join_order
+            and not flow.exclusive(facts, use.attribute, join)
+        ):
+            return True
+    for load in flow.loads_of(facts, receiver.value, scope):
+        parent = facts.parent(load)
+        if isinstance(parent, cst.Attribute) and parent.value is load:
+            continue
+        if isinstance(parent, cst.WithItem) and not flow.is_inside(
+            facts, join, facts.parent(parent) or parent
+        ):
+            return True
+        if flow.name_order(facts, load) < join_order:
+            return True  # handed to other code, which may close it
+    return False
+
+
+class _SelfAttributeUses(cst.CSTVisitor):
+    """How ``self.<name>`` is used in a class: closed, or handed on."""
+
+    def __init__(self, attribute: str) -> None:
+        super().__init__()
+        self.attribute = attribute
+        self.closed_or_handed_on = False
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        inner = node.value
+        if (
+            isinstance(inner, cst.Attribute)
+            and isinstance(inner.value, cst.Name)
+            and inner.value.value == "self"
+            and inner.attr.value == self.attribute
+            and node.attr.value in _CLOSERS
+        ):
+            self.closed_or_handed_on = True
+        return not self.closed_or_handed_on
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        if self._is_self_attribute(node.value):
+            self.closed_or_handed_on = True
+        return not self.closed_or_handed_on
+
+    def visit_WithItem(self, node: cst.WithItem) -> bool:
+        if self._is_self_attribute(node.item):
+            self.closed_or_handed_on = True
+        return not self.closed_or_handed_on
+
+    def visit_Return(self, node: cst.Return) -> bool:
+        if node.value is not None and self._is_self_attribute(node.value):
+            self.closed_or_handed_on = True
+        return not self.closed_or_handed_on
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if self._is_self_attribute(node.value):
+            self.closed_or_handed_on = True
+        return not self.closed_or_handed_on
+
+    def _is_self_attribute(self, node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and node.attr.value == self.attribute
+        )
+
+
+def _self_pool_closed_somewhere(facts: Facts, receiver: cst.Attribute) -> bool:
+    function = facts.function_of(receiver)
+    cls = facts.class_of(function) if function is not None else None
+    if cls is None:
+        return True
+    visitor = _SelfAttributeUses(receiver.attr.value)
+    cls.body.visit(visitor)
+    return visitor.closed_or_handed_on
+
+
+def _insert_close(facts: Facts, join: cst.Call, receiver: cst.BaseExpression) -> FixPlan | None:
+    statement = facts.parent(join)
+    if not isinstance(statement, cst.Expr) or statement.value is not join:
+        return None
+    line = facts.parent(statement)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    if not isinstance(facts.parent(line), cst.IndentedBlock | cst.Module):
+        return None
+    return FixPlan(
+        "Close the pool before joining it",
+        Applicability.SAFE,
+        (InsertLineBefore(line, f"{_code(receiver)}.close()"),),
+    )
+
+
+@check("MP302")
+def pool_join_without_close(facts: Facts) -> Iterator[Finding]:
+    for call in facts.method_calls("join", kinds=POOL_LIKE):
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if isinstance(receiver, cst.Name):
+            if _closed_before_join(facts, receiver, call):
+                continue
+        elif isinstance(receiver, cst.Attribute):
+            if _self_pool_closed_somewhere(facts, receiver):
+                continue
+        else:
+            continue
+        yield Finding(
+            "MP302",
+            call,
+            {"receiver": _code(receiver)},
+            fix=_insert_close(facts, call, receiver),
+        )
+
+
+# -- MP303 -------------------------------------------------------------
+
+
+def _pool_with(facts: Facts, call: cst.Call, receiver: cst.Name) -> cst.With | None:
+    """The innermost ``with`` of this scope that manages the pool the receiver names."""
+    for item in flow.enclosing_with_items(facts, call):
+        names_it = (
+            item.asname is not None
+            and isinstance(item.asname.name, cst.Name)
+            and item.asname.name.value == receiver.value
+        ) or (isinstance(item.item, cst.Name) and item.item.value == receiver.value)
+        if not names_it:
+            continue
+        if facts.kind_of(item.item) not in POOL_LIKE:
+            return None  # contextlib.closing(pool) and the like: not terminate()
+        statement = facts.parent(item)
+        return statement if isinstance(statement, cst.With) else None
+    return None
+
+
+def _waited_in_block(facts: Facts, call: cst.Call, block: cst.BaseSuite) -> bool:
+    holder = _value_holder(facts, call)
+    parent = facts.parent(holder)
+    if isinstance(parent, cst.Expr | cst.Return):
+        return False
+    target: cst.Name | None = _bound_name(facts, holder)
+    exclude: cst.Name | None = None
+    if target is None and isinstance(parent, cst.Arg):
+        # results.append(pool.apply_async(...)): follow the list.
+        appended = facts.parent(parent)
+        if (
+            isinstance(appended, cst.Call)
+            and isinstance(appended.func, cst.Attribute)
+            and appended.func.attr.value == "append"
+            and isinstance(appended.func.value, cst.Name)
+        ):
+            target = exclude = appended.func.value
+    if target is None:
+        return True  # consumed in place (.get(), a for loop, list(...)) or handed on
+    scope = _binding_scope(facts, target)
+    if scope is None:
+        return True
+    for load in _later_loads(facts, target, scope, exclude=exclude):
+        if not flow.is_inside(facts, load, block):
+            continue
+        attribute = facts.parent(load)
+        if (
+            exclude is not None
+            and isinstance(attribute, cst.Attribute)
+            and attribute.attr.value == "append"
+        ):
+            continue
+        return True
+    return False
+
+
+def _pool_waited_after(facts: Facts, call: cst.Call, receiver: cst.Name, with_: cst.With) -> bool:
+    """join()/terminate() of the pool, or the pool handed to other code, later in the block."""
+    bindings = facts.visible_bindings(receiver)
+    if not bindings:
+        return True
+    scope = bindings[0].scope
+    order = flow.name_order(facts, receiver)
+    for load in flow.loads_of(facts, receiver.value, scope):
+        if flow.name_order(facts, load) <= order or not flow.is_inside(facts, load, with_.body):
+            continue
+        parent = facts.parent(load)
+        if isinstance(parent, cst.Attribute) and parent.value is load:
+            if parent.attr.value in ("join", "terminate", "__exit__"):
+                return True
+            continue
+        return True
+    return False
+
+
+def _has_callback(call: cst.Call) -> bool:
+    return any(
+        arg.keyword is not None and arg.keyword.value in ("callback", "error_callback")
+        for arg in call.args
+    ) or any(arg.star for arg in call.args)
+
+
+def _statements_follow(facts: Facts, call: cst.Call, with_: cst.With) -> bool:
+    """True when the with block has statements after the one holding the call."""
+    statement: cst.CSTNode = call
+    for ancestor in facts.ancestors(call):
+        if ancestor is with_.body:
+            break
+        statement = ancestor
+    body = with_.body.body if isinstance(with_.body, cst.IndentedBlock) else ()
+    for index, top in enumerate(body):
+        if top is statement:
+            return index < len(body) - 1
+    return False
+
+
+@check("MP303")
+def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            continue
+        method = func.attr.value
+        if method not in ASYNC_METHODS and method not in ITERATOR_METHODS:
+            continue
+        receiver = func.value
+        if facts.kind_of(receiver) not in POOL_LIKE:
+            continue
+        with_ = _pool_with(facts, call, receiver)
+        if with_ is None:
+            continue
+        if _waited_in_block(facts, call, with_.body):
+            continue
+        if _pool_waited_after(facts, call, receiver, with_):
+            continue
+        if _has_callback(call) and _statements_follow(facts, call, with_):
+            continue  # the callbacks' results may be awaited by other means
+        yield Finding("MP303", call, {"method": method})
+
+
+# -- MP304 -------------------------------------------------------------
+
+_OWNERS = {
+    "pool": ("Pool", "closed", "关闭", "worker processes", "工作进程", "`close()` and `join()`"),
+    "executor": (
+        "ProcessPoolExecutor",
+        "shut down",
+        "关闭",
+        "worker processes",
+        "工作进程",
+        "`shutdown()`",
+    ),
+    "manager": ("Manager", "shut down", "关闭", "server process", "服务进程", "`shutdown()`"),
+}
+_RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
+
+
+def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
+    qualname = facts.resolve(call.func)
+    if qualname == "multiprocessing.Manager":
+        return "manager"
+    kind = kind_of_constructor(qualname)
+    return kind if kind in ("pool", "executor") else None
+
+
+def _never_released(facts: Facts, call: cst.Call) -> bool:
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Attribute) and parent.value is call:
+        return parent.attr.value not in _RELEASES  # Pool(4).map(...): dropped at once
+    target = _bound_name(facts, call)
+    if target is None:
+        return False  # with, returned, passed on, stored: not followed
+    scope = _binding_scope(facts, target)
+    if scope is None:
+        return False
+    for load in flow.loads_of(facts, target.value, scope):
+        attribute = facts.parent(load)
+        if isinstance(attribute, cst.Attribute) and attribute.value is load:
+            if attribute.attr.value in _RELEASES:
+                return False
+            continue
+        return False  # handed on: with pool, return pool, f(pool), self.pool = pool, ...
+    return True
+
+
+@check("MP304")
+def pool_not_closed(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        kind = _owner_kind(facts, call)
+        if kind is None or facts.runs_at_import(call):
+            continue  # module-level objects of a library may be closed by its users
+        if not _never_released(facts, call):
+            continue
+        what, how, how_zh, processes, processes_zh, closing = _OWNERS[kind]
+        yield Finding(
+            "MP304",
+            call,
+            {
+                "what": what,
+                "how": how,
+                "how_zh": how_zh,
+                "processes": processes,
+                "processes_zh": processes_zh,
+                "call": closing,
+            },
+        )
+
+
+# -- MP305 -------------------------------------------------------------
+
+
+def _enclosing_iteration(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The loop or comprehension of the same scope that runs the node once per iteration."""
+    child: cst.CSTNode = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return None
+        if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
+            return ancestor
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            if child is ancestor.elt:
+                return ancestor
+        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
+            return ancestor
+        if isinstance(ancestor, cst.CompFor) and (
+            child is ancestor.inner_for_in or any(child is c for c in ancestor.ifs)
+        ):
+            parent = facts.parent(ancestor)
+            while isinstance(parent, cst.CompFor):
+                parent = facts.parent(parent)
+            return parent
+        child = ancestor
+    return None
+
+
+def _leaves_after_first_pass(block: cst.BaseSuite) -> bool:
+    """True when the loop body ends the loop unconditionally (a retry loop: ``break`` or
+    ``return`` at its top level, or at the top level of a ``try``/``with`` in it)."""
+    if not isinstance(block, cst.IndentedBlock):
+        return isinstance(block, cst.SimpleStatementSuite) and any(
+            isinstance(s, cst.Break | cst.Return) for s in block.body
+        )
+    for statement in block.body:
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(s, cst.Break | cst.Return) for s in statement.body
+        ):
+            return True
+        if isinstance(statement, cst.Try):
+            if _leaves_after_first_pass(statement.body):
+                return True
+            if statement.orelse is not None and _leaves_after_first_pass(statement.orelse.body):
+                return True
+        if isinstance(statement, cst.With) and _leaves_after_first_pass(statement.body):
+            return True
+    return False
+
+
+@check("MP305")
+def pool_in_loop(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        kind = kind_of_constructor(facts.resolve(call.func))
+        if kind not in ("pool", "executor"):
+            continue
+        loop = _enclosing_iteration(facts, call)
+        if loop is None:
+            continue
+        if isinstance(loop, cst.For | cst.While) and _leaves_after_first_pass(loop.body):
+            continue
+        what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
+        yield Finding("MP305", call, {"what": what})
