@@ -412,18 +412,38 @@ def _has_callback(call: cst.Call) -> bool:
     ) or any(arg.star for arg in call.args)
 
 
-def _statements_follow(facts: Facts, call: cst.Call, with_: cst.With) -> bool:
-    """True when the with block has statements after the one holding the call."""
+def _statements_follow(facts: Facts, call: cst.Call, receiver: cst.Name, with_: cst.With) -> bool:
+    """True when the with block has statements after the one holding the call, other than
+    ``pool.close()`` and ``pass`` (which wait for nothing)."""
     statement: cst.CSTNode = call
     for ancestor in facts.ancestors(call):
         if ancestor is with_.body:
             break
         statement = ancestor
-    body = with_.body.body if isinstance(with_.body, cst.IndentedBlock) else ()
+    body = list(with_.body.body) if isinstance(with_.body, cst.IndentedBlock) else []
     for index, top in enumerate(body):
         if top is statement:
-            return index < len(body) - 1
+            return any(not _waits_for_nothing(later, receiver) for later in body[index + 1 :])
     return False
+
+
+def _waits_for_nothing(statement: cst.BaseStatement, receiver: cst.Name) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    for small in statement.body:
+        if isinstance(small, cst.Pass):
+            continue
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        func = small.value.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "close"
+            and isinstance(func.value, cst.Name)
+            and func.value.value == receiver.value
+        ):
+            return False
+    return True
 
 
 @check("MP303")
@@ -445,7 +465,7 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
             continue
         if _pool_waited_after(facts, call, receiver, with_):
             continue
-        if _has_callback(call) and _statements_follow(facts, call, with_):
+        if _has_callback(call) and _statements_follow(facts, call, receiver, with_):
             continue  # the callbacks' results may be awaited by other means
         yield Finding("MP303", call, {"method": method})
 
