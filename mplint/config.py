@@ -208,7 +208,9 @@ def settings_from_table(
         ("extend-select", "extend_select"),
     ):
         if key in table:
-            changes[attribute] = validate_codes(_string_list(table[key], where, key), where)
+            changes[attribute] = validate_codes(
+                _string_list(table[key], where, key), f"{where}: {key}"
+            )
     exclude = list(settings.exclude)
     for key in ("exclude", "extend-exclude"):
         if key in table:
@@ -219,7 +221,13 @@ def settings_from_table(
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: per-file-ignores must be a table of pattern = [codes]")
         changes["per_file_ignores"] = tuple(
-            (pattern, validate_codes(_string_list(codes, where, pattern), where))
+            (
+                pattern,
+                validate_codes(
+                    _string_list(codes, where, f"per-file-ignores {pattern!r}"),
+                    f"{where}: per-file-ignores {pattern!r}",
+                ),
+            )
             for pattern, codes in value.items()
         )
     if "start-method" in table:
