@@ -1,3 +1,201 @@
 """Checks for MP9xx: opinionated rules, off by default; see RULES.md."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from mplint.checks.base import Finding, Message, check, messages
+from mplint.facts import POOL_KINDS, Facts, call_argument
+
+messages(
+    {
+        "MP901": Message(
+            en="`{call}` blocks with no timeout: if the {other} dies or hangs, the parent "
+            "waits for ever. {instead}",
+            zh="`{call}` 没有超时地阻塞等待：如果{other_zh}崩溃或卡住，父进程会永远等下去。"
+            "{instead_zh}",
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Blocking:
+    """A blocking method of one kind of object: where its block flag and timeout go."""
+
+    block: tuple[str, int] | None  # keyword and position of `block`/`blocking`, if any
+    timeout: tuple[str, int]  # keyword and position of `timeout`
+    other: str
+    other_zh: str
+    instead: str
+    instead_zh: str
+
+
+_JOIN = Blocking(
+    None,
+    ("timeout", 0),
+    "child",
+    "子进程",
+    "Use `join(timeout)`, then check `is_alive()` or `exitcode`.",
+    "请使用 `join(timeout)`，然后检查 `is_alive()` 或 `exitcode`。",
+)
+_QUEUE_GET = Blocking(
+    ("block", 0),
+    ("timeout", 1),
+    "child that should put the item",
+    "应当放入数据的子进程",
+    "Use `get(timeout=...)` and handle `queue.Empty`.",
+    "请使用 `get(timeout=...)` 并处理 `queue.Empty`。",
+)
+_RESULT_GET = Blocking(
+    None,
+    ("timeout", 0),
+    "pool worker",
+    "进程池的工作进程",
+    "Use `get(timeout=...)`; it raises `multiprocessing.TimeoutError` when time is up.",
+    "请使用 `get(timeout=...)`；超时会抛出 `multiprocessing.TimeoutError`。",
+)
+_RECV = Blocking(
+    None,
+    ("", -1),
+    "process at the other end",
+    "管道另一端的进程",
+    "`recv()` has no timeout: check `conn.poll(timeout)` first.",
+    "`recv()` 没有超时参数：请先用 `conn.poll(timeout)` 检查。",
+)
+_WAIT = Blocking(
+    None,
+    ("timeout", 0),
+    "process that should set or notify it",
+    "应当设置或通知它的进程",
+    "Pass a timeout and check the result.",
+    "请传入超时时间并检查返回值。",
+)
+_WAIT_FOR = Blocking(
+    None,
+    ("timeout", 1),
+    "process that should notify it",
+    "应当通知它的进程",
+    "Pass a timeout and check the result.",
+    "请传入超时时间并检查返回值。",
+)
+_ACQUIRE = Blocking(
+    ("block", 0),
+    ("timeout", 1),
+    "process holding it",
+    "持有它的进程",
+    "Use `acquire(timeout=...)` and check its result.",
+    "请使用 `acquire(timeout=...)` 并检查返回值。",
+)
+
+BLOCKING: dict[tuple[str, str], Blocking] = {
+    ("process", "join"): _JOIN,
+    ("queue", "get"): _QUEUE_GET,
+    ("async-result", "get"): _RESULT_GET,
+    ("async-result", "wait"): _WAIT,
+    ("pipe", "recv"): _RECV,
+    ("pipe", "recv_bytes"): _RECV,
+    ("event", "wait"): _WAIT,
+    ("condition", "wait"): _WAIT,
+    ("condition", "wait_for"): _WAIT_FOR,
+    ("barrier", "wait"): _WAIT,
+    ("lock", "acquire"): _ACQUIRE,
+    ("semaphore", "acquire"): _ACQUIRE,
+}
+METHODS = frozenset(method for _, method in BLOCKING)
+
+
+def _is_literal(node: cst.BaseExpression, *names: str) -> bool:
+    return isinstance(node, cst.Name) and node.value in names
+
+
+def _blocks_for_ever(call: cst.Call, blocking: Blocking) -> bool:
+    """No timeout given (or ``timeout=None``) and blocking not turned off."""
+    if any(arg.star for arg in call.args):
+        return False
+    if blocking.block is not None:
+        block = call_argument(call, *blocking.block)
+        if block is not None and not _is_literal(block.value, "True"):
+            return False
+    if blocking.timeout[1] < 0:
+        return True
+    timeout = call_argument(call, *blocking.timeout)
+    return timeout is None or _is_literal(timeout.value, "None")
+
+
+def _child_side(facts: Facts) -> set[cst.FunctionDef]:
+    """Functions that run in a child: those sent there and those they call."""
+    reaching = set(facts.child_functions)
+    changed = True
+    while changed:
+        changed = False
+        for function, calls in facts.calls_by_function.items():
+            if function is None or function not in reaching:
+                continue
+            for call in calls:
+                callee = facts.function_for(call.func)
+                if callee is not None and callee not in reaching:
+                    reaching.add(callee)
+                    changed = True
+    return reaching
+
+
+def _starts_children(facts: Facts) -> bool:
+    return any(
+        facts.kind_of_call(call) in ("process", *POOL_KINDS) for call in facts.calls
+    ) or bool(facts.process_subclasses)
+
+
+def _polls(facts: Facts, receiver: cst.BaseExpression, function: cst.FunctionDef | None) -> bool:
+    """Does the same function call ``poll()`` on the same connection name?"""
+    if not isinstance(receiver, cst.Name):
+        return False
+    for call in facts.calls_by_function.get(function, []):
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "poll"
+            and isinstance(func.value, cst.Name)
+            and func.value.value == receiver.value
+        ):
+            return True
+    return False
+
+
+@check("MP901")
+def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
+    if not _starts_children(facts):
+        return
+    child_side: set[cst.FunctionDef] | None = None
+    render = cst.Module(body=[]).code_for_node
+    for call in facts.method_calls(*METHODS):
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        kind = facts.kind_of(func.value)
+        blocking = BLOCKING.get((kind or "", func.attr.value))
+        if blocking is None or not _blocks_for_ever(call, blocking):
+            continue
+        if child_side is None:
+            child_side = _child_side(facts)
+        function = facts.function_of(call)
+        if function is not None and (
+            function in child_side or any(a in child_side for a in facts.ancestors(function))
+        ):
+            continue
+        if blocking is _RECV and _polls(facts, func.value, function):
+            continue
+        text = " ".join(render(call).split())
+        yield Finding(
+            "MP901",
+            call,
+            {
+                "call": text if len(text) <= 60 else text[:57] + "...",
+                "other": blocking.other,
+                "other_zh": blocking.other_zh,
+                "instead": blocking.instead,
+                "instead_zh": blocking.instead_zh,
+            },
+        )
