@@ -1,3 +1,1639 @@
-"""Checks for MP4xx: see RULES.md."""
+"""MP4xx: communication and synchronisation between processes.
+
+Objects that arrive as parameters (``def work(q): q.put(...)`` run by
+``Process(target=work, args=(queue,))``) are recognised through
+``Facts.kind_through_parameters``: what every call site of this file passes.
+"""
 
 from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mplint import flow
+from mplint.checks.base import Finding, Message, check, messages
+from mplint.diagnostic import Applicability
+from mplint.facts import POOL_KINDS, Facts, call_argument, dotted_name
+from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
+from mplint.names import kind_of_constructor
+
+_render = cst.Module(body=[]).code_for_node
+
+PROCESS_LOCK_KINDS = frozenset({"lock", "semaphore", "condition"})
+CONDITION_KINDS = frozenset({"condition", "thread-condition"})
+THREAD_PRIMITIVES = frozenset(
+    {
+        "thread-lock",
+        "thread-semaphore",
+        "thread-condition",
+        "thread-event",
+        "thread-queue",
+        "thread-barrier",
+    }
+)
+# multiprocessing objects that may only be shared by inheritance (Process args, initargs).
+INHERITED_ONLY = frozenset(
+    {"queue", "lock", "semaphore", "condition", "event", "barrier", "value", "array"}
+)
+SHARED_AT_MODULE_LEVEL = frozenset(
+    {
+        "lock",
+        "semaphore",
+        "condition",
+        "event",
+        "barrier",
+        "queue",
+        "value",
+        "array",
+        "raw-value",
+        "raw-array",
+    }
+)
+
+messages(
+    {
+        "MP401": Message(
+            en="{what} is sent {channel}, and it cannot be pickled ({why}): {outcome}{advice}",
+            zh="{what_zh}{channel_zh}，但它无法被 pickle 序列化（{why_zh}）：{outcome_zh}"
+            "{advice_zh}",
+        ),
+        "MP402": Message(
+            en="`{process}.join()` waits for a process that puts items on `{queue}` before "
+            "this code takes them off: once the data outgrows the pipe buffer the child cannot "
+            "exit and both processes hang. Get the items first, then join.",
+            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 join 之后才取"
+            "数据：数据一旦超过管道缓冲区，子进程无法退出，两个进程互相等待而卡死。请先取完数据，"
+            "再 join。",
+        ),
+        "MP403": Message(
+            en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
+            "`multiprocessing.{replacement}` instead.",
+            zh="`{name}` 是只用于线程的 {what}，却{how_zh}：{outcome_zh}请改用 "
+            "`multiprocessing.{replacement}`。",
+        ),
+        "MP404": Message(
+            en="`{call}` decides whether to {action}, but its answer is stale at once (other "
+            "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
+            "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
+            zh="`{call}` 被用来决定是否 {action}，但它的结果立刻就会过时（其他进程和后台"
+            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或"
+            "`get(timeout=...)` 加 `except queue.Empty`。",
+        ),
+        "MP405": Message(
+            en="`{lock}.acquire()` is released without `finally`: an exception before "
+            "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
+            "`with {lock}:` (or try/finally).",
+            zh="`{lock}.acquire()` 之后的 `release()` 不在 `finally` 中：中间一旦抛出异常，"
+            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
+        ),
+        "MP406": Message(
+            en="`{name}` is a {what} made at module level and used here in a child process "
+            "without being passed to it: under spawn/forkserver each child re-imports the "
+            "module and gets its own fresh copy, so nothing is shared. Create it under the "
+            "main guard and pass it as an argument (or through a pool initializer).",
+            zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
+            "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
+            "共享。请在 main 保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+        ),
+        "MP407": Message(
+            en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
+            "notify sent before the wait is lost and the waiter hangs, and a wake-up does not "
+            "mean the state changed. Use `{cond}.wait_for(predicate)` or "
+            "`while not ready: {cond}.wait()`.",
+            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 wait 之前发出的 notify "
+            "会丢失，等待方永远挂起；被唤醒也不代表状态已改变。请使用 "
+            "`{cond}.wait_for(predicate)` 或 `while not ready: {cond}.wait()`。",
+        ),
+        "MP408": Message(
+            en="`{statement}` reads and writes the shared {what} `{name}` in two steps without "
+            "its lock: processes running it at once lose updates. {advice}",
+            zh="`{statement}` 分两步读写共享的 {what} `{name}`，却没有加锁：多个进程同时执行会"
+            "丢失更新。{advice_zh}",
+        ),
+        "MP409": Message(
+            en="{problem} {advice}",
+            zh="{problem_zh}{advice_zh}",
+        ),
+        "MP410": Message(
+            en="{what} {who} gets a lock of its own, so it guards nothing. Create one lock in "
+            "the parent and pass it to the processes.",
+            zh="{what_zh}{who_zh}都拿到自己的一把锁，什么也保护不了。请在父进程中创建一把锁，"
+            "再传给各个进程。",
+        ),
+        "MP411": Message(
+            en="`{call}` is called without holding the condition: it raises '{error}'. Call it "
+            "inside `with {cond}:`.",
+            zh="调用 `{call}` 时没有持有该条件变量的锁：会报 '{error}'。请在 `with {cond}:` 中调用。",
+        ),
+    }
+)
+
+
+# -- shared helpers ----------------------------------------------------------
+
+
+def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
+    """What an expression holds, through parameters and ``self.x = parameter``."""
+    kind = facts.kind_through_parameters(node)
+    if kind is not None or not isinstance(node, cst.Attribute):
+        return kind
+    name = dotted_name(node)
+    if name is None or not name.startswith("self.") or name.count(".") != 1:
+        return None
+    function = facts.function_of(node)
+    cls = facts.class_of(function) if function is not None else None
+    if cls is None:
+        return None
+    bindings = [
+        b
+        for b in facts.self_attribute_bindings
+        if b.name == name and flow.is_inside(facts, b.node, cls)
+    ]
+    kinds = {
+        facts.kind_through_parameters(b.value) if b.value is not None else None for b in bindings
+    }
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
+    """The constructor calls an expression may hold (empty when unknown)."""
+    if node is None or depth > 6:
+        return []
+    if isinstance(node, cst.Call):
+        return [node]
+    if isinstance(node, cst.Name):
+        bindings = facts.visible_bindings(node)
+        if not bindings:
+            return []
+        found: list[cst.Call] = []
+        for binding in bindings:
+            if isinstance(binding.node, cst.Param):
+                owner = facts.parent(facts.parent(binding.node) or binding.node)
+                sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
+                if not sites:
+                    return []
+                for site in sites:
+                    argument = site.argument_for(binding.node)
+                    inner = _origins(facts, argument, depth + 1)
+                    if not inner:
+                        return []
+                    found.extend(inner)
+            elif binding.value is None or binding.unpack_index is not None:
+                return []
+            else:
+                inner = _origins(facts, binding.value, depth + 1)
+                if not inner:
+                    return []
+                found.extend(inner)
+        return found
+    return []
+
+
+def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
+    """Functions run in a child process, and the functions of this file they call."""
+    reach = set(facts.child_functions)
+    stack = list(reach)
+    while stack:
+        function = stack.pop()
+        for call in facts.calls_by_function.get(function, ()):
+            callee = facts.function_for(call.func)
+            if callee is not None and callee not in reach:
+                reach.add(callee)
+                stack.append(callee)
+    return reach
+
+
+def _receiver(call: cst.Call) -> cst.BaseExpression | None:
+    return call.func.value if isinstance(call.func, cst.Attribute) else None
+
+
+def _method(call: cst.Call) -> str | None:
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def _same(first: cst.BaseExpression, second: cst.BaseExpression) -> bool:
+    a, b = dotted_name(first), dotted_name(second)
+    return a is not None and a == b
+
+
+def _function_boundary(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.FunctionDef | cst.Lambda | cst.ClassDef)
+
+
+def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
+    return container is not None and flow.is_inside(facts, node, container)
+
+
+def _calls_in(facts: Facts, node: cst.CSTNode) -> list[cst.Call]:
+    """Calls of the same function as ``node`` (or module level)."""
+    return facts.calls_by_function.get(facts.function_of(node), [])
+
+
+def _arg_is_false(arg: cst.Arg) -> bool:
+    return isinstance(arg.value, cst.Name) and arg.value.value == "False"
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _block_indent(facts: Facts, node: cst.CSTNode) -> str | None:
+    """The indentation of a statement, from the blocks around it (None in a one-line suite)."""
+    parts: list[str] = []
+    parent = facts.parent(node)
+    if not isinstance(parent, cst.IndentedBlock | cst.Module):
+        return None
+    for ancestor in [node, *facts.ancestors(node)]:
+        if isinstance(ancestor, cst.IndentedBlock):
+            parts.append(
+                ancestor.indent if ancestor.indent is not None else facts.module.default_indent
+            )
+    return "".join(reversed(parts))
+
+
+def _line_code(line: cst.SimpleStatementLine) -> str:
+    """The text of a statement line as it stands in the file, without comments around it."""
+    bare = line.with_changes(leading_lines=(), trailing_whitespace=cst.TrailingWhitespace())
+    return _render(bare).rstrip("\r\n")
+
+
+# -- MP401 -------------------------------------------------------------------
+
+_PAYLOADS = {
+    "lambda": (
+        "A lambda",
+        "lambda 函数",
+        "pickle stores functions by name and a lambda has none",
+        "pickle 按名字保存函数，而 lambda 没有名字",
+        "Use a function defined at module level.",
+        "请改用在模块顶层定义的函数。",
+    ),
+    "nested": (
+        "The nested function `{name}`",
+        "嵌套函数 `{name}`",
+        "pickle finds functions by their module-level name",
+        "pickle 按模块顶层的名字查找函数",
+        "Define it at module level.",
+        "请把它定义在模块顶层。",
+    ),
+    "generator": (
+        "{name}",
+        "{name}",
+        "generator objects cannot be pickled",
+        "生成器对象无法被序列化",
+        "Send a list, or the arguments to rebuild the generator on the other side.",
+        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    ),
+    "file": (
+        "An open file",
+        "打开的文件对象",
+        "a file object belongs to this process",
+        "文件对象只属于当前进程",
+        "Send the path and open the file in the receiver.",
+        "请发送文件路径，在接收方再打开文件。",
+    ),
+    "database": (
+        "A database connection",
+        "数据库连接",
+        "a connection belongs to this process",
+        "数据库连接只属于当前进程",
+        "Send the database path and connect in the receiver.",
+        "请发送数据库路径，在接收方再建立连接。",
+    ),
+    "thread": (
+        "`{name}`, a `threading`/`queue` object,",
+        "`{name}`（`threading`/`queue` 的对象）",
+        "it holds a `_thread.lock`",
+        "它内部持有 `_thread.lock`",
+        "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
+        "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+    ),
+    "inherited": (
+        "`{name}`, a multiprocessing {kind},",
+        "`{name}`（multiprocessing 的 {kind}）",
+        "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
+        "be shared between processes through inheritance'",
+        "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
+        "processes through inheritance'",
+        "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
+        "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+    ),
+}
+
+_CHANNELS = {
+    "queue": (
+        "on a process queue",
+        "被放入进程队列",
+        "the queue's feeder thread prints a traceback and drops the item, and the receiver "
+        "waits for it for ever. ",
+        "队列的后台线程打印异常后丢弃该数据，接收方会一直等下去。",
+    ),
+    "pipe": (
+        "through a Pipe connection",
+        "通过 Pipe 连接发送",
+        "`send()` raises `TypeError`/`PicklingError`. ",
+        "`send()` 会抛出 `TypeError`/`PicklingError`。",
+    ),
+    "process": (
+        "as a Process argument (pickled under spawn/forkserver)",
+        "作为 Process 参数（spawn/forkserver 下会被序列化）",
+        "`start()` raises `TypeError`/`PicklingError`. ",
+        "`start()` 会抛出 `TypeError`/`PicklingError`。",
+    ),
+    "initargs": (
+        "as pool initializer arguments (pickled under spawn/forkserver)",
+        "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
+        "starting the workers fails. ",
+        "启动工作进程时会失败。",
+    ),
+    "pool": (
+        "as a pool or executor task argument",
+        "作为进程池或执行器任务的参数",
+        "the task fails with `TypeError`/`PicklingError`. ",
+        "该任务会因 `TypeError`/`PicklingError` 而失败。",
+    ),
+}
+
+
+def _generator_function(function: cst.FunctionDef) -> bool:
+    finder = _YieldFinder()
+    function.body.visit(finder)
+    return finder.found
+
+
+class _YieldFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Yield(self, node: cst.Yield) -> bool:
+        self.found = True
+        return False
+
+
+def _is_builtin(facts: Facts, name: cst.Name, builtin: str) -> bool:
+    return (
+        name.value == builtin
+        and not facts.visible_bindings(name)
+        and name.value not in facts.imports
+        and facts.local_definition(name) is None
+    )
+
+
+def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str] | None:
+    """(payload key, name) for an expression that surely makes an unpicklable value."""
+    if isinstance(node, cst.Lambda):
+        return "lambda", ""
+    if isinstance(node, cst.GeneratorExp):
+        return "generator", "A generator expression"
+    if isinstance(node, cst.Call):
+        func = node.func
+        qualname = facts.resolve(func)
+        if isinstance(func, cst.Name) and _is_builtin(facts, func, "open"):
+            return "file", ""
+        if qualname in ("io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"):
+            return "file", ""
+        if qualname in ("sqlite3.connect",):
+            return "database", ""
+        if kind_of_constructor(qualname) in THREAD_PRIMITIVES:
+            return "thread", _render(node)
+        if isinstance(func, cst.Name):
+            definition = facts.local_definition(func)
+            function = (
+                definition if isinstance(definition, cst.FunctionDef) else facts.function_for(func)
+            )
+            if function is not None and not function.asynchronous and _generator_function(function):
+                return "generator", f"`{func.value}(...)`, a generator,"
+    return None
+
+
+def _unpicklable(
+    facts: Facts, node: cst.BaseExpression, channel: str, depth: int = 0
+) -> Iterator[tuple[cst.BaseExpression, str, str, str]]:
+    """(node to report, payload key, name, kind) for each unpicklable part of a payload."""
+    if depth > 3:
+        return
+    if isinstance(node, cst.List | cst.Tuple | cst.Set):
+        for element in node.elements:
+            if not isinstance(element, cst.StarredElement):
+                yield from _unpicklable(facts, element.value, channel, depth + 1)
+        return
+    if isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                yield from _unpicklable(facts, element.value, channel, depth + 1)
+        return
+    found = _payload_of_value(facts, node)
+    if found is not None:
+        if found[0] != "thread" or channel in ("queue", "pipe"):
+            yield node, found[0], found[1], ""
+        return
+    if not isinstance(node, cst.Name):
+        return
+    definition = facts.local_definition(node)
+    if isinstance(definition, cst.FunctionDef):
+        yield node, "nested", node.value, ""
+        return
+    kind = facts.kind_through_parameters(node)
+    if kind in THREAD_PRIMITIVES and channel in ("queue", "pipe"):
+        yield node, "thread", node.value, ""
+        return
+    if kind in INHERITED_ONLY and channel in ("queue", "pipe", "pool"):
+        origins = _origins(facts, node)
+        if origins and all(kind_of_constructor(facts.resolve(o.func)) for o in origins):
+            yield node, "inherited", node.value, kind
+        return
+    bindings = facts.visible_bindings(node)
+    if not bindings:
+        return
+    keys = set()
+    for binding in bindings:
+        value = binding.value
+        if value is None or binding.unpack_index is not None:
+            return
+        result = _payload_of_value(facts, value)
+        if result is None:
+            return
+        keys.add(result[0])
+    if len(keys) == 1:
+        key = keys.pop()
+        if key == "thread" and channel not in ("queue", "pipe"):
+            return
+        name = f"`{node.value}`, a generator," if key == "generator" else node.value
+        yield node, key, name, ""
+
+
+def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """The values a call sends to another process, with the channel they go through."""
+    kind = facts.kind_of_call(call)
+    if kind == "process" and facts.may_spawn(call.func):
+        for keyword, position in (("args", 3), ("kwargs", 4)):
+            argument = call_argument(call, keyword, position)
+            if argument is not None and not argument.star:
+                yield argument.value, "process"
+    if kind in POOL_KINDS and facts.may_spawn(call.func):
+        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
+        if argument is not None and not argument.star:
+            yield argument.value, "initargs"
+    method = _method(call)
+    receiver = _receiver(call)
+    if method is None or receiver is None:
+        return
+    if method in ("put", "put_nowait"):
+        argument = call_argument(call, "obj", 0)
+        if argument is not None and not argument.star and _kind(facts, receiver) == "queue":
+            yield argument.value, "queue"
+    elif method == "send":
+        argument = call_argument(call, "obj", 0)
+        if argument is not None and not argument.star and _kind(facts, receiver) == "pipe":
+            yield argument.value, "pipe"
+    elif method in ("apply", "apply_async", "submit", "map", "map_async", "imap", "starmap"):
+        if _kind(facts, receiver) not in POOL_KINDS:
+            return
+        if method in ("apply", "apply_async"):
+            for keyword, position in (("args", 1), ("kwds", 2)):
+                argument = call_argument(call, keyword, position)
+                if argument is not None and not argument.star:
+                    yield argument.value, "pool"
+        elif method == "submit":
+            for argument in call.args[1:]:
+                if not argument.star and (
+                    argument.keyword is None or argument.keyword.value != "fn"
+                ):
+                    yield argument.value, "pool"
+        else:
+            argument = call_argument(call, "iterable", 1)
+            if argument is not None and isinstance(argument.value, cst.List | cst.Tuple):
+                yield argument.value, "pool"
+
+
+@check("MP401")
+def unpicklable_payload(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        for payload, channel in _payloads(facts, call):
+            if channel in ("process", "initargs") and not isinstance(
+                payload, cst.Tuple | cst.List | cst.Dict
+            ):
+                continue  # args=params: not a literal we can read
+            for node, key, name, kind in _unpicklable(facts, payload, channel):
+                what, what_zh, why, why_zh, advice, advice_zh = _PAYLOADS[key]
+                ch_en, ch_zh, outcome, outcome_zh = _CHANNELS[channel]
+                if key == "inherited":
+                    outcome, outcome_zh = "", ""
+                yield Finding(
+                    "MP401",
+                    node,
+                    {
+                        "what": what.format(name=name, kind=kind),
+                        "what_zh": what_zh.format(name=name, kind=kind),
+                        "channel": ch_en,
+                        "channel_zh": ch_zh,
+                        "why": why,
+                        "why_zh": why_zh,
+                        "outcome": outcome,
+                        "outcome_zh": outcome_zh,
+                        "advice": advice,
+                        "advice_zh": advice_zh,
+                    },
+                )
+
+
+# -- MP402 -------------------------------------------------------------------
+
+_PIPE_QUEUES = frozenset(
+    {"multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue"}
+)
+
+
+def _process_calls(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> list[cst.Call]:
+    """The ``Process(...)`` calls a name holds: ``p``, or a loop variable over a list of them."""
+    if depth > 4:
+        return []
+    if isinstance(node, cst.Call):
+        return [node] if facts.kind_of_call(node) == "process" else []
+    if not isinstance(node, cst.Name):
+        return []
+    bindings = facts.visible_bindings(node)
+    found: list[cst.Call] = []
+    for binding in bindings:
+        statement = binding.node
+        if isinstance(statement, cst.For) and binding.value is None:
+            if not isinstance(statement.target, cst.Name):
+                return []
+            inner = _process_elements(facts, statement.iter, depth + 1)
+        elif binding.value is not None and binding.unpack_index is None:
+            inner = _process_calls(facts, binding.value, depth + 1)
+        else:
+            return []
+        if not inner:
+            return []
+        found.extend(inner)
+    return found
+
+
+def _process_elements(facts: Facts, node: cst.BaseExpression, depth: int) -> list[cst.Call]:
+    if isinstance(node, cst.List | cst.Tuple):
+        found = []
+        for element in node.elements:
+            inner = _process_calls(facts, element.value, depth + 1)
+            if not inner:
+                return []
+            found.extend(inner)
+        return found
+    if isinstance(node, cst.ListComp | cst.GeneratorExp):
+        return _process_calls(facts, node.elt, depth + 1)
+    if isinstance(node, cst.Name):
+        bindings = facts.visible_bindings(node)
+        if len(bindings) != 1 or bindings[0].value is None:
+            return []
+        value = bindings[0].value
+        if isinstance(value, cst.List) and not value.elements:
+            found = []
+            for call in facts.calls:
+                if (
+                    _method(call) == "append"
+                    and isinstance(_receiver(call), cst.Name)
+                    and _receiver(call).value == node.value  # type: ignore[union-attr]
+                    and facts.scope_of(call) is bindings[0].scope
+                    and call.args
+                ):
+                    inner = _process_calls(facts, call.args[0].value, depth + 1)
+                    if not inner:
+                        return []
+                    found.extend(inner)
+            return found
+        return _process_elements(facts, value, depth + 1)
+    return []
+
+
+def _queue_methods_on_parameters(
+    facts: Facts, process_call: cst.Call
+) -> list[tuple[cst.BaseExpression, set[str]]]:
+    """For a Process call: (argument passed, queue methods the target calls on it)."""
+    target = call_argument(process_call, "target", 1)
+    function = facts.function_for(target.value) if target is not None else None
+    if function is None:
+        return []
+    site = next((s for s in facts.call_sites.get(function, ()) if s.call is process_call), None)
+    if site is None:
+        return []
+    params = function.params
+    found = []
+    for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+        argument = site.argument_for(param)
+        if argument is None:
+            continue
+        methods = set()
+        for call in facts.calls_by_function.get(function, ()):
+            receiver = _receiver(call)
+            if isinstance(receiver, cst.Name) and receiver.value == param.name.value:
+                bindings = facts.visible_bindings(receiver)
+                if len(bindings) == 1 and bindings[0].node is param:
+                    methods.add(_method(call) or "")
+        found.append((argument, methods))
+    return found
+
+
+def _same_variable(facts: Facts, first: cst.Name, second: cst.BaseExpression) -> bool:
+    if not isinstance(second, cst.Name) or first.value != second.value:
+        return False
+    a, b = facts.visible_bindings(first), facts.visible_bindings(second)
+    return bool(a) and bool(b) and a[0] is b[0]
+
+
+def _is_pipe_queue(facts: Facts, name: cst.Name) -> bool:
+    bindings = facts.visible_bindings(name)
+    return bool(bindings) and all(
+        isinstance(b.value, cst.Call)
+        and b.unpack_index is None
+        and facts.resolve(b.value.func) in _PIPE_QUEUES
+        for b in bindings
+    )
+
+
+_GETS = frozenset({"get", "get_nowait"})
+_PUTS = frozenset({"put", "put_nowait"})
+
+
+def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
+    """ "drain" when the call takes items off the queue (here, or in a child it makes);
+    "unknown" when it hands the queue to code we cannot follow; None otherwise."""
+    receiver = _receiver(call)
+    if receiver is not None and _same_variable(facts, queue, receiver):
+        return "drain" if _method(call) in _GETS else None
+    passes = any(_same_variable(facts, queue, arg.value) for arg in call.args) or (
+        facts.kind_of_call(call) == "process"
+        and any(
+            isinstance(argument, cst.Tuple | cst.List)
+            and any(_same_variable(facts, queue, e.value) for e in argument.elements)
+            for argument in (a.value for a in call.args)
+        )
+    )
+    if not passes:
+        return None
+    if facts.kind_of_call(call) == "process":
+        for argument, methods in _queue_methods_on_parameters(facts, call):
+            if _same_variable(facts, queue, argument):
+                if methods & _GETS:
+                    return "drain"
+                if methods <= (_PUTS | {"close", "join_thread", "cancel_join_thread"}):
+                    return None
+        return "unknown"
+    return "unknown"
+
+
+@check("MP402")
+def join_before_drain(facts: Facts) -> Iterator[Finding]:
+    order = {id(call): index for index, call in enumerate(facts.calls)}
+    for join in facts.calls:
+        if _method(join) != "join" or join.args:
+            continue
+        receiver = _receiver(join)
+        if receiver is None:
+            continue
+        processes = _process_calls(facts, receiver)
+        scope = facts.scope_of(join)
+        reported = False
+        for process in processes:
+            if reported or facts.scope_of(process) is not scope:
+                continue
+            for argument, methods in _queue_methods_on_parameters(facts, process):
+                if not isinstance(argument, cst.Name) or not methods & _PUTS:
+                    continue
+                if not _is_pipe_queue(facts, argument):
+                    continue
+                if _join_comes_first(facts, order, process, join, argument, scope):
+                    yield Finding(
+                        "MP402",
+                        join,
+                        {"process": _render(receiver), "queue": argument.value},
+                    )
+                    reported = True
+                    break
+
+
+def _join_comes_first(
+    facts: Facts,
+    order: dict[int, int],
+    process: cst.Call,
+    join: cst.Call,
+    queue: cst.Name,
+    scope: cst.CSTNode,
+) -> bool:
+    start, end = order[id(process)], order[id(join)]
+    drained_after = False
+    for call in facts.calls:
+        index = order[id(call)]
+        if index <= start or call is process or facts.scope_of(call) is not scope:
+            continue
+        kind = _drain_kind(facts, call, queue)
+        if kind is None:
+            continue
+        if index < end:
+            return False  # drained (or maybe drained) before the join
+        if kind == "unknown":
+            continue
+        if not flow.exclusive(facts, join, call):
+            drained_after = True
+    return drained_after
+
+
+# -- MP403 -------------------------------------------------------------------
+
+_THREAD_NAMES = {
+    "thread-lock": ("`threading` lock", "Lock"),
+    "thread-semaphore": ("`threading` semaphore", "Semaphore"),
+    "thread-condition": ("`threading.Condition`", "Condition"),
+    "thread-event": ("`threading.Event`", "Event"),
+    "thread-queue": ("`queue.Queue`", "Queue"),
+    "thread-barrier": ("`threading.Barrier`", "Barrier"),
+}
+
+
+def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """Arguments a call hands to a function run in a child process: (element, how)."""
+    kind = facts.kind_of_call(call)
+    literals: list[cst.BaseExpression] = []
+    how = "process"
+    if kind == "process":
+        for keyword, position in (("args", 3), ("kwargs", 4)):
+            argument = call_argument(call, keyword, position)
+            if argument is not None and not argument.star:
+                literals.append(argument.value)
+    elif kind in POOL_KINDS:
+        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
+        if argument is not None and not argument.star:
+            literals.append(argument.value)
+        how = "pool"
+    else:
+        method = _method(call)
+        receiver = _receiver(call)
+        if receiver is None or _kind(facts, receiver) not in POOL_KINDS:
+            return
+        how = "pool"
+        if method in ("apply", "apply_async"):
+            for keyword, position in (("args", 1), ("kwds", 2)):
+                argument = call_argument(call, keyword, position)
+                if argument is not None and not argument.star:
+                    literals.append(argument.value)
+        elif method == "submit":
+            for argument in call.args[1:]:
+                if not argument.star:
+                    yield argument.value, how
+    for literal in literals:
+        if isinstance(literal, cst.Tuple | cst.List):
+            for element in literal.elements:
+                if not isinstance(element, cst.StarredElement):
+                    yield element.value, how
+        elif isinstance(literal, cst.Dict):
+            for element in literal.elements:
+                if isinstance(element, cst.DictElement):
+                    yield element.value, how
+
+
+def _multiprocessing_queue_name(facts: Facts) -> str | None:
+    """How this file can spell ``multiprocessing.Queue`` with its own imports."""
+    bound = {name for _, name in facts.bindings}
+    for local, qualname in facts.imports.items():
+        if qualname == "multiprocessing.Queue" and local not in bound and "." not in local:
+            return local
+    for local, qualname in facts.imports.items():
+        if qualname == "multiprocessing" and local not in bound:
+            return f"{local}.Queue"
+    return None
+
+
+def _queue_fix(facts: Facts, node: cst.BaseExpression, fixed: set[int]) -> FixPlan | None:
+    origins = _origins(facts, node)
+    if len(origins) != 1 or facts.resolve(origins[0].func) != "queue.Queue":
+        return None
+    creation = origins[0]
+    spelling = _multiprocessing_queue_name(facts)
+    if spelling is None or id(creation) in fixed:
+        return None
+    fixed.add(id(creation))
+    return FixPlan(
+        f"Use {spelling}() instead of queue.Queue()",
+        Applicability.UNSAFE,
+        (Replace(creation.func, spelling),),
+    )
+
+
+_HOW_403 = {
+    "process": (
+        "is passed to a child process",
+        "被传给了子进程",
+        "under fork each process gets its own copy and nothing is shared; under "
+        "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
+        "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` 会报 "
+        "'TypeError: cannot pickle '_thread.lock' object'。",
+    ),
+    "pool": (
+        "is passed to a pool or executor",
+        "被传给了进程池或执行器",
+        "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
+        "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+    ),
+    "global": (
+        "is used both by the parent and by code that runs in a child process",
+        "同时被父进程和在子进程中运行的代码使用",
+        "each process has its own copy (under spawn a fresh one), so nothing is shared.",
+        "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+    ),
+}
+
+
+def _finding_403(
+    facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
+) -> Finding:
+    what, replacement = _THREAD_NAMES[kind]
+    how_en, how_zh, outcome, outcome_zh = _HOW_403[how]
+    return Finding(
+        "MP403",
+        node,
+        {
+            "name": _render(node),
+            "what": what,
+            "replacement": replacement,
+            "how": how_en,
+            "how_zh": how_zh,
+            "outcome": outcome,
+            "outcome_zh": outcome_zh,
+        },
+        fix=_queue_fix(facts, node, fixed) if kind == "thread-queue" else None,
+    )
+
+
+@check("MP403")
+def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
+    fixed: set[int] = set()
+    for call in facts.calls:
+        for element, how in _sent_elements(facts, call):
+            kind = _kind(facts, element)
+            if kind in THREAD_PRIMITIVES:
+                yield _finding_403(facts, element, kind, how, fixed)
+    # A module-level thread primitive read both in the parent and in a child's code.
+    reach = _child_reachable(facts)
+    if not reach:
+        return
+    for (scope, name), bindings in facts.bindings.items():
+        if not isinstance(scope, cst.Module) or len(bindings) != 1:
+            continue
+        value = bindings[0].value
+        if not isinstance(value, cst.Call) or bindings[0].unpack_index is not None:
+            continue
+        kind = kind_of_constructor(facts.resolve(value.func))
+        if kind not in THREAD_PRIMITIVES or _rebound_by_global(facts, name):
+            continue
+        loads = flow.loads_of(facts, name, scope)
+        in_child = [n for n in loads if facts.function_of(n) in reach]
+        in_parent = [n for n in loads if facts.function_of(n) not in reach]
+        if in_child and in_parent:
+            yield _finding_403(facts, in_child[0], kind, "global", fixed)
+
+
+def _rebound_by_global(facts: Facts, name: str) -> bool:
+    return any(name in names for names in facts.globals_declared.values())
+
+
+# -- MP404 -------------------------------------------------------------------
+
+
+def _blocking(call: cst.Call) -> bool:
+    """A get()/put() that waits without a timeout: the one a stale size check misleads."""
+    method = _method(call)
+    if method not in ("get", "put"):
+        return False
+    block_position = 0 if method == "get" else 1
+    block = call_argument(call, "block", block_position)
+    if block is not None and (
+        block.star or not (isinstance(block.value, cst.Name) and block.value.value == "True")
+    ):
+        return False
+    timeout = call_argument(call, "timeout", block_position + 1)
+    return timeout is None or (not timeout.star and _is_none(timeout.value))
+
+
+def _deciding_statement(facts: Facts, call: cst.Call) -> cst.If | cst.While | None:
+    """The if/while whose test holds the call."""
+    child: cst.CSTNode = call
+    for ancestor in facts.ancestors(call):
+        if isinstance(ancestor, cst.If | cst.While):
+            return ancestor if child is ancestor.test else None
+        if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or _function_boundary(
+            ancestor
+        ):
+            return None
+        child = ancestor
+    return None
+
+
+@check("MP404")
+def queue_size_race(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        method = _method(call)
+        receiver = _receiver(call)
+        if method not in ("empty", "full", "qsize") or receiver is None:
+            continue
+        statement = _deciding_statement(facts, call)
+        if statement is None or _kind(facts, receiver) != "queue":
+            continue
+        branches = [statement.body]
+        if isinstance(statement, cst.If) and statement.orelse is not None:
+            branches.append(statement.orelse)
+        actions = [
+            other
+            for other in _calls_in(facts, statement)
+            if _blocking(other)
+            and _same(_receiver(other) or other, receiver)
+            and any(_inside(facts, other, branch) for branch in branches)
+        ]
+        if actions:
+            verb = "get" if _method(actions[0]) == "get" else "put"
+            yield Finding(
+                "MP404",
+                call,
+                {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
+            )
+
+
+# -- MP405 -------------------------------------------------------------------
+
+
+def _in_finally_or_handler(facts: Facts, node: cst.CSTNode) -> bool:
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.Finally | cst.ExceptHandler):
+            return True
+        if _function_boundary(ancestor):
+            return False
+    return False
+
+
+@check("MP405")
+def acquire_without_release(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        receiver = _receiver(call)
+        if _method(call) != "acquire" or receiver is None or dotted_name(receiver) is None:
+            continue
+        if _kind(facts, receiver) not in ("lock", "semaphore", "condition"):
+            continue
+        releases = [
+            other
+            for other in _calls_in(facts, call)
+            if _method(other) == "release" and _same(_receiver(other) or other, receiver)
+        ]
+        if not releases or any(_in_finally_or_handler(facts, r) for r in releases):
+            continue  # released elsewhere (another function), or in a finally
+        yield Finding(
+            "MP405",
+            call,
+            {"lock": _render(receiver)},
+            fix=_with_block_fix(facts, call, receiver, releases),
+        )
+
+
+def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | None:
+    """The line when the call is a whole statement of its own: ``lock.acquire()``."""
+    expression = facts.parent(call)
+    line = facts.parent(expression) if expression is not None else None
+    if (
+        isinstance(expression, cst.Expr)
+        and isinstance(line, cst.SimpleStatementLine)
+        and len(line.body) == 1
+    ):
+        return line
+    return None
+
+
+class _Jumps(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.found = True
+
+    def visit_Break(self, node: cst.Break) -> None:
+        self.found = True
+
+    def visit_Continue(self, node: cst.Continue) -> None:
+        self.found = True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        self.found = True
+
+
+def _with_block_fix(
+    facts: Facts, acquire: cst.Call, lock: cst.BaseExpression, releases: list[cst.Call]
+) -> FixPlan | None:
+    """``lock.acquire()`` ... ``lock.release()`` as plain statements of one block, with
+    only simple statements between them: turn them into ``with lock:``."""
+    if acquire.args or len(releases) != 1:
+        return None
+    first, last = _statement_line(facts, acquire), _statement_line(facts, releases[0])
+    if first is None or last is None or releases[0].args:
+        return None
+    block = facts.parent(first)
+    if block is None or facts.parent(last) is not block:
+        return None
+    body = list(block.body) if isinstance(block, cst.IndentedBlock | cst.Module) else []
+    if first not in body or last not in body:
+        return None
+    start, end = body.index(first), body.index(last)
+    if end <= start:
+        return None
+    middle = body[start + 1 : end]
+    unit = block.indent if isinstance(block, cst.IndentedBlock) and block.indent else None
+    unit = unit or facts.module.default_indent
+    edits: list[Edit] = [Replace(first, f"with {_render(lock)}:")]
+    for statement in middle:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        jumps = _Jumps()
+        statement.visit(jumps)
+        code = _line_code(statement)
+        if jumps.found or '"""' in code or "'''" in code or "\\\n" in code:
+            return None
+        edits.append(Replace(statement, unit + code))
+    edits.append(Replace(last, "" if middle else unit + "pass"))
+    return FixPlan(f"Use `with {_render(lock)}:`", Applicability.SAFE, tuple(edits))
+
+
+# -- MP406 -------------------------------------------------------------------
+
+_KIND_NAMES = {
+    "lock": "Lock",
+    "semaphore": "Semaphore",
+    "condition": "Condition",
+    "event": "Event",
+    "barrier": "Barrier",
+    "queue": "Queue",
+    "value": "Value",
+    "array": "Array",
+    "raw-value": "RawValue",
+    "raw-array": "RawArray",
+}
+
+
+@check("MP406")
+def implicit_shared_resource(facts: Facts) -> Iterator[Finding]:
+    if not facts.may_spawn():
+        return
+    reach = _child_reachable(facts)
+    if not reach:
+        return
+    for (scope, name), bindings in facts.bindings.items():
+        if not isinstance(scope, cst.Module) or len(bindings) != 1:
+            continue
+        binding = bindings[0]
+        value = binding.value
+        if not isinstance(value, cst.Call) or binding.unpack_index is not None:
+            continue
+        if not facts.runs_at_import(binding.node) or not facts.may_spawn(value.func):
+            continue
+        kind = kind_of_constructor(facts.resolve(value.func))
+        if kind not in SHARED_AT_MODULE_LEVEL or _rebound_by_global(facts, name):
+            continue
+        reported: set[cst.FunctionDef] = set()
+        for load in flow.loads_of(facts, name, scope):
+            function = facts.function_of(load)
+            if function is None or function not in reach or function in reported:
+                continue
+            reported.add(function)
+            yield Finding("MP406", load, {"name": name, "what": _KIND_NAMES[kind]})
+
+
+# -- MP407 -------------------------------------------------------------------
+
+
+@check("MP407")
+def condition_wait_without_predicate(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        receiver = _receiver(call)
+        if _method(call) != "wait" or receiver is None:
+            continue
+        if _kind(facts, receiver) not in CONDITION_KINDS:
+            continue
+        in_while = False
+        for ancestor in facts.ancestors(call):
+            if _function_boundary(ancestor):
+                break
+            if isinstance(ancestor, cst.While):
+                in_while = True
+                break
+        if not in_while:
+            yield Finding("MP407", call, {"cond": _render(receiver)})
+
+
+# -- MP408 -------------------------------------------------------------------
+
+_LOCK_HINTS = ("lock", "mutex", "sem", "cond")
+
+
+def _guarded(facts: Facts, node: cst.CSTNode) -> bool:
+    """Inside ``with <a lock>:``, or in a function that takes a lock by hand."""
+    for item in flow.enclosing_with_items(facts, node):
+        expression = item.item
+        if isinstance(expression, cst.Call) and _method(expression) == "get_lock":
+            return True
+        kind = _kind(facts, expression)
+        if kind is not None and (kind in PROCESS_LOCK_KINDS or kind.startswith("thread-")):
+            return True
+        text = (dotted_name(expression) or "").lower()
+        if kind is None and any(hint in text for hint in _LOCK_HINTS):
+            return True
+    for call in _calls_in(facts, node):
+        if _method(call) == "acquire":
+            return True
+    return False
+
+
+def _shared_target(
+    facts: Facts, target: cst.BaseExpression
+) -> tuple[cst.BaseExpression, str] | None:
+    """``v.value`` of a Value, or ``a[i]`` of an Array with an index every process uses."""
+    if isinstance(target, cst.Attribute) and target.attr.value == "value":
+        kind = _kind(facts, target.value)
+        if kind in ("value", "raw-value"):
+            return target.value, kind
+    if isinstance(target, cst.Subscript) and len(target.slice) == 1:
+        kind = _kind(facts, target.value)
+        index = target.slice[0].slice
+        if kind in ("array", "raw-array") and isinstance(index, cst.Index):
+            if _shared_index(facts, index.value):
+                return target.value, kind
+    return None
+
+
+def _shared_index(facts: Facts, index: cst.BaseExpression) -> bool:
+    """A literal index, or the variable of ``for i in range(n)``: the same elements in
+    every process (a per-process index, such as a parameter, may be a partition)."""
+    if isinstance(index, cst.Integer):
+        return True
+    if isinstance(index, cst.Name):
+        bindings = facts.visible_bindings(index)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.For):
+            loop = bindings[0].node
+            iterator = loop.iter
+            return (
+                isinstance(iterator, cst.Call)
+                and isinstance(iterator.func, cst.Name)
+                and _is_builtin(facts, iterator.func, "range")
+                and len(iterator.args) == 1
+                and loop.target is not None
+                and isinstance(loop.target, cst.Name)
+            )
+    return False
+
+
+def _mentions(node: cst.CSTNode, target: cst.BaseExpression) -> bool:
+    finder = _SameCode(_render(target))
+    node.visit(finder)
+    return finder.found
+
+
+class _SameCode(cst.CSTVisitor):
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+        self.found = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.found:
+            return False
+        if isinstance(node, cst.Attribute | cst.Subscript) and _render(node) == self.code:
+            self.found = True
+            return False
+        return True
+
+
+def _raw_or_unlocked(facts: Facts, holder: cst.BaseExpression) -> bool:
+    """True when some object this may be has no get_lock(): RawValue, or lock=False."""
+    origins = _origins(facts, holder)
+    if not origins:
+        return True
+    for origin in origins:
+        if facts.resolve(origin.func) not in ("multiprocessing.Value", "multiprocessing.Array"):
+            return True
+        lock = call_argument(origin, "lock")
+        if lock is not None and not (
+            isinstance(lock.value, cst.Name) and lock.value.value == "True"
+        ):
+            return True
+    return False
+
+
+@check("MP408")
+def shared_value_race(facts: Facts) -> Iterator[Finding]:
+    reach = _child_reachable(facts)
+    for function in reach:
+        finder = _ReadModifyWrite()
+        function.body.visit(finder)
+        for statement, target in finder.found:
+            shared = _shared_target(facts, target)
+            if shared is None or facts.function_of(statement) is not function:
+                continue
+            if isinstance(statement, cst.Assign) and not _mentions(statement.value, target):
+                continue
+            if _guarded(facts, statement):
+                continue
+            holder, kind = shared
+            name = _render(holder)
+            raw = kind.startswith("raw-") or _raw_or_unlocked(facts, holder)
+            what = "Value" if kind.endswith("value") else "Array"
+            if kind.startswith("raw-"):
+                what = "Raw" + what
+            if raw:
+                advice = "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process."
+                advice_zh = (
+                    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。"
+                )
+            else:
+                advice = f"Wrap it in `with {name}.get_lock():`."
+                advice_zh = f"请把它放进 `with {name}.get_lock():` 中。"
+            yield Finding(
+                "MP408",
+                statement,
+                {
+                    "statement": _render(statement),
+                    "what": what,
+                    "name": name,
+                    "advice": advice,
+                    "advice_zh": advice_zh,
+                },
+                fix=None if raw else _get_lock_fix(facts, statement, name),
+            )
+
+
+class _ReadModifyWrite(cst.CSTVisitor):
+    """``x += ...`` and ``x = ...`` statements (nested functions excluded)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[cst.AugAssign | cst.Assign, cst.BaseExpression]] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.found.append((node, node.target))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1:
+            self.found.append((node, node.targets[0].target))
+
+
+def _get_lock_fix(facts: Facts, statement: cst.CSTNode, name: str) -> FixPlan | None:
+    line = facts.parent(statement)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return None
+    indent = _block_indent(facts, line)
+    if indent is None:
+        return None
+    block = facts.parent(line)
+    unit = (
+        block.indent
+        if isinstance(block, cst.IndentedBlock) and block.indent
+        else facts.module.default_indent
+    )
+    code = _line_code(line)
+    if "\n" in code:
+        return None
+    return FixPlan(
+        f"Wrap it in `with {name}.get_lock():`",
+        Applicability.SAFE,
+        (Replace(line, f"with {name}.get_lock():\n{indent}{unit}{code}"),),
+    )
+
+
+# -- MP409 -------------------------------------------------------------------
+
+_EMPTY_NAMES = frozenset(
+    {"queue.Empty", "_queue.Empty", "multiprocessing.queues.Empty", "Exception", "BaseException"}
+)
+_FACTORY_QUEUES = frozenset(
+    {"multiprocessing.Queue", "multiprocessing.JoinableQueue", "multiprocessing.SimpleQueue"}
+)
+
+
+def _may_raise_empty(call: cst.Call) -> bool:
+    """get(False), get(block=False), get_nowait(), get(timeout=...)."""
+    method = _method(call)
+    if method == "get_nowait":
+        return True
+    if method != "get":
+        return False
+    block = call_argument(call, "block", 0)
+    if block is not None and not block.star and _arg_is_false(block):
+        return True
+    timeout = call_argument(call, "timeout", 1)
+    return timeout is not None and not timeout.star and not _is_none(timeout.value)
+
+
+def _broken_empty(facts: Facts, node: cst.BaseExpression) -> bool:
+    """``multiprocessing.Queue.Empty``: an attribute of the Queue factory function."""
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "Empty"
+        and facts.resolve(node.value) in _FACTORY_QUEUES
+    )
+
+
+def _handles_empty(facts: Facts, handler_type: cst.BaseExpression | None) -> bool:
+    """True when the handler catches queue.Empty, or may (we cannot tell what it names)."""
+    if handler_type is None:
+        return True
+    if isinstance(handler_type, cst.Tuple):
+        return any(_handles_empty(facts, e.value) for e in handler_type.elements)
+    if _broken_empty(facts, handler_type):
+        return True  # reported on its own
+    qualname = facts.resolve(handler_type)
+    if qualname is not None:
+        return qualname in _EMPTY_NAMES
+    if isinstance(handler_type, cst.Name) and not facts.visible_bindings(handler_type):
+        builtin = getattr(builtins, handler_type.value, None)
+        if isinstance(builtin, type) and issubclass(builtin, BaseException):
+            return handler_type.value in _EMPTY_NAMES
+    return True
+
+
+def _handled(facts: Facts, call: cst.Call) -> bool:
+    child: cst.CSTNode = call
+    for ancestor in facts.ancestors(call):
+        if _function_boundary(ancestor):
+            return False
+        if isinstance(ancestor, cst.Try | cst.TryStar) and child is ancestor.body:
+            if any(_handles_empty(facts, h.type) for h in ancestor.handlers):
+                return True
+        if isinstance(ancestor, cst.With) and child is ancestor.body:
+            for item in ancestor.items:
+                if (
+                    isinstance(item.item, cst.Call)
+                    and facts.resolve(item.item.func) == "contextlib.suppress"
+                ):
+                    return True
+        child = ancestor
+    return False
+
+
+def _import_queue_edit(facts: Facts) -> Edit | None:
+    if facts.imports.get("queue") == "queue":
+        return None
+    for statement in facts.module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Import)
+            or (
+                isinstance(small, cst.ImportFrom)
+                and not (isinstance(small.module, cst.Name) and small.module.value == "__future__")
+            )
+            for small in statement.body
+        ):
+            return InsertLineBefore(statement, "import queue")
+    return None
+
+
+@check("MP409")
+def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        receiver = _receiver(call)
+        if receiver is None or not _may_raise_empty(call):
+            continue
+        if _kind(facts, receiver) != "queue" or _handled(facts, call):
+            continue
+        yield Finding(
+            "MP409",
+            call,
+            {
+                "problem": f"`{_render(call)}` raises `queue.Empty` when no item arrives in "
+                "time, and nothing here catches it.",
+                "problem_zh": f"`{_render(call)}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里"
+                "没有捕获它。",
+                "advice": "Wrap it in `try:` ... `except queue.Empty:` (import queue).",
+                "advice_zh": "请用 `try:` ... `except queue.Empty:` 包起来（需 import queue）。",
+            },
+        )
+    shadowed = any(name == "queue" for _, name in facts.bindings)
+    for handler_type in _handler_types(facts):
+        if not _broken_empty(facts, handler_type):
+            continue
+        fix = None
+        if not shadowed:
+            edits: list[Edit] = [Replace(handler_type, "queue.Empty")]
+            insert = _import_queue_edit(facts)
+            if insert is not None or facts.imports.get("queue") == "queue":
+                if insert is not None:
+                    edits.append(insert)
+                fix = FixPlan("Catch queue.Empty", Applicability.SAFE, tuple(edits))
+        yield Finding(
+            "MP409",
+            handler_type,
+            {
+                "problem": f"`{_render(handler_type)}` does not exist: `Queue` here is a factory "
+                "function, so reaching this handler raises "
+                "'AttributeError: 'function' object has no attribute 'Empty''.",
+                "problem_zh": f"`{_render(handler_type)}` 并不存在：这里的 `Queue` 是一个工厂函数，"
+                "执行到这个 except 时会报 "
+                "'AttributeError: 'function' object has no attribute 'Empty''。",
+                "advice": "Catch `queue.Empty` (import queue).",
+                "advice_zh": "请捕获 `queue.Empty`（需 import queue）。",
+            },
+            fix=fix,
+        )
+
+
+def _handler_types(facts: Facts) -> Iterator[cst.BaseExpression]:
+    """``X.Empty`` expressions named by an ``except`` clause (alone or in a tuple)."""
+    for name in facts.name_nodes.get("Empty", ()):
+        parent = facts.parent(name)
+        if not isinstance(parent, cst.Attribute) or parent.attr is not name:
+            continue
+        container = facts.parent(parent)
+        while isinstance(container, cst.Element | cst.Tuple):
+            container = facts.parent(container)
+        if isinstance(container, cst.ExceptHandler | cst.ExceptStarHandler):
+            yield parent
+
+
+# -- MP410 -------------------------------------------------------------------
+
+_LOCK_CONSTRUCTORS = frozenset(
+    {
+        "multiprocessing.Lock",
+        "multiprocessing.RLock",
+        "multiprocessing.Semaphore",
+        "multiprocessing.BoundedSemaphore",
+    }
+)
+
+
+def _lock_constructor(facts: Facts, node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and facts.resolve(node.func) in _LOCK_CONSTRUCTORS
+
+
+def _only_used_locally(facts: Facts, name: str, function: cst.FunctionDef) -> bool:
+    """Every read of the lock is ``with lock:`` or ``lock.acquire()/release()`` in the
+    function itself: it never leaves the function."""
+    loads = flow.loads_of(facts, name, function)
+    if not loads:
+        return False
+    for load in loads:
+        if facts.function_of(load) is not function:
+            return False
+        parent = facts.parent(load)
+        if isinstance(parent, cst.WithItem) and parent.item is load:
+            continue
+        if isinstance(parent, cst.Attribute) and parent.value is load:
+            call = facts.parent(parent)
+            if (
+                isinstance(call, cst.Call)
+                and call.func is parent
+                and parent.attr.value
+                in (
+                    "acquire",
+                    "release",
+                )
+            ):
+                continue
+        return False
+    return True
+
+
+@check("MP410")
+def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        if not _lock_constructor(facts, call):
+            continue
+        parent = facts.parent(call)
+        if isinstance(parent, cst.WithItem) and parent.item is call:
+            yield Finding(
+                "MP410",
+                call,
+                {
+                    "what": f"`with {_render(call)}:` makes a new lock each time it runs:",
+                    "what_zh": f"`with {_render(call)}:` 每次执行都新建一把锁：",
+                    "who": "every process and every call",
+                    "who_zh": "每个进程、每次调用",
+                },
+            )
+        elif isinstance(parent, cst.Attribute) and parent.value is call:
+            yield Finding(
+                "MP410",
+                call,
+                {
+                    "what": f"`{_render(call)}` makes a lock that is used once and thrown away:",
+                    "what_zh": f"`{_render(call)}` 新建的锁用一次就被丢弃：",
+                    "who": "every process and every call",
+                    "who_zh": "每个进程、每次调用",
+                },
+            )
+    reach = _child_reachable(facts)
+    for (scope, name), bindings in facts.bindings.items():
+        if not isinstance(scope, cst.FunctionDef) or scope not in reach or len(bindings) != 1:
+            continue
+        binding = bindings[0]
+        if binding.value is None or binding.unpack_index is not None:
+            continue
+        if not _lock_constructor(facts, binding.value) or isinstance(binding.node, cst.WithItem):
+            continue
+        if scope.name.value in facts.globals_declared.get(scope, set()):
+            continue
+        if name in facts.globals_declared.get(scope, set()):
+            continue
+        if _only_used_locally(facts, name, scope):
+            yield Finding(
+                "MP410",
+                binding.value,
+                {
+                    "what": f"`{name}` is made inside `{scope.name.value}()`, which runs in a "
+                    "child process:",
+                    "what_zh": f"`{name}` 在子进程运行的 `{scope.name.value}()` 内部创建：",
+                    "who": "each process (and each call)",
+                    "who_zh": "每个进程（每次调用）",
+                },
+            )
+
+
+# -- MP411 -------------------------------------------------------------------
+
+_NEEDS_LOCK = {"notify": "notify", "notify_all": "notify", "wait": "wait", "wait_for": "wait"}
+
+
+def _condition_error(kind: str | None, method: str) -> str:
+    if kind == "thread-condition":
+        return f"RuntimeError: cannot {_NEEDS_LOCK[method]} on un-acquired lock"
+    if _NEEDS_LOCK[method] == "wait":
+        return "AssertionError: must acquire() condition before using wait()"
+    return "AssertionError: lock is not owned"
+
+
+def _condition_lock_texts(facts: Facts, cond: cst.BaseExpression) -> set[str]:
+    """The condition's own text, and the lock it was built on (``Condition(lock)``)."""
+    texts = {_render(cond)}
+    for origin in _origins(facts, cond):
+        argument = call_argument(origin, "lock", 0)
+        if argument is not None and dotted_name(argument.value) is not None:
+            texts.add(_render(argument.value))
+    return texts
+
+
+def _holds(facts: Facts, call: cst.Call, texts: set[str]) -> bool:
+    for item in flow.enclosing_with_items(facts, call):
+        if _render(item.item) in texts:
+            return True
+    for other in _calls_in(facts, call):
+        receiver = _receiver(other)
+        if _method(other) == "acquire" and receiver is not None and _render(receiver) in texts:
+            return True
+    return False
+
+
+def _callers_may_hold(facts: Facts, function: cst.FunctionDef | None) -> bool:
+    """A helper may be called with the condition held: stay silent unless this function
+    runs in a child or every call of it is outside any ``with`` block."""
+    if function is None or function in facts.child_functions:
+        return False
+    callers = [call for call in facts.calls if facts.function_for(call.func) is function]
+    if not callers:
+        return True
+    return any(flow.enclosing_with_items(facts, caller) for caller in callers) or any(
+        _method(other) == "acquire" for caller in callers for other in _calls_in(facts, caller)
+    )
+
+
+@check("MP411")
+def notify_without_lock(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        method = _method(call)
+        receiver = _receiver(call)
+        if method not in _NEEDS_LOCK or receiver is None or dotted_name(receiver) is None:
+            continue
+        kind = _kind(facts, receiver)
+        if kind not in CONDITION_KINDS:
+            continue
+        if _holds(facts, call, _condition_lock_texts(facts, receiver)):
+            continue
+        if _callers_may_hold(facts, facts.function_of(call)):
+            continue
+        yield Finding(
+            "MP411",
+            call,
+            {
+                "call": f"{_render(receiver)}.{method}()",
+                "cond": _render(receiver),
+                "error": _condition_error(kind, method),
+            },
+        )
