@@ -27,12 +27,13 @@ messages(
         ),
         "MP503": Message(
             en="`{proxy}` is a proxy of the manager `{manager}`, which was shut down {when}: "
-            "using it now fails with FileNotFoundError or ConnectionRefusedError. Copy what "
-            "you need (`dict(...)`, `list(...)`) while the manager runs, or use it inside "
-            "the block.",
+            "using it now fails with a connection error (FileNotFoundError, "
+            "ConnectionRefusedError, BrokenPipeError). Copy what you need (`dict(...)`, "
+            "`list(...)`) while the manager runs, or use it inside the block.",
             zh="`{proxy}` 是 Manager `{manager}` 的代理对象，而该 Manager {when_zh}已经关闭："
-            "现在使用它会报 FileNotFoundError 或 ConnectionRefusedError。请在 Manager 运行时"
-            "复制所需的数据（`dict(...)`、`list(...)`），或在代码块内使用它。",
+            "现在使用它会报连接错误（FileNotFoundError、ConnectionRefusedError、"
+            "BrokenPipeError）。请在 Manager 运行时复制所需的数据（`dict(...)`、`list(...)`），"
+            "或在代码块内使用它。",
         ),
     }
 )
