@@ -89,17 +89,25 @@ _ITERATING_WRAPPERS = frozenset({"enumerate", "reversed", "list", "tuple", "sort
 # Process methods which, handed on uncalled, let someone else act on the process.
 _PROCESS_METHODS = frozenset({"start", "run", "join", "terminate", "kill", "close", "is_alive"})
 # What terminate() must not hit: objects a killed process can leave broken.
+_LOCK_HARM = (
+    "a lock it holds is never released and every other process waiting for it blocks for ever.",
+    "它持有的锁永远不会被释放，其他等待这把锁的进程会永远阻塞。",
+)
+_CHANNEL_HARM = (
+    "a message it was writing is cut off and the channel can be left corrupted for everyone else.",
+    "它正在写的消息会被截断，这个通道可能从此损坏，其他进程也无法再正常使用。",
+)
 _FRAGILE_KINDS = {
-    "lock": ("lock", "锁"),
-    "semaphore": ("semaphore", "信号量"),
-    "condition": ("condition", "条件变量"),
-    "queue": ("queue", "队列"),
-    "pipe": ("pipe", "管道"),
-    "proxy-dict": ("manager proxy", "管理器代理对象"),
-    "proxy-list": ("manager proxy", "管理器代理对象"),
-    "proxy-namespace": ("manager proxy", "管理器代理对象"),
-    "proxy-value": ("manager proxy", "管理器代理对象"),
-    "proxy-array": ("manager proxy", "管理器代理对象"),
+    "lock": ("lock", "锁", _LOCK_HARM),
+    "semaphore": ("semaphore", "信号量", _LOCK_HARM),
+    "condition": ("condition", "条件变量", _LOCK_HARM),
+    "queue": ("queue", "队列", _CHANNEL_HARM),
+    "pipe": ("pipe", "管道", _CHANNEL_HARM),
+    "proxy-dict": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    "proxy-list": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    "proxy-namespace": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    "proxy-value": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    "proxy-array": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
 }
 _CHILD_MAKING_KINDS = frozenset({"process", "pool", "executor", "manager"})
 _BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "join"})
@@ -782,7 +790,7 @@ def _given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.Bas
 
 def _fragile_given(
     flows: _Flow, creations: list[cst.Call]
-) -> tuple[cst.BaseExpression, tuple[str, str]] | None:
+) -> tuple[cst.BaseExpression, tuple[str, str, tuple[str, str]]] | None:
     for call in creations:
         subclass = flows.subclass_of(call) is not None
         for value in _given_objects(flows.facts, call, subclass):
@@ -792,13 +800,16 @@ def _fragile_given(
     return None
 
 
-def _shares_loop(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+def _shared_loop(
+    facts: Facts, first: cst.CSTNode, second: cst.CSTNode
+) -> cst.For | cst.While | None:
+    """The innermost loop (of the same function) whose body holds both nodes."""
     loop = _innermost_loop(facts, first)
     while loop is not None:
         if flow.is_inside(facts, second, loop.body):
-            return True
+            return loop
         loop = _innermost_loop(facts, loop)
-    return False
+    return None
 
 
 def _joined_after(flows: _Flow, stop: cst.Attribute, fate: Fate) -> bool:
@@ -818,8 +829,13 @@ def _joined_after(flows: _Flow, stop: cst.Attribute, fate: Fate) -> bool:
             return True  # through another name (a loop over the same list): cannot order
         if flow.exclusive(facts, stop, join):
             continue
-        if flows.order(other) > flows.order(base) or _shares_loop(facts, stop, join):
+        if flows.order(other) > flows.order(base):
             return True
+        loop = _shared_loop(facts, stop, join)
+        if loop is not None and not any(
+            flow.is_inside(facts, b.node, loop) for b in facts.visible_bindings(base)
+        ):
+            return True  # the next round joins the same process
     return False
 
 
@@ -856,10 +872,11 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
         method = stop.attr.value
         name = _render(receiver)
         params = {"call": _render(stop) + "()"}
+        stopped = "killed" if method == "kill" else "terminated"
         creations = flows.creations(receiver)
         fragile = _fragile_given(flows, creations) if creations else None
         if fragile is not None:
-            value, (what, what_zh) = fragile
+            value, (what, what_zh, (harm, harm_zh)) = fragile
             shown = _render(value)
             yield Finding(
                 "MP202",
@@ -867,17 +884,18 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
                 params
                 | {
                     "detail": f"kills `{name}` while it may be using the {what} `{shown}` it "
-                    f"was given: a held lock is never released (others block for ever) and a "
-                    f"queue or pipe can be left half-written.",
+                    f"was given: {harm}",
                     "detail_zh": f"会在 `{name}` 可能正在使用传给它的{what_zh} `{shown}` 时杀死"
-                    f"它：它持有的锁永远不会释放（其他进程会永远阻塞），队列或管道可能只写了一半。",
+                    f"它：{harm_zh}",
                 },
             )
             continue
         targets = [flows.target_of(c) for c in creations] if creations else []
         makers = [t for t in targets if t is not None and t in flows.child_makers]
         if makers:
-            function = makers[0].name.value
+            maker = makers[0]
+            cls = facts.class_of(maker)
+            function = f"{cls.name.value}.{maker.name.value}" if cls else maker.name.value
             yield Finding(
                 "MP202",
                 call,
@@ -901,7 +919,7 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
             call,
             params
             | {
-                "detail": f"is not followed by `{name}.join()`: the {method}ed process stays "
+                "detail": f"is not followed by `{name}.join()`: the {stopped} process stays "
                 f"a zombie and its exitcode stays None.",
                 "detail_zh": f"之后没有调用 `{name}.join()`：被终止的进程会一直是僵尸进程，"
                 f"exitcode 也一直是 None。",
@@ -1215,7 +1233,9 @@ def _exitcode_too_early(flows: _Flow, receiver: cst.BaseExpression, read: cst.At
     for base, method in uses:
         node = _attribute_of(facts, base)
         order = flows.order(base)
-        if method in ("is_alive", "sentinel") and (order < here or _shares_loop(facts, read, node)):
+        if method in ("is_alive", "sentinel") and (
+            order < here or _shared_loop(facts, read, node) is not None
+        ):
             return False  # polled or waited on: the status may well be collected
         if facts.function_of(base) is not function or order >= here:
             continue
