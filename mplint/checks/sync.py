@@ -556,43 +556,49 @@ _PIPE_QUEUES = frozenset(
 )
 
 
-def _process_calls(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> list[cst.Call]:
-    """The ``Process(...)`` calls a name holds: ``p``, or a loop variable over a list of them."""
+def _process_calls(
+    facts: Facts, node: cst.BaseExpression, depth: int = 0, lists: frozenset[str] = frozenset()
+) -> list[cst.Call]:
+    """The ``Process(...)`` calls a name holds: ``p``, or a loop variable over a list of them.
+    ``lists``: the lists being expanded (a loop over one of them adds nothing new)."""
     if depth > 4:
         return []
     if isinstance(node, cst.Call):
         return [node] if facts.kind_of_call(node) == "process" else []
     if not isinstance(node, cst.Name):
         return []
-    bindings = facts.visible_bindings(node)
     found: list[cst.Call] = []
-    for binding in bindings:
+    for binding in facts.visible_bindings(node):
         statement = binding.node
         if isinstance(statement, cst.For) and binding.value is None:
             if not isinstance(statement.target, cst.Name):
                 return []
-            inner = _process_elements(facts, statement.iter, depth + 1)
+            if isinstance(statement.iter, cst.Name) and statement.iter.value in lists:
+                continue
+            inner = _process_elements(facts, statement.iter, depth + 1, lists)
         elif binding.value is not None and binding.unpack_index is None:
-            inner = _process_calls(facts, binding.value, depth + 1)
+            inner = _process_calls(facts, binding.value, depth + 1, lists)
         else:
             return []
         if not inner:
             return []
-        found.extend(inner)
+        found.extend(c for c in inner if all(c is not f for f in found))
     return found
 
 
-def _process_elements(facts: Facts, node: cst.BaseExpression, depth: int) -> list[cst.Call]:
+def _process_elements(
+    facts: Facts, node: cst.BaseExpression, depth: int, lists: frozenset[str]
+) -> list[cst.Call]:
     if isinstance(node, cst.List | cst.Tuple):
         found = []
         for element in node.elements:
-            inner = _process_calls(facts, element.value, depth + 1)
+            inner = _process_calls(facts, element.value, depth + 1, lists)
             if not inner:
                 return []
             found.extend(inner)
         return found
     if isinstance(node, cst.ListComp | cst.GeneratorExp):
-        return _process_calls(facts, node.elt, depth + 1)
+        return _process_calls(facts, node.elt, depth + 1, lists)
     if isinstance(node, cst.Name):
         bindings = facts.visible_bindings(node)
         if len(bindings) != 1 or bindings[0].value is None:
@@ -601,19 +607,22 @@ def _process_elements(facts: Facts, node: cst.BaseExpression, depth: int) -> lis
         if isinstance(value, cst.List) and not value.elements:
             found = []
             for call in facts.calls:
+                receiver = _receiver(call)
                 if (
                     _method(call) == "append"
-                    and isinstance(_receiver(call), cst.Name)
-                    and _receiver(call).value == node.value  # type: ignore[union-attr]
+                    and isinstance(receiver, cst.Name)
+                    and receiver.value == node.value
                     and facts.scope_of(call) is bindings[0].scope
                     and call.args
                 ):
-                    inner = _process_calls(facts, call.args[0].value, depth + 1)
+                    inner = _process_calls(
+                        facts, call.args[0].value, depth + 1, lists | {node.value}
+                    )
                     if not inner:
                         return []
                     found.extend(inner)
             return found
-        return _process_elements(facts, value, depth + 1)
+        return _process_elements(facts, value, depth + 1, lists)
     return []
 
 
@@ -740,6 +749,18 @@ def _join_comes_first(
         kind = _drain_kind(facts, call, queue)
         if kind is None:
             continue
+        if kind == "drain" and facts.kind_of_call(call) == "process":
+            # A reader process drains from its start(), not from its creation.
+            starts = [
+                order[id(other)]
+                for other in facts.calls
+                if _method(other) == "start"
+                and _receiver(other) is not None
+                and any(p is call for p in _process_calls(facts, _receiver(other)))  # type: ignore[arg-type]
+            ]
+            if not starts:
+                return False
+            index = min(starts)
         if index < end:
             return False  # drained (or maybe drained) before the join
         if kind == "unknown":
