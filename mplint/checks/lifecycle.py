@@ -1237,6 +1237,8 @@ def _exitcode_too_early(flows: _Flow, receiver: cst.BaseExpression, read: cst.At
             order < here or _shared_loop(facts, read, node) is not None
         ):
             return False  # polled or waited on: the status may well be collected
+        if method == "exitcode" and order < here and _checks_for_none(facts, node):
+            return False  # `while p.exitcode is None:` polls; `if ... is None:` handles it
         if facts.function_of(base) is not function or order >= here:
             continue
         if method == "join" and not flow.exclusive(facts, node, read):
