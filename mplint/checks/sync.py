@@ -82,10 +82,10 @@ messages(
             "`get(timeout=...)` 加 `except queue.Empty`。",
         ),
         "MP405": Message(
-            en="`{lock}.acquire()` is released without `finally`: an exception before "
+            en="`{lock}` is acquired here but not released in a `finally`: an exception before "
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
             "`with {lock}:` (or try/finally).",
-            zh="`{lock}.acquire()` 之后的 `release()` 不在 `finally` 中：中间一旦抛出异常，"
+            zh="`{lock}` 在这里获取，但 `release()` 不在 `finally` 中：中间一旦抛出异常，"
             "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
         ),
         "MP406": Message(
