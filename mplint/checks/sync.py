@@ -89,8 +89,8 @@ messages(
             "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
         ),
         "MP406": Message(
-            en="`{name}` is a {what} made at module level and used here in a child process "
-            "without being passed to it: under spawn/forkserver each child re-imports the "
+            en="`{name}`, a multiprocessing {what}, is made at module level and used here in a "
+            "child process without being passed to it: under spawn/forkserver each child re-imports the "
             "module and gets its own fresh copy, so nothing is shared. Create it under the "
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
