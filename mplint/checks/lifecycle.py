@@ -1279,18 +1279,56 @@ class _ValueReturns(cst.CSTVisitor):
         self.generator = True
         return False
 
+    def builtin_with_value(self, call: cst.Call) -> bool:
+        func = call.func
+        facts = self.flows.facts
+        return (
+            isinstance(func, cst.Name)
+            and func.value in _VALUE_BUILTINS
+            and not facts.visible_bindings(func)
+            and func.value not in facts.imports
+            and func.value not in facts.module_functions
+        )
+
     def visit_Return(self, node: cst.Return) -> bool:
         value = node.value
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             return False
-        if isinstance(value, cst.Call):
+        if isinstance(value, cst.Call) and not self.builtin_with_value(value):
             # `return q.put(x)` or `return loop()` may well be None: only a function of this
-            # file that itself returns a value counts.
+            # file that itself returns a value, or a builtin such as len(), counts.
             callee = self.flows.facts.function_for(value.func)
             if callee is None or not _returns_value(self.flows, callee, set()):
                 return False
         self.returns.append(node)
         return False
+
+
+_VALUE_BUILTINS = frozenset(
+    {
+        "len",
+        "sum",
+        "min",
+        "max",
+        "abs",
+        "round",
+        "sorted",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "any",
+        "all",
+        "repr",
+        "divmod",
+        "pow",
+        "frozenset",
+    }
+)
 
 
 def _returns_value(flows: _Flow, function: cst.FunctionDef, seen: set[int]) -> bool:
@@ -1325,6 +1363,9 @@ def _result_may_be_used(flows: _Flow, function: cst.FunctionDef, process_calls: 
             continue
         if isinstance(parent, cst.Arg):
             call = facts.parent(parent)
+            if isinstance(call, cst.Call) and facts.resolve(call.func) == "functools.partial":
+                outer = facts.parent(call)  # Process(target=partial(f, ...))
+                call = facts.parent(outer) if isinstance(outer, cst.Arg) else None
             if isinstance(call, cst.Call) and id(call) in process_calls:
                 continue
         return True
@@ -1362,8 +1403,10 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
             continue
         if "run" in vias and _run_result_used(facts):
             continue
+        cls = facts.class_of(function)
+        label = f"{cls.name.value}.{function.name.value}" if cls else function.name.value
         for statement in finder.returns:
-            yield Finding("MP207", statement, {"function": function.name.value})
+            yield Finding("MP207", statement, {"function": label})
 
 
 def _run_result_used(facts: Facts) -> bool:
