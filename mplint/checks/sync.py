@@ -15,7 +15,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import POOL_KINDS, Facts, call_argument, dotted_name
+from mplint.facts import POOL_KINDS, Binding, Facts, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
 
@@ -35,7 +35,18 @@ THREAD_PRIMITIVES = frozenset(
 )
 # multiprocessing objects that may only be shared by inheritance (Process args, initargs).
 INHERITED_ONLY = frozenset(
-    {"queue", "lock", "semaphore", "condition", "event", "barrier", "value", "array"}
+    {
+        "queue",
+        "lock",
+        "semaphore",
+        "condition",
+        "event",
+        "barrier",
+        "value",
+        "array",
+        "raw-value",
+        "raw-array",
+    }
 )
 SHARED_AT_MODULE_LEVEL = frozenset(
     {
@@ -139,22 +150,27 @@ def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
     kind = facts.kind_through_parameters(node)
     if kind is not None or not isinstance(node, cst.Attribute):
         return kind
-    name = dotted_name(node)
-    if name is None or not name.startswith("self.") or name.count(".") != 1:
-        return None
-    function = facts.function_of(node)
-    cls = facts.class_of(function) if function is not None else None
-    if cls is None:
-        return None
-    bindings = [
-        b
-        for b in facts.self_attribute_bindings
-        if b.name == name and flow.is_inside(facts, b.node, cls)
-    ]
+    bindings = _self_bindings(facts, node)
     kinds = {
         facts.kind_through_parameters(b.value) if b.value is not None else None for b in bindings
     }
     return kinds.pop() if len(kinds) == 1 else None
+
+
+def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
+    """The ``self.x = ...`` assignments of the class a ``self.x`` expression belongs to."""
+    name = dotted_name(node)
+    if name is None or not name.startswith("self.") or name.count(".") != 1:
+        return []
+    function = facts.function_of(node)
+    cls = facts.class_of(function) if function is not None else None
+    if cls is None:
+        return []
+    return [
+        b
+        for b in facts.self_attribute_bindings
+        if b.name == name and flow.is_inside(facts, b.node, cls)
+    ]
 
 
 def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
@@ -163,6 +179,15 @@ def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> l
         return []
     if isinstance(node, cst.Call):
         return [node]
+    if isinstance(node, cst.Attribute):
+        bindings = _self_bindings(facts, node)
+        found_here: list[cst.Call] = []
+        for binding in bindings:
+            inner = _origins(facts, binding.value, depth + 1)
+            if not inner:
+                return []
+            found_here.extend(inner)
+        return found_here
     if isinstance(node, cst.Name):
         bindings = facts.visible_bindings(node)
         if not bindings:
