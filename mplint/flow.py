@@ -199,14 +199,19 @@ def call_flow(facts: Facts, root: cst.FunctionDef | None = None) -> list[Step]:
     return steps
 
 
-def _conditional_child(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
+def _conditional_child(parent: cst.CSTNode, child: cst.CSTNode, loops_run: bool = False) -> bool:
     """True when running ``parent`` does not always run ``child``: a branch, a loop body,
     an except handler, the right side of ``and``/``or``, a comprehension's element, a
-    function body."""
+    function body. With ``loops_run``, loop bodies and comprehension elements count as run
+    (a loop over the threads to start is taken to go round at least once)."""
     if isinstance(parent, cst.If | cst.IfExp):
         return child is parent.body or child is parent.orelse
     if isinstance(parent, cst.For | cst.While):
-        return child is parent.body or child is parent.orelse
+        return child is parent.orelse or (child is parent.body and not loops_run)
+    if loops_run and isinstance(
+        parent, cst.CompFor | cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp
+    ):
+        return isinstance(parent, cst.CompFor) and any(child is c for c in parent.ifs)
     if isinstance(parent, cst.Try | cst.TryStar):
         return child is parent.orelse or any(child is h for h in parent.handlers)
     if isinstance(parent, cst.BooleanOperation):
@@ -220,27 +225,31 @@ def _conditional_child(parent: cst.CSTNode, child: cst.CSTNode) -> bool:
     return isinstance(parent, cst.Match | cst.MatchCase | cst.FunctionDef | cst.Lambda)
 
 
-def unconditional_within(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+def unconditional_within(
+    facts: Facts, node: cst.CSTNode, container: cst.CSTNode, loops_run: bool = False
+) -> bool:
     """True when ``node`` runs whenever ``container`` (an ancestor) runs through: no branch,
     loop body, handler, short-circuit or nested function between them."""
     child = node
     for ancestor in facts.ancestors(node):
         if ancestor is container:
             return True
-        if _conditional_child(ancestor, child):
+        if _conditional_child(ancestor, child, loops_run):
             return False
         child = ancestor
     return False
 
 
-def dominates(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+def dominates(
+    facts: Facts, first: cst.CSTNode, second: cst.CSTNode, loops_run: bool = False
+) -> bool:
     """True when ``first`` runs on every path that reaches ``second`` from their nearest
     common ancestor (``first`` assumed to come first in source order): ``p.start()`` on its
     own line dominates a later ``p.start()``; one inside ``if x:`` does not."""
     second_ancestors = {id(second), *(id(a) for a in facts.ancestors(second))}
     child = first
     for ancestor in facts.ancestors(first):
-        if _conditional_child(ancestor, child):
+        if _conditional_child(ancestor, child, loops_run):
             return False
         if id(ancestor) in second_ancestors:
             return True
@@ -248,7 +257,7 @@ def dominates(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
     return False
 
 
-def runs_before(facts: Facts, first: Step, second: Step) -> bool:
+def runs_before(facts: Facts, first: Step, second: Step, loops_run: bool = False) -> bool:
     """True when ``first`` (earlier on the same flow) has surely run whenever ``second``
     runs: where the two chains part, the first's call dominates the second's, and the
     first's call is unconditional inside every function it is reached through."""
@@ -258,10 +267,10 @@ def runs_before(facts: Facts, first: Step, second: Step) -> bool:
         k += 1
     if k == len(a) or k == len(b):
         return False
-    if not dominates(facts, a[k], b[k]):
+    if not dominates(facts, a[k], b[k], loops_run):
         return False
     for node in a[k + 1 :]:
         function = facts.function_of(node)
-        if function is None or not unconditional_within(facts, node, function.body):
+        if function is None or not unconditional_within(facts, node, function.body, loops_run):
             return False
     return True

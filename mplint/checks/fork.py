@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, call_argument
+from mplint.facts import Facts, call_argument, dotted_name
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
 
 messages(
@@ -98,6 +98,18 @@ class _ThreadFacts:
             return True
         if isinstance(node, cst.Call):
             return isinstance(node.func, cst.Name) and node.func.value in self.thread_classes
+        if isinstance(node, cst.Attribute):
+            name = dotted_name(node)
+            function = facts.function_of(node)
+            cls = facts.class_of(function) if function is not None else None
+            if name is None or not name.startswith("self.") or cls is None:
+                return False
+            stored = [
+                b.value
+                for b in facts.self_attribute_bindings
+                if b.name == name and _inside(facts, b.node, cls)
+            ]
+            return bool(stored) and all(v is not None and self.is_thread(v) for v in stored)
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
             return bool(bindings) and all(
@@ -252,7 +264,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                     _inside(facts, node, running.block) for node in step.chain
                 ):
                     continue  # the with block that stops them has ended
-                if runs_before(facts, running.step, step):
+                if runs_before(facts, running.step, step, loops_run=True):
                     reported.add(id(call))
                     thread = threads.starts_threads(running.step.call) or "a thread"
                     yield Finding("MP108", call, {"fork": fork, "thread": thread})
@@ -704,4 +716,8 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
                 and not any(a in child_only for a in facts.ancestors(node))
                 for node in facts.name_nodes.get(name, ())
             ):
-                yield Finding("MP110", statement, {"function": function.name.value, "name": name})
+                cls = facts.class_of(function)
+                label = function.name.value
+                if cls is not None:
+                    label = f"{cls.name.value}.{label}"
+                yield Finding("MP110", statement, {"function": label, "name": name})
