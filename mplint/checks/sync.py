@@ -8,6 +8,7 @@ Objects that arrive as parameters (``def work(q): q.put(...)`` run by
 from __future__ import annotations
 
 import builtins
+import sys
 from collections.abc import Iterator
 
 import libcst as cst
@@ -1409,7 +1410,9 @@ def _handles_empty(facts: Facts, handler_type: cst.BaseExpression | None) -> boo
         return True  # reported on its own
     qualname = facts.resolve(handler_type)
     if qualname is not None:
-        return qualname in _EMPTY_NAMES
+        # A standard-library name we know is not Empty; another module's may be a subclass.
+        top = qualname.split(".", 1)[0]
+        return qualname in _EMPTY_NAMES or top not in sys.stdlib_module_names
     if isinstance(handler_type, cst.Name) and not facts.visible_bindings(handler_type):
         builtin = getattr(builtins, handler_type.value, None)
         if isinstance(builtin, type) and issubclass(builtin, BaseException):
