@@ -1598,8 +1598,6 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             continue
         if not _lock_constructor(facts, binding.value) or isinstance(binding.node, cst.WithItem):
             continue
-        if scope.name.value in facts.globals_declared.get(scope, set()):
-            continue
         if name in facts.globals_declared.get(scope, set()):
             continue
         if _only_used_locally(facts, name, scope):
