@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from lsprotocol import types
@@ -40,6 +40,7 @@ from mplint.config import (
 from mplint.diagnostic import Applicability, Diagnostic, FileError, Severity, TextEdit
 from mplint.engine import lint_source
 
+T = TypeVar("T")
 SOURCE = "mplint"
 DEBOUNCE_SECONDS = 0.2
 CONFIGURATION_TIMEOUT = 2.0
@@ -197,7 +198,6 @@ class MplintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(SOURCE, __version__)
         self.debounce = DEBOUNCE_SECONDS
-        self.lint_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mplint-lint")
         self.locale: str | None = None
         self.initialization_options: dict[str, Any] = {}
         self.pushed_settings: dict[str, Any] = {}
@@ -299,10 +299,7 @@ class MplintServer(LanguageServer):
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.lint_executor, self.lint_document, uri, document.version, document.source
-        )
+        return await in_worker_thread(self.lint_document, uri, document.version, document.source)
 
     def schedule(self, uri: str, delay: float) -> None:
         """(Re)start the document's lint; a newer edit cancels the older wait or lint."""
@@ -670,6 +667,35 @@ class MplintServer(LanguageServer):
 # --- helpers that need no server -----------------------------------------------------------
 
 
+def in_worker_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """Run ``function`` in a daemon thread; its result arrives on the event loop. Daemon
+    threads, not an executor: a lint still running when the editor says ``exit`` must not
+    keep the process alive (an executor's threads are joined at interpreter exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: T | None, error: BaseException | None) -> None:
+        if future.done():  # cancelled: a newer edit or a close overtook this lint
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(outcome)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            outcome, error = function(*args), None
+        except BaseException as raised:  # handed to the awaiting task
+            outcome, error = None, raised
+        try:
+            loop.call_soon_threadsafe(settle, outcome, error)
+        except RuntimeError:  # the loop is gone: the server is exiting
+            pass
+
+    threading.Thread(target=work, name="mplint-lint", daemon=True).start()
+    return future
+
+
 def path_of(uri: str) -> str | None:
     parsed = urlparse(uri)
     if parsed.scheme != "file":
@@ -806,7 +832,6 @@ def create_server() -> MplintServer:
         for task in ls.pending.values():
             task.cancel()
         ls.pending.clear()
-        ls.lint_executor.shutdown(wait=False, cancel_futures=True)
 
     return server
 
