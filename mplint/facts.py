@@ -10,6 +10,7 @@ so that checks stay silent.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -211,9 +212,59 @@ def is_main_guard_test(test: cst.BaseExpression) -> bool:
     return len(names) == 1 and len(strings) == 1
 
 
-class _Collector(cst.CSTVisitor):
+# Nodes that carry only layout or punctuation: the walk does not descend into them.
+_LAYOUT_BASES = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+)
+# isinstance() against libcst's abstract classes is slow; the walk tests exact types.
+_WALKED_TYPES = frozenset(
+    value
+    for value in vars(cst).values()
+    if isinstance(value, type)
+    and issubclass(value, cst.CSTNode)
+    and not issubclass(value, _LAYOUT_BASES)
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if not f.name.startswith(("whitespace", "lpar", "rpar", "leading_lines", "lines_"))
+        )
+        _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+class _Collector:
+    """One pre-order walk over the module. It reads the nodes' fields directly instead of
+    using libcst's visitor, which rebuilds every node it passes and costs as much as the
+    parse itself; layout and punctuation nodes are not entered."""
+
     def __init__(self, facts: Facts) -> None:
-        super().__init__()
         self.facts = facts
         self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
@@ -235,19 +286,36 @@ class _Collector(cst.CSTVisitor):
             cst.Name: self._name,
         }
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.stack:
-            self.facts.parents[node] = self.stack[-1]
-        self.stack.append(node)
-        handler = self.handlers.get(type(node))
-        if handler is not None:
-            handler(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-        if isinstance(original_node, cst.FunctionDef | cst.Lambda):
-            self.scopes.pop()
+    def walk(self, module: cst.Module) -> None:
+        parents = self.facts.parents
+        handlers = self.handlers
+        stack = self.stack
+        leave = object()
+        todo: list[tuple[cst.CSTNode, object]] = [(module, None)]
+        while todo:
+            node, parent = todo.pop()
+            if parent is leave:
+                stack.pop()
+                if isinstance(node, cst.FunctionDef | cst.Lambda):
+                    self.scopes.pop()
+                continue
+            if parent is not None:
+                parents[node] = parent  # type: ignore[assignment]
+            stack.append(node)
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node)
+            todo.append((node, leave))
+            children: list[cst.CSTNode] = []
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                value_type = type(value)
+                if value_type in _WALKED_TYPES:
+                    children.append(value)
+                elif value_type is tuple or value_type is list:
+                    children.extend(v for v in value if type(v) in _WALKED_TYPES)
+            for child in reversed(children):
+                todo.append((child, node))
 
     @property
     def scope(self) -> Scope:
@@ -415,8 +483,12 @@ class Facts:
         # Every Name node by its text, in source order (loads, stores, attribute names alike);
         # ``references`` filters them.
         self.name_nodes: dict[str, list[cst.Name]] = {}
-        module.visit(_Collector(self))
+        _Collector(self).walk(module)
         self._resolving: set[int] = set()
+        self._scope_cache: dict[cst.CSTNode, Scope] = {}
+        self._resolve_cache: dict[cst.CSTNode, str | None] = {}
+        self._kind_cache: dict[cst.CSTNode, str | None] = {}
+        self._kind_pending: set[cst.CSTNode] = set()
         self._parameter_kinds: dict[cst.Param, str | None] = {}
         self._parameters_pending: set[cst.Param] = set()
 
@@ -432,13 +504,22 @@ class Facts:
             current = self.parents.get(current)
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
+        cached = self._scope_cache.get(node)
+        if cached is not None:
+            return cached
+        scope: Scope = self.module
+        child = node
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-                # A decorator or default value belongs to the enclosing scope.
-                if isinstance(ancestor, cst.FunctionDef) and not self._inside(node, ancestor.body):
-                    continue
-                return ancestor
-        return self.module
+            # A decorator or default value belongs to the enclosing scope, a body to the def.
+            if isinstance(ancestor, cst.FunctionDef) and child is ancestor.body:
+                scope = ancestor
+                break
+            if isinstance(ancestor, cst.Lambda) and child is ancestor.body:
+                scope = ancestor
+                break
+            child = ancestor
+        self._scope_cache[node] = scope
+        return scope
 
     def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         scope = self.scope_of(node)
@@ -503,6 +584,13 @@ class Facts:
         ``get_context(...)`` objects and simple aliases; None when unsure."""
         if node is None:
             return None
+        if node in self._resolve_cache:
+            return self._resolve_cache[node]
+        resolved = self._resolve(node)
+        self._resolve_cache[node] = resolved
+        return resolved
+
+    def _resolve(self, node: cst.BaseExpression) -> str | None:
         if isinstance(node, cst.Name):
             return self._resolve_name(node)
         if isinstance(node, cst.Attribute):
@@ -592,8 +680,21 @@ class Facts:
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
             return None
+        if node in self._kind_cache:
+            return self._kind_cache[node]
+        if node in self._kind_pending:  # x = x.strip(): a cycle says nothing
+            return None
+        self._kind_pending.add(node)
+        try:
+            kind = self._compute_kind(node, depth)
+        finally:
+            self._kind_pending.discard(node)
+        self._kind_cache[node] = kind
+        return kind
+
+    def _compute_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         if isinstance(node, cst.Call):
-            return self.kind_of_call(node)
+            return self._call_kind(node, depth)
         if isinstance(node, cst.Name):
             bindings = self.visible_bindings(node)
             return self._kind_of_bindings(bindings, depth)
@@ -673,6 +774,9 @@ class Facts:
         return kinds or {None}
 
     def kind_of_call(self, call: cst.Call) -> str | None:
+        return self._kind_of(call, 0)
+
+    def _call_kind(self, call: cst.Call, depth: int) -> str | None:
         qualname = self.resolve(call.func)
         kind = kind_of_constructor(qualname)
         if kind is not None:
@@ -682,7 +786,7 @@ class Facts:
         if isinstance(call.func, cst.Name) and call.func.value in self.manager_subclasses:
             return "manager"
         if isinstance(call.func, cst.Attribute):
-            receiver = self.kind_of(call.func.value)
+            receiver = self._kind_of(call.func.value, depth + 1)
             if receiver == "manager":
                 return MANAGER_PROXY_KINDS.get(call.func.attr.value)
             if receiver == "pool" and call.func.attr.value in ASYNC_RESULT_METHODS:
