@@ -681,3 +681,37 @@ def test_real_neovim_shows_mp101(tmp_path: Path) -> None:
     assert result["ok"], result
     assert result["found"] == [{"code": "MP101", "line": 8, "source": "mplint"}]
     assert [d["line"] for d in result["shown"]] == [8]
+
+
+@pytest.mark.asyncio
+async def test_tcp_binds_localhost_and_lints(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([*SERVER, "--tcp", "--port", str(port)], env=ENV)
+    client = make_client()
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                await client.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                await asyncio.sleep(0.2)
+        await client.initialize_session(
+            types.InitializeParams(capabilities=client_capabilities("neovim@v0.7"))
+        )
+        uri = open_document(client, tmp_path / "student.py", UNGUARDED)
+        assert codes(await diagnostics(client, uri, 1)) == [("MP101", 8)]
+        await client.shutdown_async(None)
+        client.exit(None)
+        assert await asyncio.to_thread(server.wait, 15) == 0
+    finally:
+        await client.stop()
+        if server.poll() is None:
+            server.kill()
+            server.wait()
