@@ -20,7 +20,15 @@ from mplint.config import (
     validate_codes,
 )
 from mplint.engine import LintResult, lint_paths, lint_source
-from mplint.formats import FORMATS, STATISTICS_FORMATS, format_statistics
+from mplint.fixes import (
+    applies,
+    decode_source_file,
+    fix_source,
+    read_source,
+    unified_diff,
+    write_source,
+)
+from mplint.formats import FORMATS, STATISTICS_FORMATS, fix_summary, format_statistics
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -53,6 +61,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--start-method", choices=START_METHOD_CHOICES)
     check.add_argument("--lang", help="message language: en or zh-CN")
     check.add_argument("--stdin-filename", help="lint standard input, reporting it under this name")
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes in place (standard input: print the fixed text)",
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff instead of applying them; exit 1 if any",
+    )
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix or --diff, apply unsafe fixes too (they change behaviour on purpose)",
+    )
 
     commands.add_parser("rules", help="list every rule with its name and default state")
 
@@ -119,7 +142,10 @@ def settings_for(args: argparse.Namespace) -> Settings:
 def command_check(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if args.stdin_filename:
-        results = [lint_source(sys.stdin.buffer.read(), args.stdin_filename, settings)]
+        data = sys.stdin.buffer.read()
+        results = [lint_source(data, args.stdin_filename, settings)]
+        if args.fix or args.diff:
+            return fix_stdin(data, results[0], args, settings)
     else:
         paths = args.paths or [Path(".")]
         missing = [p for p in paths if not p.exists() and not p.is_symlink()]
@@ -128,6 +154,13 @@ def command_check(args: argparse.Namespace) -> int:
         if missing:
             return EXIT_ERROR
         results = list(lint_paths(paths, settings))
+    if args.diff:
+        return diff_files(results, args.unsafe_fixes, settings)
+    if args.fix:
+        fixed = fix_files(results, args.unsafe_fixes, settings)
+        if fixed is None:
+            return EXIT_ERROR
+        results = fixed
     return report(
         results,
         args.format,
@@ -135,6 +168,88 @@ def command_check(args: argparse.Namespace) -> int:
         statistics=args.statistics,
         output_file=args.output_file,
         settings=settings,
+        unsafe_fixes=args.unsafe_fixes,
+    )
+
+
+def _fixable(result: LintResult, unsafe: bool) -> bool:
+    return any(applies(d.fix, unsafe) for d in result.diagnostics)
+
+
+def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> int:
+    """``--diff``: the fixes as a unified diff; exit 1 when anything would change."""
+    changed = 0
+    count = 0
+    for result in results:
+        if not _fixable(result, unsafe):
+            continue
+        try:
+            source = read_source(Path(result.path))
+        except (OSError, SyntaxError, UnicodeDecodeError) as error:
+            print(f"mplint: cannot read {result.path}: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        outcome = fix_source(
+            source.text, result.diagnostics, unsafe, settings=settings, path=result.path
+        )
+        if outcome.source != source.text:
+            sys.stdout.write(unified_diff(result.path, source.text, outcome.source))
+            changed += 1
+            count += len(outcome.applied)
+    if changed:
+        print(f"mplint: would fix {count} finding(s) in {changed} file(s)", file=sys.stderr)
+    return EXIT_FINDINGS if changed else EXIT_CLEAN
+
+
+def fix_files(
+    results: list[LintResult], unsafe: bool, settings: Settings
+) -> list[LintResult] | None:
+    """``--fix``: rewrite each file that has fixes; return the findings that remain."""
+    remaining: list[LintResult] = []
+    count = files = 0
+    for result in results:
+        if not _fixable(result, unsafe):
+            remaining.append(result)
+            continue
+        path = Path(result.path)
+        try:
+            source = read_source(path)
+            outcome = fix_source(
+                source.text, result.diagnostics, unsafe, settings=settings, path=result.path
+            )
+            if outcome.source != source.text:
+                write_source(path, outcome.source, source.encoding)
+        except (OSError, SyntaxError, UnicodeError) as error:
+            print(f"mplint: cannot fix {result.path}: {error}", file=sys.stderr)
+            return None
+        if outcome.applied:
+            count += len(outcome.applied)
+            files += 1
+        remaining.append(outcome.result or result)
+    if count:
+        print(f"mplint: fixed {count} finding(s) in {files} file(s)", file=sys.stderr)
+    return remaining
+
+
+def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, settings: Settings) -> int:
+    """Standard input with ``--fix``: print the fixed text; with ``--diff``: the diff."""
+    try:
+        source = decode_source_file(data)
+    except (SyntaxError, UnicodeDecodeError) as error:
+        print(f"mplint: cannot read standard input: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    outcome = fix_source(
+        source.text, result.diagnostics, args.unsafe_fixes, settings=settings, path=result.path
+    )
+    if args.diff:
+        if outcome.source != source.text:
+            sys.stdout.write(unified_diff(result.path, source.text, outcome.source))
+            return EXIT_FINDINGS
+        return EXIT_CLEAN
+    sys.stdout.buffer.write(outcome.source.encode(source.encoding))
+    sys.stdout.flush()
+    final = outcome.result or result
+    return (
+        EXIT_FINDINGS if (final.diagnostics or final.error) and not args.exit_zero else EXIT_CLEAN
     )
 
 
@@ -146,6 +261,7 @@ def report(
     statistics: bool = False,
     output_file: Path | None = None,
     settings: Settings | None = None,
+    unsafe_fixes: bool = False,
 ) -> int:
     if statistics and format_name not in STATISTICS_FORMATS:
         print(
@@ -162,10 +278,23 @@ def report(
     )
     shown = [r for r in results if r.diagnostics or r.error]
     if statistics:
-        text = format_statistics(shown, format_name)
+        text = format_statistics(shown, format_name, unsafe_fixes)
     else:
         settings = settings or Settings()
-        text = FORMATS[format_name](shown, color, docs_url=settings.docs_url, lang=settings.lang)
+        if format_name in ("text", "concise"):
+            text = FORMATS[format_name](
+                shown,
+                color,
+                docs_url=settings.docs_url,
+                lang=settings.lang,
+                unsafe_fixes=unsafe_fixes,
+            )
+            summary = fix_summary(shown, unsafe_fixes)
+            text = f"{text}\n{summary}" if text and summary else text
+        else:
+            text = FORMATS[format_name](
+                shown, color, docs_url=settings.docs_url, lang=settings.lang
+            )
     if output_file is not None:
         try:
             output_file.parent.mkdir(parents=True, exist_ok=True)

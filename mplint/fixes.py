@@ -1,31 +1,57 @@
 """Autofixes: each fix names the nodes it touches and the source text that goes there.
 
 Text edits are computed from positions only when a diagnostic is built, so a
-file with no findings never pays for them.
+file with no findings never pays for them. ``apply_fixes`` is the one place that
+turns diagnostics' fixes into new source text, for the command line and the
+language server alike: whole fixes that do not touch each other are applied
+bottom-up, the result is linted again, and so on until nothing changes. A result
+that does not parse is never returned.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import ast
+import io
+import os
+import re
+import tempfile
+import tokenize
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from mplint.diagnostic import Applicability, Fix, TextEdit
+from mplint.diagnostic import Applicability, Diagnostic, Fix, TextEdit
+
+if TYPE_CHECKING:
+    from mplint.config import Settings
+    from mplint.engine import LintResult
+
+MAX_ROUNDS = 5
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+# -- what a check plans ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Replace:
-    """Replace the node's own span with ``text``."""
+    """Replace the node's own span with ``text``. libcst's span of a parenthesized
+    expression leaves out its parentheses; ``with_parentheses`` takes them too."""
 
     node: cst.CSTNode
     text: str
+    with_parentheses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class InsertLineBefore:
-    """Insert ``text`` as a new line above the node's line, indented like that line."""
+    """Insert ``text`` as a new line above the node's line, indented like that line.
+    ``text`` may hold several lines; each is indented."""
 
     node: cst.CSTNode
     text: str
@@ -43,7 +69,7 @@ class FixPlan:
     def build(self, positions: Mapping[cst.CSTNode, CodeRange], lines: Sequence[str]) -> Fix | None:
         text_edits = []
         for edit in self.edits:
-            where = positions.get(edit.node)
+            where = _span(edit, positions)
             if where is None:
                 return None
             if isinstance(edit, Replace):
@@ -59,7 +85,251 @@ class FixPlan:
             else:
                 line = lines[where.start.line - 1] if where.start.line <= len(lines) else ""
                 indent = line[: len(line) - len(line.lstrip())]
-                text_edits.append(
-                    TextEdit(where.start.line, 0, where.start.line, 0, f"{indent}{edit.text}\n")
+                text = "".join(
+                    f"{indent}{part}\n" if part else "\n" for part in edit.text.split("\n")
                 )
+                text_edits.append(TextEdit(where.start.line, 0, where.start.line, 0, text))
         return Fix(self.title, self.applicability, tuple(text_edits))
+
+
+def _span(edit: Edit, positions: Mapping[cst.CSTNode, CodeRange]) -> CodeRange | None:
+    where = positions.get(edit.node)
+    if where is None:
+        return None
+    node = edit.node
+    if isinstance(edit, Replace) and edit.with_parentheses:
+        lpar = getattr(node, "lpar", ())
+        rpar = getattr(node, "rpar", ())
+        if lpar and rpar:
+            first, last = positions.get(lpar[0]), positions.get(rpar[-1])
+            if first is None or last is None:
+                return None
+            return CodeRange(first.start, last.end)
+    return where
+
+
+# -- applying fixes to text --------------------------------------------------------------
+
+
+def applies(fix: Fix | None, unsafe: bool) -> bool:
+    """Would this fix be applied with (or without) ``--unsafe-fixes``?"""
+    return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)
+
+
+def newline_of(source: str) -> str:
+    """The file's newline: that of its first line break (``\\n`` when it has none)."""
+    match = _LINE_BREAK.search(source)
+    return match.group() if match else "\n"
+
+
+def parses(source: str) -> bool:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like
+            ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+class _Offsets:
+    """(1-based line, 0-based code-point column) to an index into the text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+    def __call__(self, line: int, column: int) -> int:
+        if line < 1:
+            return 0
+        if line > len(self.starts):
+            return len(self.text)
+        return min(self.starts[line - 1] + column, len(self.text))
+
+
+Span = tuple[int, int, str]
+
+
+def _spans(fix: Fix, offsets: _Offsets, newline: str) -> list[Span]:
+    spans = []
+    for edit in fix.edits:
+        start = offsets(edit.start_line, edit.start_column)
+        end = offsets(edit.end_line, edit.end_column)
+        text = edit.new_text.replace("\r\n", "\n").replace("\n", newline)
+        spans.append((start, max(start, end), text))
+    return spans
+
+
+def _touches(span: Span, other: Span) -> bool:
+    start, end, _ = span
+    other_start, other_end, _ = other
+    return (start < other_end and other_start < end) or start == other_start
+
+
+def _splice(text: str, spans: Iterable[Span]) -> str:
+    for start, end, new_text in sorted(spans, key=lambda s: (s[0], s[1]), reverse=True):
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def _one_round(source: str, fixable: Sequence[Diagnostic]) -> tuple[str, list[Diagnostic]]:
+    """Apply every fix that touches no fix taken before it; drop any that stops the text
+    parsing. An edit identical to one already taken (two findings adding the same import)
+    is shared, not a conflict."""
+    offsets = _Offsets(source)
+    newline = newline_of(source)
+    taken: list[Span] = []
+    chosen: list[tuple[Diagnostic, list[Span]]] = []
+    for diagnostic in fixable:
+        assert diagnostic.fix is not None
+        spans = [s for s in _spans(diagnostic.fix, offsets, newline) if s not in taken]
+        if not spans or any(_touches(s, t) for s in spans for t in taken):
+            continue
+        if any(_touches(a, b) for i, a in enumerate(spans) for b in spans[i + 1 :]):
+            continue
+        taken.extend(spans)
+        chosen.append((diagnostic, spans))
+    result = _splice(source, taken)
+    if parses(result):
+        return result, [d for d, _ in chosen]
+    # Something broke the syntax: keep fixes one at a time while the text still parses.
+    kept: list[Span] = []
+    applied: list[Diagnostic] = []
+    for diagnostic, spans in chosen:
+        attempt = _splice(source, kept + spans)
+        if parses(attempt):
+            kept.extend(spans)
+            applied.append(diagnostic)
+    return _splice(source, kept), applied
+
+
+@dataclass
+class FixOutcome:
+    """The text after fixing, the findings whose fixes were applied (over all rounds),
+    and the lint result of the final text (None when nothing was applied)."""
+
+    source: str
+    applied: list[Diagnostic] = field(default_factory=list)
+    result: LintResult | None = None
+
+
+def fix_source(
+    source: str,
+    diagnostics: Sequence[Diagnostic],
+    unsafe: bool = False,
+    *,
+    settings: Settings | None = None,
+    path: str = "<stdin>",
+) -> FixOutcome:
+    """Apply fixes, lint again and repeat (at most MAX_ROUNDS times) until no fix applies."""
+    from mplint.engine import lint_source
+
+    bom = "\ufeff" if source.startswith("\ufeff") else ""
+    current = source[len(bom) :]
+    outcome = FixOutcome(source)
+    if not parses(current):
+        return outcome
+    pending = list(diagnostics)
+    for _ in range(MAX_ROUNDS):
+        fixable = [d for d in pending if applies(d.fix, unsafe)]
+        if not fixable:
+            break
+        changed, applied = _one_round(current, fixable)
+        if not applied or changed == current:
+            break
+        current = changed
+        outcome.applied.extend(applied)
+        outcome.result = lint_source(current, path, settings)
+        if outcome.result.error is not None:
+            break
+        pending = outcome.result.diagnostics
+    outcome.source = bom + current
+    return outcome
+
+
+def apply_fixes(
+    source: str,
+    diagnostics: Sequence[Diagnostic],
+    unsafe: bool = False,
+    *,
+    settings: Settings | None = None,
+    path: str = "<stdin>",
+) -> tuple[str, list[Diagnostic]]:
+    """The fixed text and the findings whose fixes were applied. Safe fixes only unless
+    ``unsafe``; the text is linted again after each round with ``settings``."""
+    outcome = fix_source(source, diagnostics, unsafe, settings=settings, path=path)
+    return outcome.source, outcome.applied
+
+
+# -- files -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file's text as Python reads it, and how to write it back the same way."""
+
+    text: str
+    encoding: str
+
+
+def decode_source_file(data: bytes) -> SourceFile:
+    """Decode with the PEP 263 coding (or BOM); newlines are kept as they are."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return SourceFile(data.decode(encoding), encoding)
+
+
+def read_source(path: Path) -> SourceFile:
+    return decode_source_file(path.read_bytes())
+
+
+def write_source(path: Path, text: str, encoding: str) -> None:
+    """Replace the file atomically: write a temporary file beside it, keep the original's
+    permissions, then rename it over the original. Symlinks are written through."""
+    target = path.resolve()
+    data = text.encode(encoding)
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".mplint-fix", dir=target.parent
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(temporary, target)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(
+        _lines_with_ends(before),
+        _lines_with_ends(after),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    out = []
+    for line in lines:
+        out.append(
+            line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
+        )
+    return "".join(out)
+
+
+def _lines_with_ends(text: str) -> list[str]:
+    """Lines split as Python splits them (``\n``, ``\r\n``, ``\r``), ends kept."""
+    parts = _LINE_BREAK.split(text)
+    ends = _LINE_BREAK.findall(text)
+    lines = [part + end for part, end in zip(parts, ends, strict=False)]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines

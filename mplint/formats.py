@@ -19,6 +19,7 @@ from mplint import __version__
 from mplint.catalog import RULES, doc_url, page_summary, page_text
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity
 from mplint.engine import LintResult
+from mplint.fixes import applies
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,6 +48,7 @@ def format_text(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """``path:line:col: CODE message`` as flake8 and ruff print it; ``[*]`` marks a fix."""
     out = []
@@ -54,7 +56,7 @@ def format_text(
         if result.error is not None:
             out.append(_file_error_line(result.error))
         for d in result.diagnostics:
-            fixable = " [*]" if d.fix is not None else ""
+            fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
             out.append(
                 f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.message}"
             )
@@ -67,6 +69,7 @@ def format_concise(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """``path:line:col: CODE name``: one short line per finding."""
     out = []
@@ -74,7 +77,7 @@ def format_concise(
         if result.error is not None:
             out.append(_file_error_line(result.error))
         for d in result.diagnostics:
-            fixable = " [*]" if d.fix is not None else ""
+            fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
             out.append(
                 f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.name}"
             )
@@ -387,9 +390,11 @@ def format_github(
 # -- --statistics ----------------------------------------------------------------------
 
 
-def statistics(results: Sequence[LintResult]) -> list[tuple[str, str, int, bool]]:
-    """(code, name, count, any fixable) per code, most frequent first; files that could
-    not be linted count under ``file-error`` with the code ``-``."""
+def statistics(
+    results: Sequence[LintResult], unsafe_fixes: bool = False
+) -> list[tuple[str, str, int, bool]]:
+    """(code, name, count, any fixable with the current flags) per code, most frequent
+    first; files that could not be linted count under ``file-error`` with the code ``-``."""
     counts: Counter[str] = Counter()
     fixable: set[str] = set()
     names: dict[str, str] = {}
@@ -400,15 +405,17 @@ def statistics(results: Sequence[LintResult]) -> list[tuple[str, str, int, bool]
         for d in result.diagnostics:
             counts[d.code] += 1
             names[d.code] = d.name
-            if d.fix is not None:
+            if applies(d.fix, unsafe_fixes):
                 fixable.add(d.code)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [(code, names[code], count, code in fixable) for code, count in ordered]
 
 
-def format_statistics(results: Sequence[LintResult], format_name: str = "text") -> str:
+def format_statistics(
+    results: Sequence[LintResult], format_name: str = "text", unsafe_fixes: bool = False
+) -> str:
     """``count  CODE  [*] name`` lines, or a JSON list with ``--format json``."""
-    rows = statistics(results)
+    rows = statistics(results, unsafe_fixes)
     if format_name == "json":
         return json.dumps(
             [
@@ -423,6 +430,21 @@ def format_statistics(results: Sequence[LintResult], format_name: str = "text") 
     return "\n".join(
         f"{n:>{width}}  {code:<5}  {'[*]' if fix else '   '} {name}" for code, name, n, fix in rows
     )
+
+
+def fix_summary(results: Sequence[LintResult], unsafe_fixes: bool = False) -> str:
+    """``[*] N fixable with --fix (M more with --unsafe-fixes)``, or "" when nothing is."""
+    fixable = hidden = 0
+    for result in results:
+        for d in result.diagnostics:
+            if applies(d.fix, unsafe_fixes):
+                fixable += 1
+            elif d.fix is not None:
+                hidden += 1
+    if not fixable and not hidden:
+        return ""
+    more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+    return f"[*] {fixable} fixable with --fix{more}"
 
 
 FORMATS: dict[str, Formatter] = {

@@ -89,24 +89,119 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
     starters = facts.functions_reaching(
         lambda call: _starts_processes(facts, call) is not None and _may_spawn_for(facts, call)
     )
+    flagged: list[tuple[cst.Call, str]] = []
     for call in facts.calls:
         if not facts.runs_at_import(call):
             continue
         what = _starts_processes(facts, call)
         if what is not None and _may_spawn_for(facts, call):
-            yield Finding("MP101", call, {"what": _capitalize(what)})
+            flagged.append((call, _capitalize(what)))
             continue
         function = facts.function_for(call.func)
         if function is not None and function in starters:
-            yield Finding(
-                "MP101",
-                call,
-                {"what": f"`{function.name.value}()`, which starts processes,"},
-            )
+            flagged.append((call, f"`{function.name.value}()`, which starts processes,"))
+    fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
+    for call, what in flagged:
+        yield Finding("MP101", call, {"what": what}, fix=fix)
 
 
 def _capitalize(text: str) -> str:
     return text[0].upper() + text[1:] if text and text[0] != "`" else text
+
+
+def _top_level_statement(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
+    child = node
+    for ancestor in facts.ancestors(node):
+        if ancestor is facts.module:
+            return child
+        child = ancestor
+    return None
+
+
+def _stays_at_top_level(statement: cst.CSTNode) -> bool:
+    """Definitions and imports stay where they are; only the code that runs moves."""
+    if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+        return True
+    return isinstance(statement, cst.SimpleStatementLine) and all(
+        isinstance(small, cst.Import | cst.ImportFrom) for small in statement.body
+    )
+
+
+def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
+    """``p = Process(...)``: made just before the code that starts it, it moves with it."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if not isinstance(small, cst.Assign | cst.AnnAssign) or not isinstance(small.value, cst.Call):
+        return False
+    return facts.kind_of_call(small.value) == "process"
+
+
+def _blank(line: cst.EmptyLine) -> bool:
+    return line.comment is None
+
+
+def _guard_module_code(facts: Facts, flagged: list[cst.Call]) -> FixPlan | None:
+    """Move the module-level code that runs, from the first statement that starts
+    processes (and the `p = Process(...)` lines just before it) to the end, under a new
+    main guard at the end of the module. Definitions and imports stay in place; the body
+    of an existing main guard in that span joins the new one; comments move with their
+    statements."""
+    module = facts.module
+    body = list(module.body)
+    indexes: list[int] = []
+    for call in flagged:
+        statement = _top_level_statement(facts, call)
+        index = next((i for i, s in enumerate(body) if s is statement), None)
+        if index is None or _stays_at_top_level(body[index]):
+            return None
+        indexes.append(index)
+    first = min(indexes)
+    while first > 0 and _makes_process(facts, body[first - 1]):
+        first -= 1
+    kept: list[cst.BaseStatement] = body[:first]
+    moved: list[cst.BaseStatement] = []
+    for statement in body[first:]:
+        if _stays_at_top_level(statement):
+            kept.append(statement)
+        elif statement in facts.main_guards and isinstance(statement, cst.If):
+            if statement.orelse is not None or not isinstance(statement.body, cst.IndentedBlock):
+                return None
+            inner = list(statement.body.body)
+            if inner:
+                lines = [*statement.leading_lines, *inner[0].leading_lines]
+                inner[0] = inner[0].with_changes(leading_lines=lines)
+            moved.extend(inner)
+        else:
+            moved.append(statement)
+    if not moved:
+        return None
+    # A blank line at module level renders its indentation once it is nested: drop it.
+    moved = [
+        s.with_changes(
+            leading_lines=[
+                line.with_changes(indent=False) if _blank(line) else line
+                for line in s.leading_lines
+            ]
+        )
+        for s in moved
+    ]
+    lines = list(moved[0].leading_lines)
+    while lines and _blank(lines[0]):
+        lines.pop(0)
+    moved[0] = moved[0].with_changes(leading_lines=lines)
+    after_definition = bool(kept) and isinstance(kept[-1], cst.FunctionDef | cst.ClassDef)
+    guard = cst.If(
+        test=cst.parse_expression('__name__ == "__main__"'),
+        body=cst.IndentedBlock(body=moved),
+        leading_lines=[cst.EmptyLine()] * (2 if after_definition else 1) if kept else [],
+    )
+    fixed = module.with_changes(body=[*kept, guard])
+    return FixPlan(
+        'Move the code that starts processes under `if __name__ == "__main__":`',
+        Applicability.UNSAFE,
+        (Replace(module, fixed.code),),
+    )
 
 
 # -- MP103 -------------------------------------------------------------
@@ -326,7 +421,74 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
                 "receiver": en,
                 "receiver_zh": zh,
             },
+            fix=_pass_function_itself(call, argument, inner, receiver),
         )
+
+
+class _CommentFinder(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Comment(self, node: cst.Comment) -> bool:
+        self.found = True
+        return False
+
+
+def _has_comment(node: cst.CSTNode) -> bool:
+    finder = _CommentFinder()
+    node.visit(finder)
+    return finder.found
+
+
+def _pass_function_itself(
+    call: cst.Call, argument: cst.Arg, inner: cst.Call, receiver: str
+) -> FixPlan | None:
+    """`target=f(a, k=b)` becomes `target=f, args=(a,), kwargs={"k": b}`; a pool's
+    `apply_async(f(a))` becomes `apply_async(f, args=(a,))`; `submit(f(a))` becomes
+    `submit(f, a)`. Not offered when the outer call already passes arguments for the
+    task, when the inner call unpacks `*`/`**`, or when a comment would be lost."""
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+    if inner.lpar or _has_comment(inner) or any(a.star for a in inner.args):
+        return None
+    render = cst.Module(body=[]).code_for_node
+    positional = [render(a.value) for a in inner.args if a.keyword is None]
+    keywords = [(a.keyword.value, render(a.value)) for a in inner.args if a.keyword is not None]
+    later = list(call.args)[list(call.args).index(argument) + 1 :]
+    if any(a.star for a in call.args):
+        return None
+    function = render(inner.func)
+    if receiver in ("executor", "thread-executor") and method == "submit":
+        if later:
+            return None
+        parts = [function, *positional, *(f"{k}={v}" for k, v in keywords)]
+        return FixPlan(
+            f"Submit {function} itself with its arguments",
+            Applicability.UNSAFE,
+            (Replace(inner, ", ".join(parts)),),
+        )
+    if receiver == "process":
+        names, position = ("args", "kwargs"), 3
+    elif method in ("apply", "apply_async"):
+        names, position = ("args", "kwds"), 1
+    else:
+        return None  # map and friends: which argument was meant is not clear
+    if any(a.keyword is None for a in later):
+        return None
+    if call_argument(call, names[0], position) or call_argument(call, names[1], position + 1):
+        return None
+    parts = [function]
+    if positional:
+        inside = ", ".join(positional) + ("," if len(positional) == 1 else "")
+        parts.append(f"{names[0]}=({inside})")
+    if keywords:
+        pairs = ", ".join(f'"{k}": {v}' for k, v in keywords)
+        parts.append(f"{names[1]}={{{pairs}}}")
+    return FixPlan(
+        f"Pass {function} itself and its arguments separately",
+        Applicability.UNSAFE,
+        (Replace(inner, ", ".join(parts)),),
+    )
 
 
 # -- MP107 -------------------------------------------------------------
@@ -429,7 +591,7 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
                 fix = FixPlan(
                     f"Make {keyword} a one-element tuple",
                     Applicability.SAFE if safe else Applicability.UNSAFE,
-                    (Replace(value, f"({inner_code},)"),),
+                    (Replace(value, f"({inner_code},)", with_parentheses=True),),
                 )
             yield Finding(
                 "MP107",
