@@ -72,8 +72,13 @@ def _bound_name(facts: Facts, expr: cst.BaseExpression) -> cst.Name | None:
     if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
         target = parent.targets[0].target
         return target if isinstance(target, cst.Name) else None
-    if isinstance(parent, cst.AnnAssign | cst.NamedExpr) and parent.value is expr:
+    if isinstance(parent, cst.AnnAssign) and parent.value is expr:
         return parent.target if isinstance(parent.target, cst.Name) else None
+    if isinstance(parent, cst.NamedExpr) and parent.value is expr:
+        # Only `if (r := ...):` / `while (r := ...):`; elsewhere the value also flows on.
+        test_of = facts.parent(parent)
+        if isinstance(test_of, cst.If | cst.While) and test_of.test is parent:
+            return parent.target if isinstance(parent.target, cst.Name) else None
     return None
 
 
