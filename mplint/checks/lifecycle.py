@@ -113,6 +113,18 @@ _CHILD_MAKING_KINDS = frozenset({"process", "pool", "executor", "manager"})
 _BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "join"})
 
 
+def _fresh_collection(value: cst.BaseExpression | None) -> bool:
+    """A list or set made right here: `[]`, `[...]`, a comprehension, `list()`, `set()`."""
+    if isinstance(value, cst.List | cst.Set | cst.ListComp | cst.SetComp | cst.Tuple):
+        return True
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Name)
+        and value.func.value in ("list", "set")
+        and not value.args
+    )
+
+
 def _render(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
@@ -237,10 +249,21 @@ class _Flow:
             fate.reaped = True
         elif method in ("is_alive", "exitcode") and self.in_while(attribute):
             fate.reaped = True
+        elif method == "pid" and self.reaped_by_pid(attribute):
+            fate.reaped = True
         elif method == "sentinel":
             fate.escaped = True  # waited on with connection.wait(): joined elsewhere
         elif method in _PROCESS_METHODS and action is not flow.Action.CALL:
             fate.escaped = True  # a bound method handed on (a callback, atexit)
+
+    def reaped_by_pid(self, attribute: cst.Attribute) -> bool:
+        """`os.waitpid(p.pid, 0)`, `os.kill(p.pid, ...)`: managed by hand through its pid."""
+        parent = self.facts.parent(attribute)
+        call = self.facts.parent(parent) if isinstance(parent, cst.Arg) else None
+        if not isinstance(call, cst.Call):
+            return False
+        qualname = self.facts.resolve(call.func) or ""
+        return qualname.startswith("os.wait") or qualname in ("os.kill", "os.killpg")
 
     def in_while(self, node: cst.CSTNode) -> bool:
         for ancestor in self.facts.ancestors(node):
@@ -315,8 +338,8 @@ class _Flow:
         facts = self.facts
         fate.contained = True
         bindings = facts.visible_bindings(container)
-        if not bindings:
-            fate.escaped = True
+        if not bindings or not all(_fresh_collection(b.value) for b in bindings):
+            fate.escaped = True  # a parameter or someone else's list: its owner may join
             return
         key = ("[]" + container.value, id(bindings[0].scope))
         if key in seen:
@@ -500,6 +523,8 @@ class _Flow:
         scope = bindings[0].scope
         self.name_fate(receiver.value, scope, fate, seen)
         for binding in bindings:
+            if isinstance(binding.node, cst.Assign) and len(binding.node.targets) > 1:
+                fate.escaped = True  # p = self.p = Process(...): kept under another name
             loop = binding.node
             if binding.value is None and isinstance(loop, cst.For):
                 iterator = loop.iter
@@ -607,6 +632,26 @@ class _Flow:
         )
 
     @cached_property
+    def main_flow_functions(self) -> set[cst.FunctionDef]:
+        """Functions the main flow runs: called from module level or the main guard, and
+        the functions of this file those call, and so on."""
+        facts = self.facts
+        found: set[cst.FunctionDef] = set()
+        frontier: list[cst.FunctionDef | None] = [None]
+        while frontier:
+            caller = frontier.pop()
+            for call in facts.calls_by_function.get(caller, ()):
+                callee = facts.function_for(call.func)
+                if callee is not None and callee not in found:
+                    found.add(callee)
+                    frontier.append(callee)
+        return found
+
+    def in_main_flow(self, node: cst.CSTNode) -> bool:
+        function = self.facts.function_of(node)
+        return function is None or function in self.main_flow_functions
+
+    @cached_property
     def active_children_used(self) -> bool:
         return any(
             self.facts.resolve(call.func) == "multiprocessing.active_children"
@@ -662,12 +707,6 @@ def _label(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call):
         return _render(node.func) + "(...)"
     return _render(node)
-
-
-def _function_body_has(function: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:
-    finder = _NodeFinder(kinds)
-    function.body.visit(finder)
-    return finder.found
 
 
 class _NodeFinder(cst.CSTVisitor):
@@ -862,6 +901,26 @@ def _self_attribute_fate(flows: _Flow, attribute: cst.Attribute) -> Fate | None:
     return fate
 
 
+def _after_join_with_timeout(
+    flows: _Flow, receiver: cst.BaseExpression, stop: cst.Attribute
+) -> bool:
+    """`p.join(timeout)` earlier on the path: terminate() is the fallback when the process
+    did not stop by itself, which is what the docs recommend."""
+    facts = flows.facts
+    here = flows.order(_ordering_name(stop))
+    function = facts.function_of(stop)
+    for base, method in _receiver_uses(flows, receiver):
+        if method != "join" or facts.function_of(base) is not function:
+            continue
+        join = _attribute_of(facts, base)
+        call = facts.parent(join)
+        if not (isinstance(call, cst.Call) and call.func is join and call.args):
+            continue
+        if flows.order(base) < here and not flow.exclusive(facts, join, stop):
+            return True
+    return False
+
+
 @check("MP202")
 def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
     flows = _flow(facts)
@@ -874,6 +933,8 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
         params = {"call": _render(stop) + "()"}
         stopped = "killed" if method == "kill" else "terminated"
         creations = flows.creations(receiver)
+        if _after_join_with_timeout(flows, receiver, stop):
+            creations = None  # the last resort after a cooperative stop: only ask for join()
         fragile = _fragile_given(flows, creations) if creations else None
         if fragile is not None:
             value, (what, what_zh, (harm, harm_zh)) = fragile
@@ -1173,14 +1234,65 @@ def daemon_not_joined(facts: Facts) -> Iterator[Finding]:
             continue
         if flows.daemonic(item) is not True or not item.creations:
             continue
+        if not flows.in_main_flow(item.start):
+            continue  # a library helper or a long-running server: its parent's life is unknown
         targets = [flows.target_of(call) for call in item.creations]
         if any(t is None for t in targets):
             continue  # the work it does is not known
-        if any(_function_body_has(t, (cst.While,)) for t in targets if t is not None):
+        if any(_serves(flows, t, 0, set()) for t in targets if t is not None):
             continue  # a service loop, meant to die with the parent
         if _waits_on_what_it_gave(flows, item):
             continue
         yield Finding("MP205", item.start, {"name": _label(item.receiver)})
+
+
+def _sounds_serving(word: str) -> bool:
+    if any(part in word for part in ("forever", "serve", "listen", "accept")):
+        return True
+    return word in ("run", "loop", "mainloop", "exec", "exec_") or word.startswith("run_")
+
+
+class _ServiceFinder(cst.CSTVisitor):
+    """A `while` loop, or a call that looks like it serves until killed (`serve_forever()`,
+    `app.run()`, `loop.run_until_complete()`), and the calls to follow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.serves = False
+        self.calls: list[cst.Call] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.serves or isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
+            return False
+        if isinstance(node, cst.While):
+            self.serves = True
+            return False
+        if isinstance(node, cst.Call):
+            func = node.func
+            word = func.attr.value if isinstance(func, cst.Attribute) else None
+            if isinstance(func, cst.Name):
+                word = func.value
+            if word is not None and _sounds_serving(word.lower()):
+                self.serves = True
+                return False
+            self.calls.append(node)
+        return True
+
+
+def _serves(flows: _Flow, function: cst.FunctionDef, depth: int, seen: set[int]) -> bool:
+    """Whether a process function (or a function of this file it calls) runs until killed."""
+    if depth > 4 or id(function) in seen:
+        return False
+    seen.add(id(function))
+    finder = _ServiceFinder()
+    function.body.visit(finder)
+    if finder.serves:
+        return True
+    for call in finder.calls:
+        callee = flows.facts.function_for(call.func)
+        if callee is not None and _serves(flows, callee, depth + 1, seen):
+            return True
+    return False
 
 
 # -- MP206 ---------------------------------------------------------------
