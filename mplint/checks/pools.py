@@ -592,6 +592,39 @@ def _leaves_after_first_pass(block: cst.BaseSuite) -> bool:
     return False
 
 
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[cst.Name] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node)
+
+
+def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bool:
+    """True when the constructor's arguments use a name the loop (re)binds: a pool of
+    another size or initializer per iteration (a scaling benchmark) cannot be reused."""
+    collector = _Names()
+    for arg in call.args:
+        arg.value.visit(collector)
+    loop_variables: set[str] = set()
+    if isinstance(loop, COMPREHENSIONS):  # comprehension variables are not recorded bindings
+        targets = _Names()
+        comp_for: cst.CompFor | None = loop.for_in
+        while comp_for is not None:
+            comp_for.target.visit(targets)
+            comp_for = comp_for.inner_for_in
+        loop_variables = {name.value for name in targets.names}
+    for name in collector.names:
+        if name.value in loop_variables:
+            return True
+        if any(
+            flow.is_inside(facts, binding.node, loop) for binding in facts.visible_bindings(name)
+        ):
+            return True
+    return False
+
+
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -602,6 +635,8 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         if loop is None:
             continue
         if isinstance(loop, cst.For | cst.While) and _leaves_after_first_pass(loop.body):
+            continue
+        if _varies_per_iteration(facts, call, loop):
             continue
         what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})
