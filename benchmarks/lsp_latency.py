@@ -126,6 +126,10 @@ async def measure(text: str, edits: int) -> tuple[list[float], int]:
             counts[params.version] = len(params.diagnostics)
             event.set()
 
+    @client.feature(types.WINDOW_LOG_MESSAGE)
+    def logged(params: types.LogMessageParams) -> None:
+        pass
+
     await client.start_io(sys.executable, "-m", "mplint", "lsp")
     await client.initialize_async(
         types.InitializeParams(capabilities=types.ClientCapabilities(), process_id=None)

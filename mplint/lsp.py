@@ -204,6 +204,7 @@ class MplintServer(LanguageServer):
         self.client_settings: dict[str, dict[str, Any]] = {}
         self.snapshots: dict[str, Snapshot] = {}
         self.pending: dict[str, asyncio.Future[Any]] = {}
+        self.running: dict[str, asyncio.Future[Snapshot]] = {}
         self.generation = 0
         self.reported: set[str] = set()
 
@@ -296,10 +297,19 @@ class MplintServer(LanguageServer):
         return snapshot
 
     async def lint_now(self, uri: str) -> Snapshot | None:
+        # One lint per document at a time: a newer version waits for the running one (whose
+        # result will be dropped) rather than competing with it for the interpreter.
+        running = self.running.get(uri)
+        if running is not None and not running.done():
+            await asyncio.wait([running])
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
-        return await in_worker_thread(self.lint_document, uri, document.version, document.source)
+        future = in_worker_thread(self.lint_document, uri, document.version, document.source)
+        self.running[uri] = future
+        # Shielded: cancelling this task (a newer edit) leaves ``future`` to tell when the
+        # thread is done.
+        return await asyncio.shield(future)
 
     def schedule(self, uri: str, delay: float) -> None:
         """(Re)start the document's lint; a newer edit cancels the older wait or lint."""
@@ -368,6 +378,7 @@ class MplintServer(LanguageServer):
         if previous is not None:
             previous.cancel()
         self.snapshots.pop(uri, None)
+        self.running.pop(uri, None)
         self.client_settings.pop(uri, None)
         if not self.pull_mode:
             self.text_document_publish_diagnostics(
@@ -675,7 +686,7 @@ def in_worker_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T
     future: asyncio.Future[T] = loop.create_future()
 
     def settle(outcome: T | None, error: BaseException | None) -> None:
-        if future.done():  # cancelled: a newer edit or a close overtook this lint
+        if future.done():
             return
         if error is not None:
             future.set_exception(error)
@@ -693,6 +704,8 @@ def in_worker_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T
             pass
 
     threading.Thread(target=work, name="mplint-lint", daemon=True).start()
+    # Retrieved here so that an error nobody awaits any more is not reported as lost.
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
     return future
 
 
