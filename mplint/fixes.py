@@ -72,7 +72,10 @@ class FixPlan:
             where = _span(edit, positions)
             if where is None:
                 return None
-            if isinstance(edit, Replace):
+            if isinstance(edit, Replace) and not edit.text and _whole_lines(where, lines):
+                # Removing a statement removes its lines, not just their text.
+                text_edits.append(TextEdit(where.start.line, 0, where.end.line + 1, 0, ""))
+            elif isinstance(edit, Replace):
                 text_edits.append(
                     TextEdit(
                         where.start.line,
@@ -90,6 +93,15 @@ class FixPlan:
                 )
                 text_edits.append(TextEdit(where.start.line, 0, where.start.line, 0, text))
         return Fix(self.title, self.applicability, tuple(text_edits))
+
+
+def _whole_lines(where: CodeRange, lines: Sequence[str]) -> bool:
+    """Does the span fill its lines, but for indentation?"""
+    if where.end.line > len(lines):
+        return False
+    before = lines[where.start.line - 1][: where.start.column]
+    after = lines[where.end.line - 1][where.end.column :]
+    return not before.strip() and not after.strip()
 
 
 def _span(edit: Edit, positions: Mapping[cst.CSTNode, CodeRange]) -> CodeRange | None:

@@ -128,13 +128,17 @@ def _stays_at_top_level(statement: cst.CSTNode) -> bool:
 
 
 def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
-    """``p = Process(...)``: made just before the code that starts it, it moves with it."""
+    """``p = Process(...)`` or ``ps = [Process(...) for ...]``: made just before the code
+    that starts it, it moves with it."""
     if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
         return False
     small = statement.body[0]
-    if not isinstance(small, cst.Assign | cst.AnnAssign) or not isinstance(small.value, cst.Call):
+    if not isinstance(small, cst.Assign | cst.AnnAssign):
         return False
-    return facts.kind_of_call(small.value) == "process"
+    value = small.value
+    if isinstance(value, cst.ListComp):
+        value = value.elt
+    return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
 
 
 def _blank(line: cst.EmptyLine) -> bool:
