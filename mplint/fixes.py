@@ -345,3 +345,27 @@ def _lines_with_ends(text: str) -> list[str]:
     if parts[-1]:
         lines.append(parts[-1])
     return lines
+
+
+def text_edit_between(before: str, after: str) -> TextEdit | None:
+    """One edit that turns ``before`` into ``after``: the changed whole lines, or None when
+    they are equal. For editors that take a fix-all as a workspace edit."""
+    if before == after:
+        return None
+    limit = min(len(before), len(after))
+    prefix = 0
+    while prefix < limit and before[prefix] == after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and before[-1 - suffix] == after[-1 - suffix]:
+        suffix += 1
+    offsets = _Offsets(before)
+    start_line = max(i for i, s in enumerate(offsets.starts) if s <= prefix)
+    start = offsets.starts[start_line]
+    end = len(before) - suffix
+    later = [s for s in offsets.starts if s >= end and s > start]
+    if later and len(before) - later[0] <= suffix:
+        end = later[0]
+    end_line = max(i for i, s in enumerate(offsets.starts) if s <= end)
+    new_text = after[start : len(after) - (len(before) - end)]
+    return TextEdit(start_line + 1, 0, end_line + 1, end - offsets.starts[end_line], new_text)

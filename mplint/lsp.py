@@ -39,6 +39,7 @@ from mplint.config import (
 )
 from mplint.diagnostic import Applicability, Diagnostic, FileError, Severity, TextEdit
 from mplint.engine import lint_source
+from mplint.fixes import applies, apply_fixes, text_edit_between
 
 T = TypeVar("T")
 SOURCE = "mplint"
@@ -621,18 +622,26 @@ class MplintServer(LanguageServer):
         )
 
     def fix_all_action(self, snapshot: Snapshot, lang: str) -> types.CodeAction | None:
-        safe = [
-            d.fix.edits
-            for d in snapshot.diagnostics
-            if d.fix is not None and d.fix.applicability == Applicability.SAFE
-        ]
-        edits = non_overlapping(safe)
-        if not edits:
+        """Every safe fix, as ``mplint check --fix`` applies them (fixes.apply_fixes: rounds
+        of non-overlapping fixes, linted again in between), as one edit of the changed lines."""
+        document = self.workspace.text_documents.get(snapshot.uri)
+        if document is None or not any(applies(d.fix, False) for d in snapshot.diagnostics):
+            return None
+        source = document.source
+        fixed, _ = apply_fixes(
+            source,
+            snapshot.diagnostics,
+            False,
+            settings=snapshot.settings,
+            path=path_of(snapshot.uri) or "<untitled>",
+        )
+        edit = text_edit_between(source, fixed)
+        if edit is None:
             return None
         return types.CodeAction(
             title=text(lang, "fix_all"),
             kind=FIX_ALL_KIND,
-            edit=self.workspace_edit(snapshot, edits),
+            edit=self.workspace_edit(snapshot, [edit]),
         )
 
     async def show_example(self, code: str) -> None:
