@@ -996,6 +996,8 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         statement = _deciding_statement(facts, call)
         if statement is None or _kind(facts, receiver) != "queue":
             continue
+        if _after_join(facts, call):
+            continue  # the producers have finished: the queue no longer changes under us
         branches = [statement.body]
         if isinstance(statement, cst.If) and statement.orelse is not None:
             branches.append(statement.orelse)
@@ -1013,6 +1015,32 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
                 call,
                 {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
             )
+
+
+def _after_join(facts: Facts, call: cst.Call) -> bool:
+    """True when a ``join()`` (no timeout) runs before the call in its function, with no
+    ``start()`` after it, and the call is not in a loop around that join."""
+    joined = False
+    for other in _calls_in(facts, call):
+        if other is call:
+            return joined
+        method = _method(other)
+        if method == "join" and not other.args and not _inside_loop_of(facts, call, other):
+            joined = True
+        elif method == "start":
+            joined = False
+    return False
+
+
+def _inside_loop_of(facts: Facts, call: cst.Call, other: cst.Call) -> bool:
+    """True when a loop holds both calls (the join may come after on the next round)."""
+    for ancestor in facts.ancestors(call):
+        if _function_boundary(ancestor):
+            return False
+        if isinstance(ancestor, cst.For | cst.While) and flow.is_inside(facts, other, ancestor):
+            if flow.is_inside(facts, other, ancestor.body):
+                return True
+    return False
 
 
 # -- MP405 -------------------------------------------------------------------
@@ -1042,12 +1070,24 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         ]
         if not releases or any(_in_finally_or_handler(facts, r) for r in releases):
             continue  # released elsewhere (another function), or in a finally
+        if any(_next_statement(facts, call, r) for r in releases):
+            continue  # acquire(); release(): nothing in between can raise
         yield Finding(
             "MP405",
             call,
             {"lock": _render(receiver)},
             fix=_with_block_fix(facts, call, receiver, releases),
         )
+
+
+def _next_statement(facts: Facts, first: cst.Call, second: cst.Call) -> bool:
+    """True when the two calls are whole statements and the second directly follows."""
+    a, b = _statement_line(facts, first), _statement_line(facts, second)
+    block = facts.parent(a) if a is not None else None
+    if b is None or block is None or facts.parent(b) is not block:
+        return False
+    body = list(block.body) if isinstance(block, cst.IndentedBlock | cst.Module) else []
+    return a in body and b in body and body.index(b) == body.index(a) + 1
 
 
 def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | None:
