@@ -231,6 +231,25 @@ def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
     return reach
 
 
+def _process_arguments(facts: Facts, call: cst.Call) -> list[cst.Arg]:
+    """``args=`` and ``kwargs=`` of a Process call. A subclass with its own ``__init__``
+    takes other parameters: nothing is read from it."""
+    if facts.resolve(call.func) != "multiprocessing.Process":
+        cls = (
+            facts.process_subclasses.get(call.func.value)
+            if isinstance(call.func, cst.Name)
+            else None
+        )
+        if cls is None or facts.method_of(cls, "__init__") is not None:
+            return []
+    found = []
+    for keyword, position in (("args", 3), ("kwargs", 4)):
+        argument = call_argument(call, keyword, position)
+        if argument is not None:
+            found.append(argument)
+    return found
+
+
 def _receiver(call: cst.Call) -> cst.BaseExpression | None:
     return call.func.value if isinstance(call.func, cst.Attribute) else None
 
@@ -504,8 +523,7 @@ def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression
     """The values a call sends to another process, with the channel they go through."""
     kind = facts.kind_of_call(call)
     if kind == "process" and facts.may_spawn(call.func):
-        for keyword, position in (("args", 3), ("kwargs", 4)):
-            argument = call_argument(call, keyword, position)
+        for argument in _process_arguments(facts, call):
             if argument is not None and not argument.star:
                 yield argument.value, "process"
     if kind in POOL_KINDS and facts.may_spawn(call.func):
@@ -814,8 +832,7 @@ def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpre
     literals: list[cst.BaseExpression] = []
     how = "process"
     if kind == "process":
-        for keyword, position in (("args", 3), ("kwargs", 4)):
-            argument = call_argument(call, keyword, position)
+        for argument in _process_arguments(facts, call):
             if argument is not None and not argument.star:
                 literals.append(argument.value)
     elif kind in POOL_KINDS:
@@ -1211,6 +1228,8 @@ def condition_wait_without_predicate(facts: Facts) -> Iterator[Finding]:
         if _method(call) != "wait" or receiver is None:
             continue
         if _kind(facts, receiver) not in CONDITION_KINDS:
+            continue
+        if isinstance(facts.scope_of(call), cst.Lambda):
             continue
         in_while = False
         for ancestor in facts.ancestors(call):
@@ -1709,8 +1728,8 @@ def notify_without_lock(facts: Facts) -> Iterator[Finding]:
         if method not in _NEEDS_LOCK or receiver is None or dotted_name(receiver) is None:
             continue
         kind = _kind(facts, receiver)
-        if kind not in CONDITION_KINDS:
-            continue
+        if kind not in CONDITION_KINDS or isinstance(facts.scope_of(call), cst.Lambda):
+            continue  # a lambda runs wherever its caller is: maybe with the lock held
         if _holds(facts, call, _condition_lock_texts(facts, receiver)):
             continue
         if _callers_may_hold(facts, facts.function_of(call)):
