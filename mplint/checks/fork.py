@@ -242,19 +242,34 @@ def _flow_roots(facts: Facts) -> list[cst.FunctionDef | None]:
 @check("MP108")
 def fork_with_threads(facts: Facts) -> Iterator[Finding]:
     threads = _ThreadFacts(facts)
+    forks: dict[int, str] = {}
+    starts: dict[int, str] = {}
+    stops: set[int] = set()
+    for call in facts.calls:
+        if threads.stops_threads(call):
+            stops.add(id(call))
+        elif (what := threads.starts_threads(call)) is not None:
+            starts[id(call)] = what
+        elif (what := threads.forks(call)) is not None:
+            forks[id(call)] = what
+    if not forks or not starts:
+        return
+    reaching = facts.functions_reaching(lambda call: id(call) in forks)
     reported: set[int] = set()
     for root in _flow_roots(facts):
+        if root is not None and root not in reaching:
+            continue
         started: list[_Threads] = []
         last_stop = -1
         for index, step in enumerate(call_flow(facts, root)):
             call = step.call
-            if threads.stops_threads(call):
+            if id(call) in stops:
                 last_stop = index
                 continue
-            if threads.starts_threads(call) is not None:
+            if id(call) in starts:
                 started.append(_Threads(step, index, threads.stopping_block(call)))
                 continue
-            fork = threads.forks(call)
+            fork = forks.get(id(call))
             if fork is None or id(call) in reported:
                 continue
             for running in started:
@@ -266,7 +281,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                     continue  # the with block that stops them has ended
                 if runs_before(facts, running.step, step, loops_run=True):
                     reported.add(id(call))
-                    thread = threads.starts_threads(running.step.call) or "a thread"
+                    thread = starts[id(running.step.call)]
                     yield Finding("MP108", call, {"fork": fork, "thread": thread})
                     break
 
