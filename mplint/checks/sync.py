@@ -323,9 +323,17 @@ _PAYLOADS = {
         "Define it at module level.",
         "请把它定义在模块顶层。",
     ),
+    "genexp": (
+        "A generator expression",
+        "生成器表达式",
+        "generator objects cannot be pickled",
+        "生成器对象无法被序列化",
+        "Send a list, or the arguments to rebuild the generator on the other side.",
+        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    ),
     "generator": (
-        "{name}",
-        "{name}",
+        "`{name}`, a generator,",
+        "生成器 `{name}`",
         "generator objects cannot be pickled",
         "生成器对象无法被序列化",
         "Send a list, or the arguments to rebuild the generator on the other side.",
@@ -441,7 +449,7 @@ def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str]
     if isinstance(node, cst.Lambda):
         return "lambda", ""
     if isinstance(node, cst.GeneratorExp):
-        return "generator", "A generator expression"
+        return "genexp", ""
     if isinstance(node, cst.Call):
         func = node.func
         qualname = facts.resolve(func)
@@ -459,7 +467,7 @@ def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str]
                 definition if isinstance(definition, cst.FunctionDef) else facts.function_for(func)
             )
             if function is not None and not function.asynchronous and _generator_function(function):
-                return "generator", f"`{func.value}(...)`, a generator,"
+                return "generator", f"{func.value}(...)"
     return None
 
 
@@ -497,7 +505,7 @@ def _unpicklable(
     if kind in INHERITED_ONLY and channel in ("queue", "pipe", "pool"):
         origins = _origins(facts, node)
         if origins and all(kind_of_constructor(facts.resolve(o.func)) for o in origins):
-            yield node, "inherited", node.value, kind
+            yield node, "inherited", node.value, _KIND_NAMES.get(kind, kind)
         return
     bindings = facts.visible_bindings(node)
     if not bindings:
@@ -515,8 +523,7 @@ def _unpicklable(
         key = keys.pop()
         if key == "thread" and channel not in ("queue", "pipe"):
             return
-        name = f"`{node.value}`, a generator," if key == "generator" else node.value
-        yield node, key, name, ""
+        yield node, "generator" if key == "genexp" else key, node.value, ""
 
 
 def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
