@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from mplint.catalog import RULES, doc_url
 from mplint.checks import MESSAGES, REGISTRY, Finding
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, FileError, Severity
 from mplint.facts import Facts
+from mplint.positions import positions_for, source_lines
 
 MAX_FILE_BYTES = 20_000_000
 
@@ -123,22 +124,20 @@ def lint_source(
         result.error = FileError(path, f"cannot lint: the parser gave up: {error!r}")
         return result
     result.parsed = True
-    findings = run_checks(module, settings, enabled, result)
-    if findings:
-        result.diagnostics = to_diagnostics(module, source, findings, settings)
-    return result
-
-
-def run_checks(
-    module: cst.Module, settings: Settings, enabled: frozenset[str], result: LintResult
-) -> list[Finding]:
-    import traceback
-
     try:
         facts = Facts(module, settings.start_method)
     except RecursionError:
-        result.error = FileError(result.path, "cannot lint: the file is nested too deeply")
-        return []
+        result.error = FileError(path, "cannot lint: the file is nested too deeply")
+        return result
+    findings = run_checks(facts, enabled, result)
+    if findings:
+        result.diagnostics = to_diagnostics(facts, source, findings, settings)
+    return result
+
+
+def run_checks(facts: Facts, enabled: frozenset[str], result: LintResult) -> list[Finding]:
+    import traceback
+
     findings: list[Finding] = []
     for registered in REGISTRY:
         if not enabled.intersection(registered.codes):
@@ -171,11 +170,17 @@ def is_suppressed(code: str, line: str) -> bool:
 
 
 def to_diagnostics(
-    module: cst.Module, source: str, findings: list[Finding], settings: Settings
+    facts: Facts, source: str, findings: list[Finding], settings: Settings
 ) -> list[Diagnostic]:
-    """Positions are computed only here, for files that have findings."""
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    lines = source.splitlines()
+    """Positions are computed only here, for files that have findings, and only for the
+    statements that hold them."""
+    wanted: list[cst.CSTNode] = []
+    for finding in findings:
+        wanted.append(finding.node)
+        if finding.fix is not None:
+            wanted.extend(edit.node for edit in finding.fix.edits)
+    positions = positions_for(facts.module, source, wanted, facts.parents)
+    lines = source_lines(source)
     seen: set[tuple[str, int, int]] = set()
     diagnostics = []
     for finding in findings:

@@ -1,0 +1,98 @@
+"""Positions only for what is reported.
+
+libcst's PositionProvider regenerates the whole module to place every node, which
+costs several times the parse on a large file with one finding. Here only the
+top-level statements that hold reported nodes are placed, each as a module of its
+own, and shifted to the statement's real line, which the standard library's much
+cheaper ``ast`` parser tells. When the two parsers disagree (a syntax ``ast`` of this
+Python does not know), the whole module is placed the slow way.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable, Mapping
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(source: str) -> list[str]:
+    """Lines as Python counts them: only CR, LF and CRLF end a line (not form feeds)."""
+    return _LINE_BREAK.split(source)
+
+
+def _whole_module(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
+def _first_lines(module: cst.Module, source: str) -> dict[int, int] | None:
+    """For each top-level libcst statement (by index), the line ast says it starts on,
+    counted at the statement's keyword (``def`` / ``class`` line for definitions)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    statements = tree.body
+    lines: dict[int, int] = {}
+    cursor = 0
+    for index, statement in enumerate(module.body):
+        if cursor >= len(statements):
+            return None
+        lines[index] = statements[cursor].lineno
+        cursor += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return lines if cursor == len(statements) else None
+
+
+def _anchor(statement: cst.BaseStatement) -> cst.CSTNode:
+    """The node of a statement that sits on the line ast reports for it."""
+    if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+        return statement.name
+    if isinstance(statement, cst.SimpleStatementLine):
+        return statement.body[0]
+    return statement
+
+
+def positions_for(
+    module: cst.Module,
+    source: str,
+    nodes: Iterable[cst.CSTNode],
+    parents: Mapping[cst.CSTNode, cst.CSTNode],
+) -> Mapping[cst.CSTNode, CodeRange]:
+    index_of = {id(statement): i for i, statement in enumerate(module.body)}
+    wanted: dict[int, cst.BaseStatement] = {}
+    placed: dict[cst.CSTNode, CodeRange] = {}
+    for node in nodes:
+        if node is module:
+            lines = source_lines(source)
+            placed[module] = CodeRange(CodePosition(1, 0), CodePosition(len(lines), len(lines[-1])))
+            continue
+        top: cst.CSTNode | None = node
+        while top is not None and id(top) not in index_of:
+            top = parents.get(top)
+        if top is None:
+            return _whole_module(module)
+        wanted[index_of[id(top)]] = top  # type: ignore[assignment]
+    if not wanted:
+        return placed
+    first_lines = _first_lines(module, source)
+    if first_lines is None:
+        return _whole_module(module)
+    for index, statement in wanted.items():
+        alone = cst.Module(body=[statement], default_newline=module.default_newline)
+        relative = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        anchor = relative.get(_anchor(statement))
+        if anchor is None:
+            return _whole_module(module)
+        shift = first_lines[index] - anchor.start.line
+        for node, where in relative.items():
+            if node is alone:
+                continue
+            placed[node] = CodeRange(
+                CodePosition(where.start.line + shift, where.start.column),
+                CodePosition(where.end.line + shift, where.end.column),
+            )
+    return placed
