@@ -605,9 +605,42 @@ def fork_child_falls_through(facts: Facts) -> Iterator[Finding]:
             branch = _child_branch(statement, is_pid)
             if branch is None:
                 continue
-            body = branch.body
-            if ending.block(body) is False:
-                yield Finding("MP109", branch)
+            if ending.block(branch.body) is not False:
+                continue
+            other = _parent_branch(statement, branch)
+            if other is not None and ending.block(other) is True:
+                continue  # the parent's branch exits: what follows the `if` is the child's
+            if not _code_follows(facts, statement):
+                continue  # the child falls off the end of the script: nothing runs twice
+            yield Finding("MP109", branch)
+
+
+def _parent_branch(statement: cst.If, branch: cst.If | cst.Else) -> cst.BaseSuite | None:
+    """The parent's block beside the child's: the else of ``if pid == 0``, or the body of
+    ``if pid:`` whose else is the child's; None when the parent has no block of its own."""
+    if isinstance(branch, cst.Else):
+        current: cst.If | None = statement
+        while current is not None and current.orelse is not branch:
+            current = current.orelse if isinstance(current.orelse, cst.If) else None
+        return current.body if current is not None else None
+    if isinstance(branch.orelse, cst.Else):
+        return branch.orelse.body
+    return None
+
+
+def _code_follows(facts: Facts, statement: cst.CSTNode) -> bool:
+    """True when some code runs after the statement once it ends: a later statement of an
+    enclosing block, the next round of a loop, or the caller of its function."""
+    node = statement
+    for ancestor in facts.ancestors(statement):
+        if isinstance(ancestor, cst.FunctionDef | cst.For | cst.While):
+            return True
+        if isinstance(ancestor, cst.IndentedBlock | cst.Module):
+            body = list(ancestor.body)
+            if any(s is node for s in body) and body[-1] is not node:
+                return True
+        node = ancestor
+    return False
 
 
 # -- MP110 -------------------------------------------------------------

@@ -372,7 +372,22 @@ def run_instead_of_start(facts: Facts) -> Iterator[Finding]:
 
 # -- MP111 -------------------------------------------------------------
 
-_RESULT_IGNORED_PARENTS = (cst.Expr, cst.Lambda)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp)
+
+
+def _result_used(facts: Facts, call: cst.Call) -> bool:
+    """``r = p.start()``, ``p.start().join()``, ``x = [p.start() for p in ps]``; not a bare
+    statement, a lambda's body, ``return p.start()`` (a wrapper handing on start()), nor a
+    comprehension whose list is thrown away."""
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Expr | cst.Lambda | cst.Return):
+        return False
+    if isinstance(parent, _COMPREHENSIONS) and parent.elt is call:
+        holder = facts.parent(parent)
+        if isinstance(holder, cst.Arg):  # list(p.start() for p in ps)
+            holder = facts.parent(facts.parent(holder) or holder)
+        return not isinstance(holder, cst.Expr)
+    return True
 
 
 def _bound_by_comprehension(facts: Facts, name: cst.Name) -> bool:
@@ -462,8 +477,7 @@ def start_twice(facts: Facts) -> Iterator[Finding]:
         if isinstance(call.func, cst.Attribute)
     ]
     for call in starts:
-        parent = facts.parent(call)
-        if not isinstance(parent, _RESULT_IGNORED_PARENTS):
+        if _result_used(facts, call):
             name = dotted_name(call.func.value) or "process"  # type: ignore[union-attr]
             yield Finding(
                 "MP111",
