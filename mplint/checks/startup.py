@@ -8,7 +8,15 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, call_argument, dotted_name, string_value
-from mplint.flow import Step, call_flow, dominates, exclusive, runs_before, uses_of
+from mplint.flow import (
+    Step,
+    call_flow,
+    dominates,
+    exclusive,
+    runs_before,
+    unconditional_within,
+    uses_of,
+)
 from mplint.names import kind_of_constructor
 
 messages(
@@ -459,8 +467,8 @@ def _loop_restarts(facts: Facts, start: cst.Call, scope: cst.CSTNode, variable: 
             loop = ancestor
             break
         child = ancestor
-    if loop is None:
-        return False
+    if loop is None or not unconditional_within(facts, start, loop.body):
+        return False  # `if i == 0: p.start()` in the loop starts it once
     for binding in facts.bindings.get((scope, variable), []):  # type: ignore[arg-type]
         if binding.node is loop or any(a is loop for a in facts.ancestors(binding.node)):
             return False
