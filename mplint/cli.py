@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mplint import __version__
+from mplint.cache import Cache
 from mplint.catalog import RULES, examples_dir, normalize_lang, page_text
 from mplint.config import (
     START_METHOD_CHOICES,
@@ -19,7 +20,7 @@ from mplint.config import (
     load_settings,
     validate_codes,
 )
-from mplint.engine import LintResult, lint_paths, lint_source
+from mplint.engine import LintResult, lint_source
 from mplint.fixes import (
     applies,
     decode_source_file,
@@ -29,6 +30,7 @@ from mplint.fixes import (
     write_source,
 )
 from mplint.formats import FORMATS, STATISTICS_FORMATS, fix_summary, format_statistics
+from mplint.parallel import lint_files
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -61,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--start-method", choices=START_METHOD_CHOICES)
     check.add_argument("--lang", help="message language: en or zh-CN")
     check.add_argument("--stdin-filename", help="lint standard input, reporting it under this name")
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        help="lint in this many processes (default: the number of CPUs)",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the results cache (.mplint_cache)",
+    )
     check.add_argument(
         "--fix",
         action="store_true",
@@ -96,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     lsp.add_argument("--host", default="127.0.0.1", help="TCP address (default: 127.0.0.1)")
     lsp.add_argument("--port", type=int, default=2087, help="TCP port (default: 2087)")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,7 +176,8 @@ def command_check(args: argparse.Namespace) -> int:
             print(f"mplint: {path}: no such file or directory", file=sys.stderr)
         if missing:
             return EXIT_ERROR
-        results = list(lint_paths(paths, settings))
+        cache = None if args.no_cache else Cache(settings.project_root or Path.cwd(), settings)
+        results = lint_files(paths, settings, jobs=args.jobs, cache=cache)
     if args.diff:
         return diff_files(results, args.unsafe_fixes, settings)
     if args.fix:
