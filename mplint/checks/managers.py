@@ -15,9 +15,9 @@ messages(
         "MP501": Message(
             en="`{target}` is a local copy of a value fetched from the manager proxy "
             "`{proxy}`: {how} changes only that copy, and the change is lost. Read the value, "
-            "change it, then assign it back (`{proxy}[key] = value`).",
+            "change it, then assign it back (`{store} = value`).",
             zh="`{target}` 是从 Manager 代理对象 `{proxy}` 取回的值的本地副本：{how_zh}"
-            "只修改了这个副本，修改会丢失。请先读出值、修改后再赋值回去（`{proxy}[key] = value`）。",
+            "只修改了这个副本，修改会丢失。请先读出值、修改后再赋值回去（`{store} = value`）。",
         ),
         "MP502": Message(
             en="{what}: anyone who can reach the port and knows the key gets arbitrary code "
@@ -172,6 +172,12 @@ class _Mutations(cst.CSTVisitor):
         elif isinstance(target, cst.Subscript | cst.Attribute):
             proxy = _copied_from_proxy(self.facts, target.value)
             if proxy is not None:
+                if how != "`del`":
+                    how = (
+                        "assigning to one of its items"
+                        if isinstance(target, cst.Subscript)
+                        else "setting one of its attributes"
+                    )
                 self.found.append((target, target.value, proxy, how))
 
     def _holds_proxy(self, node: cst.BaseExpression) -> bool:
@@ -203,7 +209,25 @@ class _Mutations(cst.CSTVisitor):
         return False
 
 
-_HOW_ZH = {"`del`": "`del`", "assigning to it": "对它赋值"}
+_HOW_ZH = {
+    "`del`": "`del`",
+    "assigning to one of its items": "对它的元素赋值",
+    "setting one of its attributes": "设置它的属性",
+}
+
+
+def _store_spelling(target: cst.BaseExpression, proxy: cst.BaseExpression) -> str:
+    """Where the value came from, as the place to store it back: ``d[k]``, ``ns.attr``."""
+    node: cst.BaseExpression = target
+    while isinstance(node, cst.Subscript | cst.Attribute | cst.Call):
+        if isinstance(node, cst.Call):
+            if isinstance(node.func, cst.Attribute) and node.func.value is proxy and node.args:
+                return f"{_short(proxy)}[{_short(node.args[0].value, 30)}]"
+            break
+        if node.value is proxy:
+            return _short(node)
+        node = node.value
+    return f"{_short(proxy)}[key]"
 
 
 def _is_self_attribute(node: cst.BaseExpression) -> bool:
@@ -263,6 +287,7 @@ def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
                 "proxy": _short(proxy),
                 "how": how,
                 "how_zh": _HOW_ZH.get(how, how),
+                "store": _store_spelling(target, proxy),
             },
         )
 

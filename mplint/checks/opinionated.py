@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import POOL_KINDS, Facts, call_argument
+from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument
 
 messages(
     {
@@ -149,6 +149,51 @@ def _starts_children(facts: Facts) -> bool:
     ) or bool(facts.process_subclasses)
 
 
+# Objects that are the other side by themselves: a process, a pool's result.
+INHERENT_KINDS = frozenset({"process", "async-result"})
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[cst.Name] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        node.value.visit(self)
+        return False
+
+
+def _handed_to_children(facts: Facts) -> set[int]:
+    """Bindings (by node id) of names passed to a process, pool or executor: in the
+    arguments of ``Process(...)``/``Pool(...)`` or of a task sent to a pool."""
+    handed: set[int] = set()
+    for call in facts.calls:
+        sends = facts.kind_of_call(call) in ("process", *POOL_KINDS)
+        func = call.func
+        if not sends and isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
+            sends = facts.kind_of(func.value) in POOL_KINDS
+        if not sends:
+            continue
+        visitor = _Names()
+        for arg in call.args:
+            arg.value.visit(visitor)
+        for name in visitor.names:
+            for binding in facts.visible_bindings(name):
+                handed.add(id(binding.node))
+    return handed
+
+
+def _shared(facts: Facts, receiver: cst.BaseExpression, handed: set[int]) -> bool:
+    """Is the object behind a local name also given to a child (for a pipe: either end)?"""
+    if not isinstance(receiver, cst.Name):
+        return False
+    bindings = facts.visible_bindings(receiver)
+    return bool(bindings) and all(id(binding.node) in handed for binding in bindings)
+
+
 def _polls(facts: Facts, receiver: cst.BaseExpression, function: cst.FunctionDef | None) -> bool:
     """Does the same function call ``poll()`` on the same connection name?"""
     if not isinstance(receiver, cst.Name):
@@ -170,6 +215,7 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
     if not _starts_children(facts):
         return
     child_side: set[cst.FunctionDef] | None = None
+    handed: set[int] | None = None
     render = cst.Module(body=[]).code_for_node
     for call in facts.method_calls(*METHODS):
         func = call.func
@@ -187,6 +233,11 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
             continue
         if blocking is _RECV and _polls(facts, func.value, function):
             continue
+        if kind not in INHERENT_KINDS:
+            if handed is None:
+                handed = _handed_to_children(facts)
+            if not _shared(facts, func.value, handed):
+                continue  # a queue, pipe or lock no child holds: nobody on the other side
         text = " ".join(render(call).split())
         yield Finding(
             "MP901",
