@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import MANAGER_CLASSES, Facts, Scope, call_argument, string_value
 from mplint.names import MANAGER_PROXY_KINDS
@@ -373,6 +374,20 @@ def _manager_arguments(facts: Facts, call: cst.Call) -> tuple[str, int] | None:
     return None
 
 
+def _connects(facts: Facts, call: cst.Call) -> bool:
+    """Is the manager a client (``connect()``): then its address is where it connects to."""
+    parent = facts.parent(call)
+    if isinstance(parent, cst.Attribute):
+        return parent.attr.value == "connect"
+    if not isinstance(parent, cst.Assign):
+        return False
+    names = [t.target for t in parent.targets if isinstance(t.target, cst.Name)]
+    scope = facts.scope_of(call)
+    return any(
+        use.name == "connect" for name in names for use in flow.uses_of(facts, name.value, scope)
+    )
+
+
 @check("MP502")
 def manager_exposed(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -381,7 +396,7 @@ def manager_exposed(facts: Facts) -> Iterator[Finding]:
             continue
         name, offset = found
         address = call_argument(call, "address", offset)
-        if address is not None and not address.star:
+        if address is not None and not address.star and not _connects(facts, call):
             host = _all_interfaces(facts, address.value)
             if host is not None:
                 yield Finding(
