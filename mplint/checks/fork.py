@@ -20,7 +20,7 @@ messages(
             "keeps only the forking thread and inherits every lock the other threads held, so "
             "it can deadlock (a DeprecationWarning from Python 3.12). Start the processes "
             'before any thread, or use `multiprocessing.get_context("spawn")`.',
-            zh="{fork} 在 {thread} 启动线程之后执行：在 fork 方式下子进程只保留调用 fork 的那个"
+            zh="{fork_zh} 在 {thread_zh} 启动线程之后执行：在 fork 方式下子进程只保留调用 fork 的那个"
             "线程，却继承了其他线程持有的所有锁，可能因此死锁（Python 3.12 起会给出 "
             "DeprecationWarning）。请在启动任何线程之前创建进程，或者使用 "
             '`multiprocessing.get_context("spawn")`。',
@@ -119,7 +119,7 @@ class _ThreadFacts:
             )
         return False
 
-    def starts_threads(self, call: cst.Call) -> str | None:
+    def starts_threads(self, call: cst.Call) -> tuple[str, str] | None:
         """Describes the call when it starts threads: ``Thread.start()``, a task given to a
         ThreadPoolExecutor, a ThreadPool being made."""
         facts = self.facts
@@ -127,11 +127,14 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
-                return f"`{_short(call)}`"
+                return f"`{_short(call)}`", f"`{_short(call)}`"
             if method in ("submit", "map") and facts.kind_of(func.value) == "thread-executor":
-                return f"`{_short(call)}` on a ThreadPoolExecutor"
+                return (
+                    f"`{_short(call)}` on a ThreadPoolExecutor",
+                    f"ThreadPoolExecutor 的 `{_short(call)}`",
+                )
         if facts.kind_of_call(call) == "thread-pool":
-            return f"`{_short(call)}`"
+            return f"`{_short(call)}`", f"`{_short(call)}`"
         return None
 
     def stops_threads(self, call: cst.Call) -> bool:
@@ -179,29 +182,38 @@ class _ThreadFacts:
                 return with_node if isinstance(with_node, cst.With) else None
         return None
 
-    def forks(self, call: cst.Call) -> str | None:
+    def forks(self, call: cst.Call) -> tuple[str, str] | None:
         """Describes the call when it forks: ``os.fork()``, or a process, pool or executor
         started with the fork method."""
         facts = self.facts
         qualname = facts.resolve(call.func)
         if qualname in _FORK_FUNCTIONS:
-            return f"`{_short(call.func)}()`"
+            return f"`{_short(call.func)}()`", f"`{_short(call.func)}()`"
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
             if method == "start" and facts.kind_of(receiver) == "process":
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
-                    return f"`{_short(call)}` (a process started by fork)"
+                    return (
+                        f"`{_short(call)}` (a process started by fork)",
+                        f"`{_short(call)}`（以 fork 方式启动的进程）",
+                    )
                 return None
             if method in ("submit", "map") and facts.kind_of(receiver) == "executor":
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
-                    return f"`{_short(call)}` (a ProcessPoolExecutor that forks)"
+                    return (
+                        f"`{_short(call)}` (a ProcessPoolExecutor that forks)",
+                        f"`{_short(call)}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
+                    )
                 return None
         if facts.kind_of_call(call) == "pool" and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
-                return f"`{_short(call)}` (its workers are forked)"
+                return (
+                    f"`{_short(call)}` (its workers are forked)",
+                    f"`{_short(call)}`（它的工作进程以 fork 方式创建）",
+                )
         return None
 
     def _class_may_fork(self, receiver: cst.BaseExpression) -> bool:
@@ -242,8 +254,8 @@ def _flow_roots(facts: Facts) -> list[cst.FunctionDef | None]:
 @check("MP108")
 def fork_with_threads(facts: Facts) -> Iterator[Finding]:
     threads = _ThreadFacts(facts)
-    forks: dict[int, str] = {}
-    starts: dict[int, str] = {}
+    forks: dict[int, tuple[str, str]] = {}
+    starts: dict[int, tuple[str, str]] = {}
     stops: set[int] = set()
     for call in facts.calls:
         if threads.stops_threads(call):
@@ -282,7 +294,16 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                 if runs_before(facts, running.step, step, loops_run=True):
                     reported.add(id(call))
                     thread = starts[id(running.step.call)]
-                    yield Finding("MP108", call, {"fork": fork, "thread": thread})
+                    yield Finding(
+                        "MP108",
+                        call,
+                        {
+                            "fork": fork[0],
+                            "fork_zh": fork[1],
+                            "thread": thread[0],
+                            "thread_zh": thread[1],
+                        },
+                    )
                     break
 
 

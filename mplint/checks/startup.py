@@ -290,7 +290,7 @@ _TWICE = (
 )
 _AFTER = (
     "comes after {what} already fixed the default context on this path",
-    "在这条执行路径上{what_zh}已经确定了默认上下文之后才调用",
+    "在这条执行路径上 {what_zh} 已经确定了默认上下文之后才调用",
     "it raises 'RuntimeError: context has already been set'.",
     "这里会报 'RuntimeError: context has already been set'。",
 )
