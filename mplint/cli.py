@@ -22,6 +22,8 @@ from mplint.config import (
 )
 from mplint.engine import LintResult, lint_source
 from mplint.fixes import (
+    FixOutcome,
+    SourceFile,
     applies,
     decode_source_file,
     fix_source,
@@ -180,12 +182,10 @@ def command_check(args: argparse.Namespace) -> int:
         results = lint_files(paths, settings, jobs=args.jobs, cache=cache)
     if args.diff:
         return diff_files(results, args.unsafe_fixes, settings)
+    written = True
     if args.fix:
-        fixed = fix_files(results, args.unsafe_fixes, settings)
-        if fixed is None:
-            return EXIT_ERROR
-        results = fixed
-    return report(
+        results, written = fix_files(results, args.unsafe_fixes, settings)
+    status = report(
         results,
         args.format,
         args.exit_zero,
@@ -194,64 +194,79 @@ def command_check(args: argparse.Namespace) -> int:
         settings=settings,
         unsafe_fixes=args.unsafe_fixes,
     )
+    return status if written else EXIT_ERROR
 
 
 def _fixable(result: LintResult, unsafe: bool) -> bool:
     return any(applies(d.fix, unsafe) for d in result.diagnostics)
 
 
+def _fix_file(
+    result: LintResult, unsafe: bool, settings: Settings
+) -> tuple[SourceFile, FixOutcome]:
+    """Read the file again and lint that text, so the fixes match what is on disk now."""
+    source = read_source(Path(result.path))
+    fresh = lint_source(source.text, result.path, settings)
+    outcome = fix_source(
+        source.text, fresh.diagnostics, unsafe, settings=settings, path=result.path
+    )
+    if outcome.result is None:
+        outcome.result = fresh
+    return source, outcome
+
+
 def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> int:
     """``--diff``: the fixes as a unified diff; exit 1 when anything would change."""
-    changed = 0
-    count = 0
+    changed = count = 0
+    failed = False
     for result in results:
         if not _fixable(result, unsafe):
             continue
         try:
-            source = read_source(Path(result.path))
-        except (OSError, SyntaxError, UnicodeDecodeError) as error:
+            source, outcome = _fix_file(result, unsafe, settings)
+        except (OSError, SyntaxError, UnicodeError) as error:
             print(f"mplint: cannot read {result.path}: {error}", file=sys.stderr)
-            return EXIT_ERROR
-        outcome = fix_source(
-            source.text, result.diagnostics, unsafe, settings=settings, path=result.path
-        )
+            failed = True
+            continue
         if outcome.source != source.text:
             sys.stdout.write(unified_diff(result.path, source.text, outcome.source))
             changed += 1
             count += len(outcome.applied)
     if changed:
         print(f"mplint: would fix {count} finding(s) in {changed} file(s)", file=sys.stderr)
+    if failed:
+        return EXIT_ERROR
     return EXIT_FINDINGS if changed else EXIT_CLEAN
 
 
 def fix_files(
     results: list[LintResult], unsafe: bool, settings: Settings
-) -> list[LintResult] | None:
-    """``--fix``: rewrite each file that has fixes; return the findings that remain."""
+) -> tuple[list[LintResult], bool]:
+    """``--fix``: rewrite each file that has fixes. Returns the findings that remain, and
+    whether every file that needed it could be read and written."""
     remaining: list[LintResult] = []
     count = files = 0
+    ok = True
     for result in results:
         if not _fixable(result, unsafe):
             remaining.append(result)
             continue
-        path = Path(result.path)
         try:
-            source = read_source(path)
-            outcome = fix_source(
-                source.text, result.diagnostics, unsafe, settings=settings, path=result.path
-            )
+            source, outcome = _fix_file(result, unsafe, settings)
             if outcome.source != source.text:
-                write_source(path, outcome.source, source.encoding)
+                write_source(Path(result.path), outcome.source, source.encoding)
         except (OSError, SyntaxError, UnicodeError) as error:
             print(f"mplint: cannot fix {result.path}: {error}", file=sys.stderr)
-            return None
+            remaining.append(result)
+            ok = False
+            continue
         if outcome.applied:
             count += len(outcome.applied)
             files += 1
         remaining.append(outcome.result or result)
     if count:
         print(f"mplint: fixed {count} finding(s) in {files} file(s)", file=sys.stderr)
-    return remaining
+    return remaining, ok
 
 
 def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, settings: Settings) -> int:

@@ -199,7 +199,7 @@ def test_check_fix_rewrites_safe_fixes_only(
 ) -> None:
     safe = _copy(tmp_path, "MP302_close.py")
     unsafe = _copy(tmp_path, "MP107_string.py")
-    code = main(["check", "--fix", str(safe), str(unsafe)])
+    code = main(["check", "--no-cache", "--fix", str(safe), str(unsafe)])
     out, err = capsys.readouterr()
     assert safe.read_text(encoding="utf-8") == (FIX_FIXTURES / "MP302_close.expected.py").read_text(
         encoding="utf-8"
@@ -209,7 +209,7 @@ def test_check_fix_rewrites_safe_fixes_only(
     assert "fixed 1 finding" in err
     assert "[*] 0 fixable with --fix (1 more with --unsafe-fixes)" in out
     assert " MP107 [*]" not in out
-    assert main(["check", "--fix", "--unsafe-fixes", str(unsafe)]) == 0
+    assert main(["check", "--no-cache", "--fix", "--unsafe-fixes", str(unsafe)]) == 0
     assert unsafe.read_text(encoding="utf-8") == (
         FIX_FIXTURES / "MP107_string.expected.py"
     ).read_text(encoding="utf-8")
@@ -219,10 +219,10 @@ def test_check_marks_only_what_the_flags_would_fix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = _copy(tmp_path, "MP107_string.py")
-    main(["check", str(path)])
+    main(["check", "--no-cache", str(path)])
     out, _ = capsys.readouterr()
     assert " MP107 [*]" not in out and out.rstrip().endswith("(1 more with --unsafe-fixes)")
-    main(["check", "--unsafe-fixes", str(path)])
+    main(["check", "--no-cache", "--unsafe-fixes", str(path)])
     out, _ = capsys.readouterr()
     assert " MP107 [*]" in out and out.rstrip().endswith("[*] 1 fixable with --fix")
 
@@ -230,12 +230,12 @@ def test_check_marks_only_what_the_flags_would_fix(
 def test_check_diff_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _copy(tmp_path, "MP302_close.py")
     before = path.read_bytes()
-    assert main(["check", "--diff", str(path)]) == 1
+    assert main(["check", "--no-cache", "--diff", str(path)]) == 1
     out, _ = capsys.readouterr()
     assert path.read_bytes() == before
     assert f"--- a/{path}" in out and "+    pool.close()" in out
     clean = _copy(tmp_path, "MP302_close.expected.py")
-    assert main(["check", "--diff", str(clean)]) == 0
+    assert main(["check", "--no-cache", "--diff", str(clean)]) == 0
 
 
 def test_check_fix_keeps_encoding_newlines_and_mode(tmp_path: Path) -> None:
@@ -244,7 +244,7 @@ def test_check_fix_keeps_encoding_newlines_and_mode(tmp_path: Path) -> None:
     text = "# -*- coding: latin-1 -*-\n# café\n" + text
     path.write_bytes(text.replace("\n", "\r\n").encode("latin-1"))
     path.chmod(0o754)
-    assert main(["check", "--fix", str(path)]) == 0
+    assert main(["check", "--no-cache", "--fix", str(path)]) == 0
     data = path.read_bytes()
     assert b"# caf\xe9\r\n" in data and b"    pool.close()\r\n" in data
     assert b"\n" not in data.replace(b"\r\n", b"")
@@ -255,7 +255,16 @@ def test_check_fix_keeps_encoding_newlines_and_mode(tmp_path: Path) -> None:
 def test_check_fix_from_stdin_prints_the_fixed_text() -> None:
     source = (FIX_FIXTURES / "MP302_close.py").read_bytes()
     completed = subprocess.run(
-        [sys.executable, "-m", "mplint", "check", "--fix", "--stdin-filename", "s.py"],
+        [
+            sys.executable,
+            "-m",
+            "mplint",
+            "check",
+            "--no-cache",
+            "--fix",
+            "--stdin-filename",
+            "s.py",
+        ],
         input=source,
         capture_output=True,
         timeout=60,
