@@ -283,3 +283,36 @@ def test_language_server_fix_all_uses_apply_fixes() -> None:
     from mplint import lsp
 
     assert "apply_fixes" in inspect.getsource(lsp.MplintServer.fix_all_action)
+
+
+def test_text_edit_between_turns_one_text_into_the_other() -> None:
+    import random
+
+    from mplint.fixes import _Offsets, text_edit_between
+
+    pieces = ["a", "b", "\n", "\r\n", "\r", "é", "    "]
+    chooser = random.Random(7)
+    for _ in range(3000):
+        before = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 10)))
+        after = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 10)))
+        edit = text_edit_between(before, after)
+        if edit is None:
+            assert before == after
+            continue
+        offsets = _Offsets(before)
+        start = offsets(edit.start_line, edit.start_column)
+        end = offsets(edit.end_line, edit.end_column)
+        assert before[:start] + edit.new_text + before[end:] == after
+        assert edit.start_column == 0
+
+
+def test_check_diff_of_stdin() -> None:
+    source = (FIX_FIXTURES / "MP107_string.py").read_bytes()
+    command = [sys.executable, "-m", "mplint", "check", "--diff", "--stdin-filename", "s.py"]
+    safe = subprocess.run(command, input=source, capture_output=True, timeout=60, check=False)
+    assert safe.returncode == 0 and safe.stdout == b""
+    unsafe = subprocess.run(
+        [*command, "--unsafe-fixes"], input=source, capture_output=True, timeout=60, check=False
+    )
+    assert unsafe.returncode == 1
+    assert b'+    first = Process(target=greet, args=("bob",))' in unsafe.stdout
