@@ -141,6 +141,40 @@ def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
     return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
 
 
+class _NamesRunAtDefinition(cst.CSTVisitor):
+    """Names a def or class reads when it is defined: decorators, defaults, annotations,
+    bases and class bodies; not function bodies, which run later."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for decorator in node.decorators:
+            decorator.visit(self)
+        node.params.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        return False
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    class Names(cst.CSTVisitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: set[str] = set()
+
+        def visit_Name(self, name: cst.Name) -> None:
+            self.names.add(name.value)
+
+    finder = Names()
+    node.visit(finder)
+    return finder.names
+
+
 def _blank(line: cst.EmptyLine) -> bool:
     return line.comment is None
 
@@ -180,6 +214,15 @@ def _guard_module_code(facts: Facts, flagged: list[cst.Call]) -> FixPlan | None:
             moved.append(statement)
     if not moved:
         return None
+    # A def or class left in place that reads a moved name when it is defined would now
+    # run before that name exists.
+    moved_names = set().union(*(_names_in(m) for m in moved))
+    for statement in body[first:]:
+        if isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            reader = _NamesRunAtDefinition()
+            statement.visit(reader)
+            if reader.names & moved_names:
+                return None
     # A blank line at module level renders its indentation once it is nested: drop it.
     moved = [
         s.with_changes(
