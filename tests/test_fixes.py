@@ -316,3 +316,29 @@ def test_check_diff_of_stdin() -> None:
     )
     assert unsafe.returncode == 1
     assert b'+    first = Process(target=greet, args=("bob",))' in unsafe.stdout
+
+
+@pytest.mark.parametrize(
+    ("code", "source"),
+    [
+        (
+            "MP101",
+            "import multiprocessing as mp\npool = mp.Pool(2)\n\n\ndef f(x, p=pool):\n    return x\n",
+        ),
+        (
+            "MP106",
+            "from multiprocessing import Process\n\n\ndef f(a):\n    print(a)\n\n\n"
+            "if __name__ == '__main__':\n    p = Process(target=f(1), args=(2,))\n",
+        ),
+        (
+            "MP106",
+            "from multiprocessing import Process\n\n\ndef f(*a):\n    print(a)\n\n\n"
+            "if __name__ == '__main__':\n    p = Process(target=f(*[1]))\n",
+        ),
+    ],
+    ids=["MP101-default-reads-moved-name", "MP106-args-given", "MP106-unpacking"],
+)
+def test_no_fix_where_the_rewrite_is_not_clear(code: str, source: str) -> None:
+    found = [d for d in lint_source(source, "x.py", Settings(select=(code,))).diagnostics]
+    assert [d.code for d in found] == [code]
+    assert found[0].fix is None
