@@ -577,6 +577,27 @@ class Facts:
                 return True
         return False
 
+    def result_dropped(self, call: cst.Call) -> bool:
+        """True when nothing can ever use what the call made: it is a statement of its
+        own (``Process(...)``), or bound to a plain name that is not read anywhere in
+        its scope, nested functions included (``p = Process(...)`` and no other ``p``).
+        An object that is dropped is never started, pickled or sent."""
+        parent = self.parents.get(call)
+        if isinstance(parent, cst.Expr):
+            return True
+        if not (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return False
+        target = parent.targets[0].target
+        scope = self.scope_of(call)
+        return not any(
+            name is not target and self._inside(name, scope)
+            for name in self.name_nodes.get(target.value, ())
+        )
+
     # -- names -----------------------------------------------------------
 
     def resolve(self, node: cst.BaseExpression | None) -> str | None:
