@@ -8,9 +8,9 @@ from itertools import pairwise
 
 def use_printer(name, events):
     with multiprocessing.Lock():
-        events.put(f"{name} in")
+        events.put((time.monotonic(), f"{name} in"))
         time.sleep(0.5)  # the printer is busy
-        events.put(f"{name} out")
+        events.put((time.monotonic(), f"{name} out"))
 
 
 if __name__ == "__main__":
@@ -20,7 +20,8 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     try:
-        log = [events.get(timeout=5) for _ in range(2 * len(names))]
+        # The queue may deliver in another order than things happened: sort by time.
+        log = [text for _, text in sorted(events.get(timeout=5) for _ in range(2 * len(names)))]
     except queue.Empty:
         log = []
     for worker in workers:
