@@ -184,6 +184,18 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def bound_names(target: cst.BaseExpression) -> set[str]:
+    """The plain names an assignment target binds: ``a``, ``a, (b, c)``, ``[a, b]``."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= bound_names(element.value)
+        return names
+    return set()
+
+
 def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
     """The argument passed as ``keyword=`` or at ``position`` (counting positional args only)."""
     positional = 0

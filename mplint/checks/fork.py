@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, call_argument, dotted_name
+from mplint.facts import Facts, bound_names, call_argument, dotted_name
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
 
 messages(
@@ -588,21 +588,10 @@ def _binds(statement: cst.BaseStatement, name: str) -> bool:
                 targets = [t.target for t in small.targets]
             elif isinstance(small, cst.AnnAssign | cst.AugAssign):
                 targets = [small.target]
-            if any(name in _names_in(t) for t in targets):
+            if any(name in bound_names(t) for t in targets):
                 return True
         return False
     return True  # a compound statement may bind it anywhere: stop looking
-
-
-def _names_in(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, cst.Tuple | cst.List):
-        found: set[str] = set()
-        for element in target.elements:
-            found |= _names_in(element.value)
-        return found
-    return set()
 
 
 def _child_branch(statement: cst.If, is_pid: PidTest) -> cst.If | cst.Else | None:
@@ -685,7 +674,7 @@ class _GlobalStores(cst.CSTVisitor):
         return False
 
     def _store(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
-        for name in _names_in(target):
+        for name in bound_names(target):
             if name in self.names:
                 self.found.setdefault(name, statement)
 

@@ -8,7 +8,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import MANAGER_CLASSES, Facts, Scope, call_argument, string_value
+from mplint.facts import MANAGER_CLASSES, Facts, Scope, bound_names, call_argument, string_value
 from mplint.names import MANAGER_PROXY_KINDS
 
 messages(
@@ -614,7 +614,7 @@ class _DeadProxyUses(cst.CSTVisitor):
         names: set[str] = set()
         level: cst.CompFor | None = node.for_in
         while level is not None:
-            names.update(_bound_names(level.target))
+            names.update(bound_names(level.target))
             level = level.inner_for_in
         return not (names & self.dead)
 
@@ -640,17 +640,6 @@ class _DeadProxyUses(cst.CSTVisitor):
             self._bind(target.value)
         else:
             target.visit(self)  # d[k] = v, d.x = v: uses d
-
-
-def _bound_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, cst.Tuple | cst.List):
-        names: set[str] = set()
-        for element in target.elements:
-            names |= _bound_names(element.value)
-        return names
-    return set()
 
 
 def _proxy_makers(facts: Facts) -> frozenset[str]:
