@@ -11,7 +11,7 @@ so that checks stay silent.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -194,6 +194,16 @@ def bound_names(target: cst.BaseExpression) -> set[str]:
             names |= bound_names(element.value)
         return names
     return set()
+
+
+def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:
+    """Is this ``receiver.method(...)`` for a plain name ``receiver``?"""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    method = func.attr.value
+    wanted = method == methods if isinstance(methods, str) else method in methods
+    return wanted and func.value.value == receiver
 
 
 def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
@@ -790,20 +800,27 @@ class Facts:
             return kinds.pop() if len(kinds) == 1 else None
         return None
 
+    def appends_to(self, name: str, scope: Scope) -> list[cst.Call]:
+        """The ``name.append(x)`` calls of one scope, with one argument."""
+        return [
+            call
+            for call in self.calls_by_scope.get(scope, ())
+            if len(call.args) == 1 and is_method_call(call, "append", name)
+        ]
+
+    @cached_property
+    def calls_by_scope(self) -> dict[Scope, list[cst.Call]]:
+        grouped: dict[Scope, list[cst.Call]] = {}
+        for call in self.calls:
+            grouped.setdefault(self.scope_of(call), []).append(call)
+        return grouped
+
     def _appended_kinds(self, name: cst.Name, scope: Scope, depth: int) -> set[str | None]:
         """Kinds put into an initially empty list with ``name.append(x)`` in its scope."""
-        kinds: set[str | None] = set()
-        for call in self.calls:
-            func = call.func
-            if (
-                isinstance(func, cst.Attribute)
-                and func.attr.value == "append"
-                and isinstance(func.value, cst.Name)
-                and func.value.value == name.value
-                and call.args
-                and self.scope_of(call) is scope
-            ):
-                kinds.add(self._kind_of(call.args[0].value, depth + 1))
+        kinds = {
+            self._kind_of(call.args[0].value, depth + 1)
+            for call in self.appends_to(name.value, scope)
+        }
         return kinds or {None}
 
     def kind_of_call(self, call: cst.Call) -> str | None:

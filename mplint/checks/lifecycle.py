@@ -457,20 +457,11 @@ class _Flow:
             value = bindings[0].value
             if isinstance(value, cst.List) and not value.elements:
                 found = []
-                for call in facts.calls:
-                    func = call.func
-                    if (
-                        isinstance(func, cst.Attribute)
-                        and func.attr.value == "append"
-                        and isinstance(func.value, cst.Name)
-                        and func.value.value == node.value
-                        and len(call.args) == 1
-                        and facts.scope_of(call) is bindings[0].scope
-                    ):
-                        part = self.creations(call.args[0].value, depth + 1)
-                        if part is None:
-                            return None
-                        found.extend(part)
+                for call in facts.appends_to(node.value, bindings[0].scope):
+                    part = self.creations(call.args[0].value, depth + 1)
+                    if part is None:
+                        return None
+                    found.extend(part)
                 return found or None
             return self.element_creations(value, depth + 1)
         return None

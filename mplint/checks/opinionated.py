@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument
+from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument, is_method_call
 
 messages(
     {
@@ -198,16 +198,10 @@ def _polls(facts: Facts, receiver: cst.BaseExpression, function: cst.FunctionDef
     """Does the same function call ``poll()`` on the same connection name?"""
     if not isinstance(receiver, cst.Name):
         return False
-    for call in facts.calls_by_function.get(function, []):
-        func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "poll"
-            and isinstance(func.value, cst.Name)
-            and func.value.value == receiver.value
-        ):
-            return True
-    return False
+    return any(
+        is_method_call(call, "poll", receiver.value)
+        for call in facts.calls_by_function.get(function, [])
+    )
 
 
 @check("MP901")

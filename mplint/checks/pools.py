@@ -9,7 +9,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, Scope, call_argument
+from mplint.facts import Facts, Scope, call_argument, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
 
@@ -440,13 +440,7 @@ def _waits_for_nothing(statement: cst.BaseStatement, receiver: cst.Name) -> bool
             continue
         if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
             return False
-        func = small.value.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "close"
-            and isinstance(func.value, cst.Name)
-            and func.value.value == receiver.value
-        ):
+        if not is_method_call(small.value, "close", receiver.value):
             return False
     return True
 
