@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -51,16 +51,7 @@ def format_text(
     unsafe_fixes: bool = False,
 ) -> str:
     """``path:line:col: CODE message`` as flake8 and ruff print it; ``[*]`` marks a fix."""
-    out = []
-    for result in results:
-        if result.error is not None:
-            out.append(_file_error_line(result.error))
-        for d in result.diagnostics:
-            fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
-            out.append(
-                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.message}"
-            )
-    return "\n".join(out)
+    return _one_line_each(results, color, unsafe_fixes, lambda d: d.message)
 
 
 def format_concise(
@@ -72,6 +63,15 @@ def format_concise(
     unsafe_fixes: bool = False,
 ) -> str:
     """``path:line:col: CODE name``: one short line per finding."""
+    return _one_line_each(results, color, unsafe_fixes, lambda d: d.name)
+
+
+def _one_line_each(
+    results: Sequence[LintResult],
+    color: bool,
+    unsafe_fixes: bool,
+    text: Callable[[Diagnostic], str],
+) -> str:
     out = []
     for result in results:
         if result.error is not None:
@@ -79,7 +79,7 @@ def format_concise(
         for d in result.diagnostics:
             fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
             out.append(
-                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {d.name}"
+                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {text(d)}"
             )
     return "\n".join(out)
 
