@@ -531,16 +531,22 @@ class Facts:
             return cached
         scope: Scope = self.module
         child = node
+        # Every node passed on the way up shares the answer: remember it for each, so
+        # that the scopes of a whole function cost one walk, not one walk per node.
+        passed = [node]
         for ancestor in self.ancestors(node):
             # A decorator or default value belongs to the enclosing scope, a body to the def.
-            if isinstance(ancestor, cst.FunctionDef) and child is ancestor.body:
+            if isinstance(ancestor, cst.FunctionDef | cst.Lambda) and child is ancestor.body:
                 scope = ancestor
                 break
-            if isinstance(ancestor, cst.Lambda) and child is ancestor.body:
-                scope = ancestor
+            known = self._scope_cache.get(ancestor)
+            if known is not None:
+                scope = known
                 break
+            passed.append(ancestor)
             child = ancestor
-        self._scope_cache[node] = scope
+        for visited in passed:
+            self._scope_cache[visited] = scope
         return scope
 
     def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
