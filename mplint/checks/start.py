@@ -302,7 +302,8 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = facts.kind_of_call(call)
         candidates: list[tuple[cst.BaseExpression, str]] = []
-        if kind == "process" and facts.may_spawn(call.func):
+        # A Process that is dropped unused is never started, so never pickled.
+        if kind == "process" and facts.may_spawn(call.func) and not facts.result_dropped(call):
             target = call_argument(call, "target", 1)
             if target is not None:
                 candidates.append((target.value, "spawn"))
