@@ -718,6 +718,18 @@ def _child_only_functions(facts: Facts, children: set[cst.FunctionDef]) -> set[c
     return only
 
 
+def _in_registered_callback(facts: Facts, node: cst.CSTNode) -> bool:
+    """The node is in a decorated function that this file never names again: a route or
+    signal handler registered with a framework. Which process runs it is not this
+    file's main flow (a web server started in the child calls its routes there)."""
+    function = facts.function_of(node)
+    while function is not None:
+        if function.decorators and len(facts.name_nodes.get(function.name.value, ())) <= 1:
+            return True
+        function = facts.function_of(function)
+    return False
+
+
 def _reads_global(facts: Facts, name: cst.Name) -> bool:
     """The Name reads the module's variable (not a local of the same text)."""
     parent = facts.parent(name)
@@ -772,6 +784,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
             if any(
                 _reads_global(facts, node)
                 and not any(a in child_only for a in facts.ancestors(node))
+                and not _in_registered_callback(facts, node)
                 for node in facts.name_nodes.get(name, ())
             ):
                 cls = facts.class_of(function)
