@@ -826,8 +826,47 @@ def _fragile_given(
         for value in _given_objects(flows.facts, call, subclass):
             kind = flows.facts.kind_of(value)
             if kind in _FRAGILE_KINDS:
+                if _FRAGILE_KINDS[kind][2] is _LOCK_HARM and _never_acquired(
+                    flows, call, subclass, value
+                ):
+                    continue
                 return value, _FRAGILE_KINDS[kind]
     return None
+
+
+def _never_acquired(flows: _Flow, call: cst.Call, subclass: bool, value: cst.CSTNode) -> bool:
+    """The child's function never takes the lock or semaphore it is given (it only
+    ``release()``s it, as a signal): killing the child cannot leave it held. Only for a
+    Process given ``args=(...)`` whose target is a function of this file."""
+    facts = flows.facts
+    target = flows.target_of(call)
+    argument = None if subclass else call_argument(call, "args", 3)
+    if target is None or argument is None or not isinstance(argument.value, cst.Tuple):
+        return False
+    values = [element.value for element in argument.value.elements]
+    if value not in values or any(
+        isinstance(e, cst.StarredElement) for e in argument.value.elements
+    ):
+        return False
+    params = list(target.params.params)
+    if params and params[0].name.value in ("self", "cls") and facts.class_of(target) is not None:
+        params = params[1:]
+    index = values.index(value)
+    if index >= len(params):
+        return False
+    name = params[index].name.value
+    for node in facts.name_nodes.get(name, ()):
+        if not facts._inside(node, target.body):
+            continue
+        parent = facts.parent(node)
+        if isinstance(parent, cst.WithItem):
+            return False
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            if parent.attr.value != "release":
+                return False  # acquire(), or handed on in some other way
+        elif not isinstance(parent, cst.Param):
+            return False  # passed on, stored: it may be taken elsewhere
+    return True
 
 
 def _shared_loop(
