@@ -61,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--output-file", type=Path, help="write the report to this file")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply `exclude` to files named on the command line too (for pre-commit)",
+    )
     check.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
     check.add_argument("--start-method", choices=START_METHOD_CHOICES)
     check.add_argument("--lang", help="message language: en or zh-CN")
@@ -161,6 +166,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
         changes["start_method"] = args.start_method
     if getattr(args, "lang", None):
         changes["lang"] = normalize_lang(args.lang)
+    if getattr(args, "force_exclude", False):
+        changes["force_exclude"] = True
     return settings.replace(**changes)
 
 

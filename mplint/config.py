@@ -56,6 +56,8 @@ class Settings:
     lang: str = "en"
     docs_url: str | None = None
     respect_noqa: bool = True
+    # Apply `exclude` to files named on the command line too (pre-commit names every file).
+    force_exclude: bool = False
     project_root: Path | None = None
 
     def replace(self, **changes: Any) -> Settings:

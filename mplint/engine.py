@@ -252,14 +252,14 @@ def read_and_lint(path: Path, settings: Settings) -> LintResult:
 
 
 def iter_python_files(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
-    """Files named directly are always linted; directories are walked for *.py and *.pyi,
-    skipping virtual environments, caches and what ``exclude`` names. Symlink loops are
-    not followed."""
+    """Files named directly are linted unless ``force_exclude`` is set and ``exclude``
+    names them; directories are walked for *.py and *.pyi, skipping virtual environments,
+    caches and what ``exclude`` names. Symlink loops are not followed."""
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
             yield from _walk(path, settings, seen)
-        else:
+        elif not (settings.force_exclude and settings.is_excluded(path)):
             yield path
 
 

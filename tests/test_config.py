@@ -243,3 +243,30 @@ def test_readme_documents_every_key_and_flag() -> None:
         ]
     missing += [o for o in ("--mplint-start-method", "--mplint-lang") if f"`{o}" not in reference]
     assert not missing, f"document these in README.md, Configuration reference: {missing}"
+
+
+def test_force_exclude_applies_exclude_to_named_files(tmp_path: Path) -> None:
+    """pre-commit names every file; the hooks pass --force-exclude so `exclude` still holds."""
+    (tmp_path / "pyproject.toml").write_text('[tool.mplint]\nexclude = ["generated"]\n')
+    generated = tmp_path / "generated"
+    generated.mkdir()
+    script = generated / "job.py"
+    script.write_text(
+        "import multiprocessing\n\n\ndef work():\n    pass\n\n\n"
+        "multiprocessing.Process(target=work).start()\n"
+    )
+    named = subprocess.run(
+        [sys.executable, "-m", "mplint", "check", "--no-cache", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert named.returncode == 1 and "MP101" in named.stdout
+    forced = subprocess.run(
+        [sys.executable, "-m", "mplint", "check", "--no-cache", "--force-exclude", str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert forced.returncode == 0, forced.stdout
+    assert forced.stdout == ""
