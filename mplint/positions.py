@@ -29,6 +29,17 @@ def _whole_module(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
+def _statement_positions(alone: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """The provider's own code generation, without the wrapper's extra walk of the tree
+    (half the cost); the wrapper is the fallback should libcst's internals change."""
+    provider = PositionProvider()
+    try:
+        provider._gen_impl(alone)
+        return provider._computed
+    except AttributeError:
+        return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+
+
 def _first_lines(module: cst.Module, source: str) -> dict[int, int] | None:
     """For each top-level libcst statement (by index), the line ast says it starts on,
     counted at the statement's keyword (``def`` / ``class`` line for definitions)."""
@@ -82,8 +93,12 @@ def positions_for(
     if first_lines is None:
         return _whole_module(module)
     for index, statement in wanted.items():
-        alone = cst.Module(body=[statement], default_newline=module.default_newline)
-        relative = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        alone = cst.Module(
+            body=[statement],
+            default_indent=module.default_indent,
+            default_newline=module.default_newline,
+        )
+        relative = _statement_positions(alone)
         anchor = relative.get(_anchor(statement))
         if anchor is None:
             return _whole_module(module)
