@@ -1068,6 +1068,27 @@ class Facts:
                 return self.method_of(cls, node.attr.value)
         return None
 
+    def inherited_method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """The method a Process subclass runs: its own, or that of the first Process
+        subclass of this file it derives from."""
+        current: cst.ClassDef | None = cls
+        for _ in range(8):
+            if current is None:
+                return None
+            method = self.method_of(current, name)
+            if method is not None:
+                return method
+            current = next(
+                (
+                    self.process_subclasses[base.value.value]
+                    for base in current.bases
+                    if isinstance(base.value, cst.Name)
+                    and base.value.value in self.process_subclasses
+                ),
+                None,
+            )
+        return None
+
     def method_of(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
         for statement in cls.body.body:
             if isinstance(statement, cst.FunctionDef) and statement.name.value == name:

@@ -577,40 +577,14 @@ class _Flow:
     def own_init(self, cls: cst.ClassDef) -> cst.FunctionDef | None:
         """The `__init__` a Process subclass runs, from itself or a Process subclass it
         derives from in this file."""
-        for _ in range(8):
-            init = self.facts.method_of(cls, "__init__")
-            if init is not None:
-                return init
-            bases = [
-                self.facts.process_subclasses.get(base.value.value)
-                for base in cls.bases
-                if isinstance(base.value, cst.Name)
-            ]
-            local = [b for b in bases if b is not None]
-            if not local:
-                return None
-            cls = local[0]
-        return None
+        return self.facts.inherited_method(cls, "__init__")
 
     # -- the function a process runs --
 
     def target_of(self, call: cst.Call) -> cst.FunctionDef | None:
         cls = self.subclass_of(call)
         if cls is not None:
-            for _ in range(8):
-                run = self.facts.method_of(cls, "run")
-                if run is not None:
-                    return run
-                bases = [
-                    self.facts.process_subclasses.get(b.value.value)
-                    for b in cls.bases
-                    if isinstance(b.value, cst.Name)
-                ]
-                local = [b for b in bases if b is not None]
-                if not local:
-                    return None
-                cls = local[0]
-            return None
+            return self.facts.inherited_method(cls, "run")
         target = call_argument(call, "target", 1)
         return self.facts.function_for(target.value) if target is not None else None
 
