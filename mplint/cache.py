@@ -182,7 +182,7 @@ def diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
         else Fix(
             title=str(fix["title"]),
             applicability=Applicability(fix["applicability"]),
-            edits=tuple(
+            edits_or_render=tuple(
                 TextEdit(int(a), int(b), int(c), int(d), str(text))
                 for a, b, c, d, text in fix["edits"]
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -27,11 +28,42 @@ class TextEdit:
     new_text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Fix:
+    """A fix's title and safety are known at once; its edits may be computed on first use
+    (``edits`` given as a function), so a linter run that never applies or prints fixes
+    does not pay for rendering them."""
+
     title: str
     applicability: Applicability
-    edits: tuple[TextEdit, ...]
+    edits_or_render: tuple[TextEdit, ...] | Callable[[], tuple[TextEdit, ...]]
+    _rendered: list[tuple[TextEdit, ...]] = field(
+        default_factory=list, compare=False, repr=False, hash=False
+    )
+
+    @property
+    def edits(self) -> tuple[TextEdit, ...]:
+        if not callable(self.edits_or_render):
+            return self.edits_or_render
+        if not self._rendered:
+            self._rendered.append(self.edits_or_render())
+        return self._rendered[0]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fix):
+            return NotImplemented
+        return (self.title, self.applicability, self.edits) == (
+            other.title,
+            other.applicability,
+            other.edits,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.title, self.applicability, self.edits))
+
+    def __reduce__(self) -> tuple[type[Fix], tuple[object, ...]]:
+        # Sent to another process (parallel lint) with its edits rendered.
+        return (Fix, (self.title, self.applicability, self.edits))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import codecs
 import io
 import re
 import tokenize
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from libcst.metadata import CodeRange
 from mplint.catalog import RULES, doc_url
 from mplint.checks import MESSAGES, REGISTRY, Finding
 from mplint.config import Settings
-from mplint.diagnostic import Diagnostic, FileError, Severity
+from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
 from mplint.facts import Facts
+from mplint.fixes import FixPlan
 from mplint.positions import positions_for, source_lines
 
 MAX_FILE_BYTES = 20_000_000
@@ -174,12 +175,7 @@ def to_diagnostics(
 ) -> list[Diagnostic]:
     """Positions are computed only here, for files that have findings, and only for the
     statements that hold them."""
-    wanted: list[cst.CSTNode] = []
-    for finding in findings:
-        wanted.append(finding.node)
-        if finding.fix is not None:
-            wanted.extend(edit.node for edit in finding.fix.edits)
-    positions = positions_for(facts.module, source, wanted, facts.parents)
+    positions = positions_for(facts.module, source, [f.node for f in findings], facts.parents)
     lines = source_lines(source)
     seen: set[tuple[str, int, int]] = set()
     diagnostics = []
@@ -194,24 +190,37 @@ def to_diagnostics(
         line_text = lines[where.start.line - 1] if where.start.line <= len(lines) else ""
         if settings.respect_noqa and is_suppressed(finding.code, line_text):
             continue
-        diagnostics.append(make_diagnostic(finding, where, settings, positions, lines))
+        render = _fix_renderer(finding.fix, facts, source, lines) if finding.fix else None
+        diagnostics.append(make_diagnostic(finding, where, settings, render))
     diagnostics.sort(key=lambda d: d.sort_key)
     return diagnostics
+
+
+def _fix_renderer(
+    plan: FixPlan, facts: Facts, source: str, lines: list[str]
+) -> Callable[[], tuple[TextEdit, ...]]:
+    """The fix's text edits, placed and rendered only when someone asks for them."""
+
+    def render() -> tuple[TextEdit, ...]:
+        nodes = [edit.node for edit in plan.edits]
+        fix = plan.build(positions_for(facts.module, source, nodes, facts.parents), lines)
+        return fix.edits if fix is not None else ()
+
+    return render
 
 
 def make_diagnostic(
     finding: Finding,
     where: CodeRange,
     settings: Settings,
-    positions: Mapping[cst.CSTNode, CodeRange],
-    lines: list[str],
+    render_fix: Callable[[], tuple[TextEdit, ...]] | None,
 ) -> Diagnostic:
     rule = RULES[finding.code]
     message = MESSAGES[finding.code].render(settings.lang, finding.params)
     message += _LEARN_MORE.get(settings.lang, _LEARN_MORE["en"]).format(code=finding.code)
     fix = None
-    if finding.fix is not None:
-        fix = finding.fix.build(positions, lines)
+    if finding.fix is not None and render_fix is not None:
+        fix = Fix(finding.fix.title, finding.fix.applicability, render_fix)
     return Diagnostic(
         code=finding.code,
         name=rule.name,

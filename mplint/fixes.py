@@ -17,7 +17,7 @@ import re
 import tempfile
 import tokenize
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,8 +44,12 @@ class Replace:
     expression leaves out its parentheses; ``with_parentheses`` takes them too."""
 
     node: cst.CSTNode
-    text: str
+    text: str | Callable[[], str]  # a function when the text is costly to render
     with_parentheses: bool = False
+
+    @property
+    def new_text(self) -> str:
+        return self.text() if callable(self.text) else self.text
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +76,7 @@ class FixPlan:
             where = _span(edit, positions)
             if where is None:
                 return None
-            if isinstance(edit, Replace) and not edit.text and _whole_lines(where, lines):
+            if isinstance(edit, Replace) and not edit.new_text and _whole_lines(where, lines):
                 # Removing a statement removes its lines, not just their text.
                 text_edits.append(TextEdit(where.start.line, 0, where.end.line + 1, 0, ""))
             elif isinstance(edit, Replace):
@@ -82,7 +86,7 @@ class FixPlan:
                         where.start.column,
                         where.end.line,
                         where.end.column,
-                        edit.text,
+                        edit.new_text,
                     )
                 )
             else:

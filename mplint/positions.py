@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -29,15 +30,31 @@ def _whole_module(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
 
 
-def _statement_positions(alone: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+def _statement_positions(alone: cst.Module) -> tuple[Mapping[cst.CSTNode, CodeRange], str | None]:
     """The provider's own code generation, without the wrapper's extra walk of the tree
-    (half the cost); the wrapper is the fallback should libcst's internals change."""
+    (half the cost), and the code it generated; the wrapper is the fallback should
+    libcst's internals change."""
     provider = PositionProvider()
     try:
-        provider._gen_impl(alone)
-        return provider._computed
-    except AttributeError:
-        return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        state = PositionProvidingCodegenState(
+            default_indent=alone.default_indent,
+            default_newline=alone.default_newline,
+            provider=provider,
+        )
+        alone._codegen(state)
+        return provider._computed, "".join(state.tokens)
+    except (AttributeError, TypeError):
+        return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider), None
+
+
+def _unique_line(block: list[str], lines: list[str]) -> int | None:
+    """The 1-based line where ``block`` stands in ``lines`` as whole lines, when it stands
+    there exactly once; else None."""
+    if not block or not block[0]:
+        return None
+    first, size = block[0], len(block)
+    found = [i for i, line in enumerate(lines) if line == first and lines[i : i + size] == block]
+    return found[0] + 1 if len(found) == 1 else None
 
 
 def _first_lines(module: cst.Module, source: str) -> dict[int, int] | None:
@@ -89,20 +106,32 @@ def positions_for(
         wanted[index_of[id(top)]] = top  # type: ignore[assignment]
     if not wanted:
         return placed
-    first_lines = _first_lines(module, source)
-    if first_lines is None:
-        return _whole_module(module)
+    lines = source_lines(source)
+    first_lines: dict[int, int] | None = None
     for index, statement in wanted.items():
         alone = cst.Module(
             body=[statement],
             default_indent=module.default_indent,
             default_newline=module.default_newline,
         )
-        relative = _statement_positions(alone)
+        relative, code = _statement_positions(alone)
         anchor = relative.get(_anchor(statement))
         if anchor is None:
             return _whole_module(module)
-        shift = first_lines[index] - anchor.start.line
+        # Where the statement stands: found by its own text when that text is unique in
+        # the file (cheap), else by ast's line numbers.
+        start = relative[statement].start.line if statement in relative else anchor.start.line
+        end = relative[statement].end.line if statement in relative else anchor.end.line
+        block = source_lines(code)[start - 1 : end] if code is not None else []
+        line = _unique_line(block, lines)
+        if line is not None:
+            shift = line - start
+        else:
+            if first_lines is None:
+                first_lines = _first_lines(module, source)
+                if first_lines is None:
+                    return _whole_module(module)
+            shift = first_lines[index] - anchor.start.line
         for node, where in relative.items():
             if node is alone:
                 continue

@@ -36,6 +36,12 @@ multi-line string"""; mp.Queue()
         return cls(mp.Pool(2))
 
 
+mp.Queue()
+TEXT = """
+mp.Queue()
+"""
+mp.Queue()
+
 if __name__ == "__main__":
 \tp = mp.Process(target=print, args=("é😀",)); p.start()
 '''

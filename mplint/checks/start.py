@@ -247,7 +247,7 @@ def _guard_module_code(facts: Facts, flagged: list[cst.Call]) -> FixPlan | None:
     return FixPlan(
         'Move the code that starts processes under `if __name__ == "__main__":`',
         Applicability.UNSAFE,
-        (Replace(module, fixed.code),),
+        (Replace(module, lambda: fixed.code),),
     )
 
 
