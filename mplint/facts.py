@@ -281,6 +281,95 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     return fields
 
 
+# Fields in the order their code appears, where the dataclass lists them otherwise.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.Module: ("header", "body", "footer"),
+    cst.FunctionDef: (
+        "leading_lines",
+        "decorators",
+        "lines_after_decorators",
+        "asynchronous",
+        "name",
+        "type_parameters",
+        "params",
+        "returns",
+        "body",
+    ),
+    cst.ClassDef: (
+        "leading_lines",
+        "decorators",
+        "lines_after_decorators",
+        "name",
+        "type_parameters",
+        "bases",
+        "keywords",
+        "body",
+    ),
+    cst.Parameters: (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("star", "keyword", "equal", "value", "comma"),
+    cst.Param: ("star", "name", "annotation", "equal", "default", "comma"),
+    cst.ImportFrom: ("relative", "module", "names"),
+    cst.ExceptHandler: ("leading_lines", "type", "name", "body"),
+    cst.IndentedBlock: ("header", "body", "footer"),
+    cst.For: ("leading_lines", "asynchronous", "target", "iter", "body", "orelse"),
+    cst.With: ("leading_lines", "asynchronous", "items", "body"),
+    cst.CompFor: ("asynchronous", "target", "iter", "ifs", "inner_for_in"),
+}
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIRST = ("leading_lines", "lpar")
+
+
+def _all_fields_in_source_order(node_type: type) -> tuple[str, ...]:
+    fields = _ALL_FIELDS.get(node_type)
+    if fields is None:
+        names = [f.name for f in dataclasses.fields(node_type)]
+        ordered = [n for n in _FIRST if n in names]
+        ordered += [n for n in _SOURCE_ORDER.get(node_type, ()) if n not in ordered]
+        ordered += [n for n in names if n not in ordered]
+        fields = _ALL_FIELDS[node_type] = tuple(ordered)
+    return fields
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    children: list[cst.CSTNode] = []
+    for name in _all_fields_in_source_order(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif type(value) is tuple or type(value) is list:
+            children.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return children
+
+
+class FastVisitor(cst.CSTVisitor):
+    """A read-only visitor used as usual (``visit_X``/``leave_X``, ``node.visit(v)``) that
+    walks the nodes itself: libcst's own visit rebuilds every node it passes, which
+    costs as much as parsing them. Do not override ``on_visit``/``on_leave``."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # libcst calls this for the root only, then our on_leave for it.
+        if not cst.CSTVisitor.on_visit(self, node):
+            return False
+        todo: list[tuple[cst.CSTNode, bool]] = [(c, False) for c in reversed(_children(node))]
+        while todo:
+            current, leaving = todo.pop()
+            if leaving:
+                cst.CSTVisitor.on_leave(self, current)
+                continue
+            todo.append((current, True))
+            if cst.CSTVisitor.on_visit(self, current):
+                todo.extend((c, False) for c in reversed(_children(current)))
+        return False
+
+
 class _Collector:
     """One pre-order walk over the module. It reads the nodes' fields directly instead of
     using libcst's visitor, which rebuilds every node it passes and costs as much as the

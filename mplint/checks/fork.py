@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, bound_names, call_argument, dotted_name
+from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
 
 messages(
@@ -472,7 +472,7 @@ def _has_break(body: cst.BaseSuite) -> bool:
     return finder.found
 
 
-class _BreakFinder(cst.CSTVisitor):
+class _BreakFinder(FastVisitor):
     """A break that leaves this loop (not one of an inner loop)."""
 
     def __init__(self) -> None:
@@ -656,7 +656,7 @@ def _code_follows(facts: Facts, statement: cst.CSTNode) -> bool:
 # -- MP110 -------------------------------------------------------------
 
 
-class _GlobalStores(cst.CSTVisitor):
+class _GlobalStores(FastVisitor):
     """Assignments to some names in one function body (nested scopes left out)."""
 
     def __init__(self, names: set[str]) -> None:

@@ -18,7 +18,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, Scope, call_argument
+from mplint.facts import Facts, FastVisitor, Scope, call_argument
 
 messages(
     {
@@ -624,7 +624,7 @@ class _Flow:
         )
 
 
-class _DaemonFinder(cst.CSTVisitor):
+class _DaemonFinder(FastVisitor):
     """`self.daemon = X` and `super().__init__(..., daemon=X)` in a Process subclass."""
 
     def __init__(self) -> None:
@@ -1373,7 +1373,7 @@ def _exitcode_too_early(flows: _Flow, receiver: cst.BaseExpression, read: cst.At
 # -- MP207 ---------------------------------------------------------------
 
 
-class _ValueReturns(cst.CSTVisitor):
+class _ValueReturns(FastVisitor):
     """`return <value>` statements of one function body, and whether it is a generator."""
 
     def __init__(self, flows: _Flow) -> None:

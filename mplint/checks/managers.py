@@ -8,7 +8,15 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import MANAGER_CLASSES, Facts, Scope, bound_names, call_argument, string_value
+from mplint.facts import (
+    MANAGER_CLASSES,
+    Facts,
+    FastVisitor,
+    Scope,
+    bound_names,
+    call_argument,
+    string_value,
+)
 from mplint.names import MANAGER_PROXY_KINDS
 
 messages(
@@ -115,7 +123,7 @@ def _copied_from_proxy(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpres
             return None
 
 
-class _Mutations(cst.CSTVisitor):
+class _Mutations(FastVisitor):
     """In-place changes of values fetched from proxies, and proxies stored inside proxies,
     in one function body (or the module's top-level statements)."""
 
@@ -507,7 +515,7 @@ def _following(facts: Facts, start: cst.CSTNode, conditional_ok: bool) -> Iterat
 _HARMLESS_CALLS = frozenset({"isinstance", "type", "id", "repr", "callable"})
 
 
-class _DeadProxyUses(cst.CSTVisitor):
+class _DeadProxyUses(FastVisitor):
     """Reads of names that hold dead proxies, in execution order; a name stops being
     followed once it is bound again."""
 

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument, is_method_call
+from mplint.facts import (
+    POOL_KINDS,
+    POOL_TASK_METHODS,
+    Facts,
+    FastVisitor,
+    call_argument,
+    is_method_call,
+)
 
 messages(
     {
@@ -153,7 +160,7 @@ def _starts_children(facts: Facts) -> bool:
 INHERENT_KINDS = frozenset({"process", "async-result"})
 
 
-class _Names(cst.CSTVisitor):
+class _Names(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[cst.Name] = []

@@ -8,7 +8,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, call_argument, string_value
+from mplint.facts import Facts, FastVisitor, call_argument, string_value
 
 messages(
     {
@@ -233,7 +233,7 @@ def _shared_logger(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> bo
     return False
 
 
-class _HandlerBookkeeping(cst.CSTVisitor):
+class _HandlerBookkeeping(FastVisitor):
     """Does a function manage its handlers (test ``logger.handlers`` or ``hasHandlers()``,
     clear or assign ``handlers``, ``removeHandler()``)? Then it is left alone. Merely
     reporting ``len(logger.handlers)`` is not management."""

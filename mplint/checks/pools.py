@@ -9,7 +9,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, Scope, call_argument, is_method_call
+from mplint.facts import Facts, FastVisitor, Scope, call_argument, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
 
@@ -240,7 +240,7 @@ def _closed_before_join(facts: Facts, receiver: cst.Name, join: cst.Call) -> boo
     return False
 
 
-class _SelfAttributeUses(cst.CSTVisitor):
+class _SelfAttributeUses(FastVisitor):
     """How ``self.<name>`` is used in a class: closed, or handed on."""
 
     def __init__(self, attribute: str) -> None:
@@ -586,7 +586,7 @@ def _leaves_after_first_pass(block: cst.BaseSuite) -> bool:
     return False
 
 
-class _Names(cst.CSTVisitor):
+class _Names(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.names: list[cst.Name] = []

@@ -8,7 +8,7 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, call_argument
+from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
 
 messages(
@@ -141,7 +141,7 @@ def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
     return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
 
 
-class _NamesRunAtDefinition(cst.CSTVisitor):
+class _NamesRunAtDefinition(FastVisitor):
     """Names a def or class reads when it is defined: decorators, defaults, annotations,
     bases and class bodies; not function bodies, which run later."""
 
@@ -162,7 +162,7 @@ class _NamesRunAtDefinition(cst.CSTVisitor):
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    class Names(cst.CSTVisitor):
+    class Names(FastVisitor):
         def __init__(self) -> None:
             super().__init__()
             self.names: set[str] = set()
@@ -327,7 +327,7 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
 # -- MP104 -------------------------------------------------------------
 
 
-class _InitCallFinder(cst.CSTVisitor):
+class _InitCallFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -389,7 +389,7 @@ def _returns_nothing_callable(function: cst.FunctionDef) -> bool:
     return not finder.may_return_callable
 
 
-class _ReturnFinder(cst.CSTVisitor):
+class _ReturnFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.may_return_callable = False
@@ -473,7 +473,7 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         )
 
 
-class _CommentFinder(cst.CSTVisitor):
+class _CommentFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False

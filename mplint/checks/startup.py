@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, call_argument, dotted_name, string_value
+from mplint.facts import Facts, FastVisitor, call_argument, dotted_name, string_value
 from mplint.flow import (
     Step,
     call_flow,
@@ -174,7 +174,7 @@ def _repeats(facts: Facts, node: cst.CSTNode) -> bool:
     return False
 
 
-class _LeaveFinder(cst.CSTVisitor):
+class _LeaveFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -305,7 +305,7 @@ def _calls_start(function: cst.FunctionDef) -> bool:
     return finder.found
 
 
-class _AttributeCallFinder(cst.CSTVisitor):
+class _AttributeCallFinder(FastVisitor):
     def __init__(self, method: str) -> None:
         super().__init__()
         self.method = method

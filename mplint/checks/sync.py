@@ -16,7 +16,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import POOL_KINDS, Binding, Facts, call_argument, dotted_name
+from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
 
@@ -416,7 +416,7 @@ def _generator_function(function: cst.FunctionDef) -> bool:
     return finder.found
 
 
-class _YieldFinder(cst.CSTVisitor):
+class _YieldFinder(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -1127,7 +1127,7 @@ def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | N
     return None
 
 
-class _Jumps(cst.CSTVisitor):
+class _Jumps(FastVisitor):
     def __init__(self) -> None:
         super().__init__()
         self.found = False
@@ -1389,7 +1389,7 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
             )
 
 
-class _ReadModifyWrite(cst.CSTVisitor):
+class _ReadModifyWrite(FastVisitor):
     """``x += ...`` and ``x = ...`` statements (nested functions excluded)."""
 
     def __init__(self) -> None:
