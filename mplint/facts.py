@@ -266,21 +266,6 @@ _WALKED_TYPES = frozenset(
     and issubclass(value, cst.CSTNode)
     and not issubclass(value, _LAYOUT_BASES)
 )
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        fields = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if not f.name.startswith(("whitespace", "lpar", "rpar", "leading_lines", "lines_"))
-        )
-        _CHILD_FIELDS[node_type] = fields
-    return fields
-
-
 # Fields in the order their code appears, where the dataclass lists them otherwise.
 _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
     cst.Module: ("header", "body", "footer"),
@@ -335,6 +320,21 @@ def _all_fields_in_source_order(node_type: type) -> tuple[str, ...]:
         ordered += [n for n in _SOURCE_ORDER.get(node_type, ()) if n not in ordered]
         ordered += [n for n in names if n not in ordered]
         fields = _ALL_FIELDS[node_type] = tuple(ordered)
+    return fields
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields the facts walk enters, in source order: layout fields left out."""
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = _CHILD_FIELDS[node_type] = tuple(
+            name
+            for name in _all_fields_in_source_order(node_type)
+            if not name.startswith(("whitespace", "lpar", "rpar", "leading_lines", "lines_"))
+        )
     return fields
 
 
