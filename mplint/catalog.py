@@ -110,8 +110,6 @@ RULES: dict[str, Rule] = {
     )
 }
 
-LANGUAGES = ("en", "zh-CN")
-
 
 def normalize_lang(value: str | None) -> str:
     """Map a locale such as 'zh_CN.UTF-8', 'zh-Hans' or 'en-US' to 'en' or 'zh-CN'."""

@@ -40,7 +40,6 @@ POOL_TASK_METHODS = frozenset(
         "submit",
     }
 )
-PROCESS_KINDS = frozenset({"process"})
 POOL_KINDS = frozenset({"pool", "executor"})
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -683,17 +682,6 @@ class Facts:
                 return False
         return True
 
-    def in_loop(self, node: cst.CSTNode, stop: cst.CSTNode | None = None) -> bool:
-        """True when a for/while loop or a comprehension of the same scope encloses the node."""
-        for ancestor in self.ancestors(node):
-            if ancestor is stop or isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-                return False
-            if isinstance(ancestor, cst.For | cst.While) and self._inside(node, ancestor.body):
-                return True
-            if isinstance(ancestor, cst.CompFor):
-                return True
-        return False
-
     def result_dropped(self, call: cst.Call) -> bool:
         """True when nothing can ever use what the call made: it is a statement of its
         own (``Process(...)``), or bound to a plain name that is not read anywhere in
@@ -867,10 +855,6 @@ class Facts:
                 kind = "pipe" if kind == "pipe" else None
             kinds.add(kind)
         return kinds.pop() if len(kinds) == 1 else None
-
-    def element_kind(self, node: cst.BaseExpression) -> str | None:
-        """What every element of a list, tuple or comprehension holds, or None."""
-        return self._element_kind(node, 0)
 
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         if depth > 8:

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import libcst as cst
 
-from mplint.facts import Binding, Facts, Scope
+from mplint.facts import Facts, Scope
 
 
 class Action(StrEnum):
@@ -58,10 +58,6 @@ def uses_of(facts: Facts, variable: str, scope: Scope) -> list[Use]:
     return found
 
 
-def binding_of(facts: Facts, name: cst.Name) -> list[Binding]:
-    return facts.visible_bindings(name)
-
-
 def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
     """True when the two nodes sit in different branches of one if/else or try statement,
     so that no single run executes both."""
@@ -89,10 +85,6 @@ def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
             ) and isinstance(child_second, cst.ExceptHandler | cst.ExceptStarHandler)
         return False
     return False
-
-
-def in_finally(facts: Facts, node: cst.CSTNode) -> bool:
-    return any(isinstance(a, cst.Finally) for a in facts.ancestors(node))
 
 
 def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
