@@ -369,6 +369,18 @@ class FastVisitor(cst.CSTVisitor):
         return False
 
 
+# What the kind search returns for a value that flows back to itself.
+_CYCLE = "<cycle>"
+
+
+def _one_kind(kinds: set[str | None]) -> str | None:
+    """The one kind all bindings agree on, leaving out values that only cycle back."""
+    real = kinds - {_CYCLE}
+    if not real:
+        return _CYCLE if kinds else None
+    return real.pop() if len(real) == 1 else None
+
+
 class _Collector:
     """One pre-order walk over the module. It reads the nodes' fields directly instead of
     using libcst's visitor, which rebuilds every node it passes and costs as much as the
@@ -801,21 +813,25 @@ class Facts:
     def kind_of(self, node: cst.BaseExpression | None) -> str | None:
         """What object an expression holds: "process", "pool", "executor", "queue",
         "lock", "manager", "proxy-dict", "thread-lock", ... or None when unsure."""
-        return self._kind_of(node, 0)
+        kind = self._kind_of(node, 0)
+        return None if kind == _CYCLE else kind
 
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
             return None
         if node in self._kind_cache:
             return self._kind_cache[node]
-        if node in self._kind_pending:  # x = x.strip(): a cycle says nothing
-            return None
+        if node in self._kind_pending:
+            # x = x.strip(), or p appended to a list that p is later read from: the value
+            # flows back to itself and adds no kind of its own.
+            return _CYCLE
         self._kind_pending.add(node)
         try:
             kind = self._compute_kind(node, depth)
         finally:
             self._kind_pending.discard(node)
-        self._kind_cache[node] = kind
+        if kind != _CYCLE:
+            self._kind_cache[node] = kind
         return kind
 
     def _compute_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
@@ -854,14 +870,13 @@ class Facts:
             if binding.unpack_index is not None:
                 kind = "pipe" if kind == "pipe" else None
             kinds.add(kind)
-        return kinds.pop() if len(kinds) == 1 else None
+        return _one_kind(kinds)
 
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         if depth > 8:
             return None
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            kinds = {self._kind_of(e.value, depth + 1) for e in node.elements}
-            return kinds.pop() if len(kinds) == 1 else None
+            return _one_kind({self._kind_of(e.value, depth + 1) for e in node.elements})
         if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
             return self._kind_of(node.elt, depth + 1)
         if isinstance(node, cst.Name):
@@ -876,7 +891,7 @@ class Facts:
                     kinds.update(self._appended_kinds(node, binding.scope, depth))
                 else:
                     kinds.add(self._element_kind(binding.value, depth + 1))
-            return kinds.pop() if len(kinds) == 1 else None
+            return _one_kind(kinds)
         return None
 
     def appends_to(self, name: str, scope: Scope) -> list[cst.Call]:
@@ -903,7 +918,7 @@ class Facts:
         return kinds or {None}
 
     def kind_of_call(self, call: cst.Call) -> str | None:
-        return self._kind_of(call, 0)
+        return self.kind_of(call)
 
     def _call_kind(self, call: cst.Call, depth: int) -> str | None:
         qualname = self.resolve(call.func)
