@@ -39,8 +39,8 @@ messages(
             "遍历迭代器，或先 `close()` 再 `join()`。",
         ),
         "MP304": Message(
-            en="This {what} is made outside `with` and never {how}: its {processes} stay alive "
-            "until the garbage collector or the interpreter's exit deals with them. Use "
+            en="This {what} is made outside `with` and never {how}: nothing stops its "
+            "{processes} until the garbage collector or the interpreter's exit does. Use "
             "`with`, or call {call} in a `finally`.",
             zh="这个 {what} 不是用 `with` 创建的，而且从未{how_zh}：它的{processes_zh}会一直运行，"
             "直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 {call}。",
