@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
@@ -277,18 +278,6 @@ _WHEN = {
         "under spawn/forkserver `start()`", "在 spawn/forkserver 启动方式下 `start()` "
     ),
 }
-# What CPython prints: a lambda written at module level is looked up by name on __main__;
-# anything made inside a function is a local object (3.13 words it "Can't get").
-_MODULE_LAMBDA_ERROR = Phrase(
-    "'PicklingError: Can't pickle <function <lambda> ...>: attribute lookup <lambda> on "
-    "__main__ failed'",
-    "'PicklingError: Can't pickle <function <lambda> ...>: attribute lookup <lambda> on "
-    "__main__ failed'",
-)
-_LOCAL_OBJECT_ERROR = Phrase(
-    "'AttributeError: Can't pickle local object' (3.13: 'Can't get local object')",
-    "'AttributeError: Can't pickle local object'（3.13 为 'Can't get local object'）",
-)
 
 
 def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> Phrase | None:
@@ -325,22 +314,6 @@ def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> Phrase | No
     return None
 
 
-def _pickling_error(facts: Facts, node: cst.BaseExpression) -> Phrase:
-    """A lambda made at module level (or under the main guard) fails its lookup on __main__;
-    a lambda made in a function, a nested function or a local class is a local object."""
-    if isinstance(node, cst.Call):
-        first = call_argument(node, "func", 0)
-        return _pickling_error(facts, first.value) if first is not None else _LOCAL_OBJECT_ERROR
-    if isinstance(node, cst.Lambda):
-        return _LOCAL_OBJECT_ERROR if facts.function_of(node) else _MODULE_LAMBDA_ERROR
-    if isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        lambdas = [b.value for b in bindings if isinstance(b.value, cst.Lambda)]
-        if lambdas and len(lambdas) == len(bindings):
-            return _pickling_error(facts, lambdas[0])
-    return _LOCAL_OBJECT_ERROR
-
-
 @check("MP103")
 def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -367,7 +340,7 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     "MP103",
                     node,
-                    {"what": what, "when": _WHEN[when], "error": _pickling_error(facts, node)},
+                    {"what": what, "when": _WHEN[when], "error": pickling_error(facts, node)},
                 )
 
 

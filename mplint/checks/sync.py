@@ -10,11 +10,13 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
@@ -68,8 +70,7 @@ messages(
     {
         "MP401": Message(
             en="{what} is sent {channel}, and it cannot be pickled ({why}): {outcome}{advice}",
-            zh="{what_zh}{channel_zh}，但它无法被 pickle 序列化（{why_zh}）：{outcome_zh}"
-            "{advice_zh}",
+            zh="{what}{channel}，但它无法被 pickle 序列化（{why}）：{outcome}{advice}",
         ),
         "MP402": Message(
             en="`{process}.join()` waits for a process that puts items on `{queue}` before "
@@ -306,106 +307,134 @@ def _line_code(line: cst.SimpleStatementLine) -> str:
 
 # -- MP401 -------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    what: Phrase
+    why: Phrase
+    error: Phrase  # what pickling it raises, as CPython prints it
+    advice: Phrase
+
+
+_SEND_A_LIST = Phrase(
+    "Send a list, or the arguments to rebuild the generator on the other side.",
+    "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+)
+_GENERATOR_ERROR = Phrase(
+    "'TypeError: cannot pickle 'generator' object'", "'TypeError: cannot pickle 'generator' object'"
+)
 _PAYLOADS = {
-    "lambda": (
-        "A lambda",
-        "lambda 函数",
-        "pickle stores functions by name and a lambda has none",
-        "pickle 按名字保存函数，而 lambda 没有名字",
-        "Use a function defined at module level.",
-        "请改用在模块顶层定义的函数。",
+    "lambda": _Payload(
+        Phrase("A lambda", "lambda 函数"),
+        Phrase(
+            "pickle stores functions by name and a lambda has none",
+            "pickle 按名字保存函数，而 lambda 没有名字",
+        ),
+        LOCAL_OBJECT_ERROR,  # replaced per node by pickling_error()
+        Phrase("Use a function defined at module level.", "请改用在模块顶层定义的函数。"),
     ),
-    "nested": (
-        "The nested function `{name}`",
-        "嵌套函数 `{name}`",
-        "pickle finds functions by their module-level name",
-        "pickle 按模块顶层的名字查找函数",
-        "Define it at module level.",
-        "请把它定义在模块顶层。",
+    "nested": _Payload(
+        Phrase("The nested function `{name}`", "嵌套函数 `{name}` "),
+        Phrase(
+            "pickle finds functions by their module-level name", "pickle 按模块顶层的名字查找函数"
+        ),
+        LOCAL_OBJECT_ERROR,
+        Phrase("Define it at module level.", "请把它定义在模块顶层。"),
     ),
-    "genexp": (
-        "A generator expression",
-        "生成器表达式",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "genexp": _Payload(
+        Phrase("A generator expression", "生成器表达式"),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "generator": (
-        "`{name}`, a generator,",
-        "生成器 `{name}`",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "generator": _Payload(
+        Phrase("`{name}`, a generator,", "生成器 `{name}` "),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "file": (
-        "An open file",
-        "打开的文件对象",
-        "a file object belongs to this process",
-        "文件对象只属于当前进程",
-        "Send the path and open the file in the receiver.",
-        "请发送文件路径，在接收方再打开文件。",
+    "file": _Payload(
+        Phrase("An open file", "打开的文件对象"),
+        Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
+        Phrase(
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object' (3.13: 'cannot pickle "
+            "'TextIOWrapper' instances')",
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object'（3.13 为 'cannot pickle "
+            "'TextIOWrapper' instances'）",
+        ),
+        Phrase(
+            "Send the path and open the file in the receiver.",
+            "请发送文件路径，在接收方再打开文件。",
+        ),
     ),
-    "database": (
-        "A database connection",
-        "数据库连接",
-        "a connection belongs to this process",
-        "数据库连接只属于当前进程",
-        "Send the database path and connect in the receiver.",
-        "请发送数据库路径，在接收方再建立连接。",
+    "database": _Payload(
+        Phrase("A database connection", "数据库连接"),
+        Phrase("a connection belongs to this process", "数据库连接只属于当前进程"),
+        Phrase("a 'TypeError: cannot pickle ...' error", "'TypeError: cannot pickle ...' 错误"),
+        Phrase(
+            "Send the database path and connect in the receiver.",
+            "请发送数据库路径，在接收方再建立连接。",
+        ),
     ),
-    "thread": (
-        "`{name}`, a `threading`/`queue` object,",
-        "`{name}`（`threading`/`queue` 的对象）",
-        "it holds a `_thread.lock`",
-        "它内部持有 `_thread.lock`",
-        "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
-        "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+    "thread": _Payload(
+        Phrase("`{name}`, a `threading`/`queue` object,", "`{name}`（`threading`/`queue` 的对象）"),
+        Phrase("it holds a `_thread.lock`", "它内部持有 `_thread.lock`"),
+        Phrase(
+            "'TypeError: cannot pickle '_thread.lock' object'",
+            "'TypeError: cannot pickle '_thread.lock' object'",
+        ),
+        Phrase(
+            "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
+            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+        ),
     ),
-    "inherited": (
-        "`{name}`, a multiprocessing {kind},",
-        "`{name}`（multiprocessing 的 {kind}）",
-        "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
-        "be shared between processes through inheritance'",
-        "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
-        "processes through inheritance'",
-        "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
-        "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+    "inherited": _Payload(
+        Phrase("`{name}`, a multiprocessing {kind},", "`{name}`（multiprocessing 的 {kind}）"),
+        Phrase(
+            "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
+            "be shared between processes through inheritance'",
+            "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
+            "processes through inheritance'",
+        ),
+        Phrase("", ""),
+        Phrase(
+            "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
+            "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+        ),
     ),
 }
 
+# Where the payload goes, and what happens there ({error} is the payload's error).
 _CHANNELS = {
     "queue": (
-        "on a process queue",
-        "被放入进程队列",
-        "the queue's feeder thread prints a traceback and drops the item, and the receiver "
-        "waits for it for ever. ",
-        "队列的后台线程打印异常后丢弃该数据，接收方会一直等下去。",
+        Phrase("on a process queue", "被放入进程队列"),
+        Phrase(
+            "the queue's feeder thread prints a traceback ({error}) and drops the item, and the "
+            "receiver waits for it for ever. ",
+            "队列的后台线程打印异常（{error}）后丢弃该数据，接收方会一直等下去。",
+        ),
     ),
     "pipe": (
-        "through a Pipe connection",
-        "通过 Pipe 连接发送",
-        "`send()` raises `TypeError`/`PicklingError`. ",
-        "`send()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase("through a Pipe connection", "通过 Pipe 连接发送"),
+        Phrase("`send()` raises {error}. ", "`send()` 会抛出 {error}。"),
     ),
     "process": (
-        "as a Process argument (pickled under spawn/forkserver)",
-        "作为 Process 参数（spawn/forkserver 下会被序列化）",
-        "`start()` raises `TypeError`/`PicklingError`. ",
-        "`start()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase(
+            "as a Process argument (pickled under spawn/forkserver)",
+            "作为 Process 参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("`start()` raises {error}. ", "`start()` 会抛出 {error}。"),
     ),
     "initargs": (
-        "as pool initializer arguments (pickled under spawn/forkserver)",
-        "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
-        "starting the workers fails. ",
-        "启动工作进程时会失败。",
+        Phrase(
+            "as pool initializer arguments (pickled under spawn/forkserver)",
+            "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("starting the workers fails with {error}. ", "启动工作进程时会因 {error} 而失败。"),
     ),
     "pool": (
-        "as a pool or executor task argument",
-        "作为进程池或执行器任务的参数",
-        "the task fails with `TypeError`/`PicklingError`. ",
-        "该任务会因 `TypeError`/`PicklingError` 而失败。",
+        Phrase("as a pool or executor task argument", "作为进程池或执行器任务的参数"),
+        Phrase("the task fails with {error}. ", "该任务会因 {error} 而失败。"),
     ),
 }
 
@@ -578,26 +607,25 @@ def unpicklable_payload(facts: Facts) -> Iterator[Finding]:
             ):
                 continue  # args=params: not a literal we can read
             for node, key, name, kind in _unpicklable(facts, payload, channel):
-                what, what_zh, why, why_zh, advice, advice_zh = _PAYLOADS[key]
-                ch_en, ch_zh, outcome, outcome_zh = _CHANNELS[channel]
-                if key == "inherited":
-                    outcome, outcome_zh = "", ""
+                payload_facts = _PAYLOADS[key]
+                where, outcome = _CHANNELS[channel]
+                error = pickling_error(facts, node) if key == "lambda" else payload_facts.error
                 yield Finding(
                     "MP401",
                     node,
                     {
-                        "what": what.format(name=name, kind=kind),
-                        "what_zh": what_zh.format(name=name, kind=kind),
-                        "channel": ch_en,
-                        "channel_zh": ch_zh,
-                        "why": why,
-                        "why_zh": why_zh,
-                        "outcome": outcome,
-                        "outcome_zh": outcome_zh,
-                        "advice": advice,
-                        "advice_zh": advice_zh,
+                        "what": payload_facts.what.format(name=name, kind=kind),
+                        "channel": where,
+                        "why": payload_facts.why,
+                        "outcome": _NO_OUTCOME
+                        if key == "inherited"
+                        else outcome.format(error=error),
+                        "advice": payload_facts.advice,
                     },
                 )
+
+
+_NO_OUTCOME = Phrase("", "")
 
 
 # -- MP402 -------------------------------------------------------------------
