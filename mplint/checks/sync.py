@@ -357,10 +357,10 @@ _PAYLOADS = {
         Phrase("An open file", "打开的文件对象"),
         Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
         Phrase(
-            "'TypeError: cannot pickle '_io.TextIOWrapper' object' (3.13: 'cannot pickle "
-            "'TextIOWrapper' instances')",
-            "'TypeError: cannot pickle '_io.TextIOWrapper' object'（3.13 为 'cannot pickle "
-            "'TextIOWrapper' instances'）",
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object' (a binary file: "
+            "'_io.BufferedReader'; 3.13 says 'cannot pickle 'TextIOWrapper' instances')",
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object'（二进制文件为 "
+            "'_io.BufferedReader'；3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
         ),
         Phrase(
             "Send the path and open the file in the receiver.",
@@ -380,8 +380,8 @@ _PAYLOADS = {
         Phrase("`{name}`, a `threading`/`queue` object,", "`{name}`（`threading`/`queue` 的对象）"),
         Phrase("it holds a `_thread.lock`", "它内部持有 `_thread.lock`"),
         Phrase(
-            "'TypeError: cannot pickle '_thread.lock' object'",
-            "'TypeError: cannot pickle '_thread.lock' object'",
+            "'TypeError: cannot pickle '_thread.lock' object' (an RLock: '_thread.RLock')",
+            "'TypeError: cannot pickle '_thread.lock' object'（RLock 为 '_thread.RLock'）",
         ),
         Phrase(
             "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
