@@ -83,7 +83,7 @@ messages(
         "MP403": Message(
             en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
             "`multiprocessing.{replacement}` instead.",
-            zh="`{name}` 是只用于线程的 {what}，却{how_zh}：{outcome_zh}请改用 "
+            zh="`{name}` 是只用于线程的 {what}，却{how}：{outcome}请改用 "
             "`multiprocessing.{replacement}`。",
         ),
         "MP404": Message(
@@ -123,18 +123,47 @@ messages(
             en="`{statement}` reads and writes the shared {what} `{name}` in two steps without "
             "its lock: processes running it at once lose updates. {advice}",
             zh="`{statement}` 分两步读写共享的 {what} `{name}`，却没有加锁：多个进程同时执行会"
-            "丢失更新。{advice_zh}",
+            "丢失更新。{advice}",
         ),
-        "MP409": Message(
-            en="{problem} {advice}",
-            zh="{problem_zh}{advice_zh}",
-        ),
-        "MP410": Message(
-            en="{what} {who} gets a lock of its own, so it guards nothing. Create one lock in "
-            "the parent and pass it to the processes.",
-            zh="{what_zh}{who_zh}都拿到自己的一把锁，什么也保护不了。请在父进程中创建一把锁，"
-            "再传给各个进程。",
-        ),
+        "MP409": {
+            "unhandled": Message(
+                en="`{call}` raises `queue.Empty` when no item arrives in time, and nothing "
+                "here catches it. Wrap it in `try:` ... `except queue.Empty:` (import queue).",
+                zh="`{call}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里没有捕获它。请用 "
+                "`try:` ... `except queue.Empty:` 包起来（需 import queue）。",
+            ),
+            "no_such_exception": Message(
+                en="`{handler}` does not exist: `Queue` here is a factory function, so reaching "
+                "this handler raises 'AttributeError: 'function' object has no attribute "
+                "'Empty''. Catch `queue.Empty` (import queue).",
+                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 except 时会报 "
+                "'AttributeError: 'function' object has no attribute 'Empty''。请捕获 "
+                "`queue.Empty`（需 import queue）。",
+            ),
+        },
+        "MP410": {
+            "with_new_lock": Message(
+                en="`with {call}:` makes a new lock each time it runs: every process and every "
+                "call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`with {call}:` 每次执行都新建一把锁：每个进程、每次调用都拿到自己的一把锁，"
+                "什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "thrown_away": Message(
+                en="`{call}` makes a lock that is used once and thrown away: every process and "
+                "every call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`{call}` 新建的锁用一次就被丢弃：每个进程、每次调用都拿到自己的一把锁，什么也"
+                "保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "made_in_child": Message(
+                en="`{name}` is made inside `{function}()`, which runs in a child process: each "
+                "process (and each call) gets a lock of its own, so it guards nothing. Create "
+                "one lock in the parent and pass it to the processes.",
+                zh="`{name}` 在子进程运行的 `{function}()` 内部创建：每个进程（每次调用）都拿到"
+                "自己的一把锁，什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+        },
         "MP411": Message(
             en="`{call}` is called without holding the condition: it raises '{error}'. Call it "
             "inside `with {cond}:`.",
@@ -931,24 +960,30 @@ def _queue_fix(facts: Facts, node: cst.BaseExpression, fixed: set[int]) -> FixPl
 
 _HOW_403 = {
     "process": (
-        "is passed to a child process",
-        "被传给了子进程",
-        "under fork each process gets its own copy and nothing is shared; under "
-        "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
-        "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` 会报 "
-        "'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a child process", "被传给了子进程"),
+        Phrase(
+            "under fork each process gets its own copy and nothing is shared; under "
+            "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
+            "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` "
+            "会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "pool": (
-        "is passed to a pool or executor",
-        "被传给了进程池或执行器",
-        "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
-        "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a pool or executor", "被传给了进程池或执行器"),
+        Phrase(
+            "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
+            "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "global": (
-        "is used both by the parent and by code that runs in a child process",
-        "同时被父进程和在子进程中运行的代码使用",
-        "each process has its own copy (under spawn a fresh one), so nothing is shared.",
-        "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        Phrase(
+            "is used both by the parent and by code that runs in a child process",
+            "同时被父进程和在子进程中运行的代码使用",
+        ),
+        Phrase(
+            "each process has its own copy (under spawn a fresh one), so nothing is shared.",
+            "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        ),
     ),
 }
 
@@ -957,7 +992,7 @@ def _finding_403(
     facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
 ) -> Finding:
     what, replacement = _THREAD_NAMES[kind]
-    how_en, how_zh, outcome, outcome_zh = _HOW_403[how]
+    how_phrase, outcome = _HOW_403[how]
     return Finding(
         "MP403",
         node,
@@ -965,10 +1000,8 @@ def _finding_403(
             "name": _render(node),
             "what": what,
             "replacement": replacement,
-            "how": how_en,
-            "how_zh": how_zh,
+            "how": how_phrase,
             "outcome": outcome,
-            "outcome_zh": outcome_zh,
         },
         fix=_queue_fix(facts, node, fixed) if kind == "thread-queue" else None,
     )
@@ -1375,6 +1408,15 @@ def _raw_or_unlocked(facts: Facts, holder: cst.BaseExpression) -> bool:
     return False
 
 
+_HOLD_A_LOCK = Phrase(
+    "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process.",
+    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。",
+)
+_USE_GET_LOCK = Phrase(
+    "Wrap it in `with {name}.get_lock():`.", "请把它放进 `with {name}.get_lock():` 中。"
+)
+
+
 @check("MP408")
 def shared_value_race(facts: Facts) -> Iterator[Finding]:
     reach = _child_reachable(facts)
@@ -1396,13 +1438,9 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
             if kind.startswith("raw-"):
                 what = "Raw" + what
             if raw:
-                advice = "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process."
-                advice_zh = (
-                    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。"
-                )
+                advice = _HOLD_A_LOCK
             else:
-                advice = f"Wrap it in `with {name}.get_lock():`."
-                advice_zh = f"请把它放进 `with {name}.get_lock():` 中。"
+                advice = _USE_GET_LOCK.format(name=name)
             yield Finding(
                 "MP408",
                 statement,
@@ -1411,7 +1449,6 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
                     "what": what,
                     "name": name,
                     "advice": advice,
-                    "advice_zh": advice_zh,
                 },
                 fix=None if raw else _get_lock_fix(facts, statement, name),
             )
@@ -1560,14 +1597,8 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             call,
-            {
-                "problem": f"`{_render(call)}` raises `queue.Empty` when no item arrives in "
-                "time, and nothing here catches it.",
-                "problem_zh": f"`{_render(call)}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里"
-                "没有捕获它。",
-                "advice": "Wrap it in `try:` ... `except queue.Empty:` (import queue).",
-                "advice_zh": "请用 `try:` ... `except queue.Empty:` 包起来（需 import queue）。",
-            },
+            {"call": _render(call)},
+            variant="unhandled",
         )
     shadowed = any(name == "queue" for _, name in facts.bindings)
     for handler_type in _handler_types(facts):
@@ -1584,16 +1615,8 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             handler_type,
-            {
-                "problem": f"`{_render(handler_type)}` does not exist: `Queue` here is a factory "
-                "function, so reaching this handler raises "
-                "'AttributeError: 'function' object has no attribute 'Empty''.",
-                "problem_zh": f"`{_render(handler_type)}` 并不存在：这里的 `Queue` 是一个工厂函数，"
-                "执行到这个 except 时会报 "
-                "'AttributeError: 'function' object has no attribute 'Empty''。",
-                "advice": "Catch `queue.Empty` (import queue).",
-                "advice_zh": "请捕获 `queue.Empty`（需 import queue）。",
-            },
+            {"handler": _render(handler_type)},
+            variant="no_such_exception",
             fix=fix,
         )
 
@@ -1665,23 +1688,15 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`with {_render(call)}:` makes a new lock each time it runs:",
-                    "what_zh": f"`with {_render(call)}:` 每次执行都新建一把锁：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="with_new_lock",
             )
         elif isinstance(parent, cst.Attribute) and parent.value is call:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`{_render(call)}` makes a lock that is used once and thrown away:",
-                    "what_zh": f"`{_render(call)}` 新建的锁用一次就被丢弃：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="thrown_away",
             )
     reach = _child_reachable(facts)
     for (scope, name), bindings in facts.bindings.items():
@@ -1698,13 +1713,8 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 binding.value,
-                {
-                    "what": f"`{name}` is made inside `{scope.name.value}()`, which runs in a "
-                    "child process:",
-                    "what_zh": f"`{name}` 在子进程运行的 `{scope.name.value}()` 内部创建：",
-                    "who": "each process (and each call)",
-                    "who_zh": "每个进程（每次调用）",
-                },
+                {"name": name, "function": scope.name.value},
+                variant="made_in_child",
             )
 
 
