@@ -47,14 +47,14 @@ messages(
             "'AssertionError: daemonic processes are not allowed to have children'. Use a "
             "non-daemonic Process that joins its children, or hand all tasks to one pool.",
             zh="{who}运行的 `{function}` 会自己再创建进程：会报 'AssertionError: daemonic "
-            "processes are not allowed to have children'。请改用非守护的 Process 并 join "
+            "processes are not allowed to have children'。请改用非守护的 Process 并用 `join()` 等待"
             "它的子进程，或把所有任务交给同一个进程池。",
         ),
         "MP205": Message(
             en="The daemonic process `{name}` is started and never joined: it is killed "
             "when the main process exits and its unfinished work and output are lost. "
             "Call `{name}.join()` before the end, or drop `daemon=True`.",
-            zh="守护进程 `{name}` 启动后从未被 join：主进程退出时它会被直接杀死，未完成的"
+            zh="守护进程 `{name}` 启动后从未调用 `join()`：主进程退出时它会被直接杀死，未完成的"
             "工作和输出都会丢失。请在结束前调用 `{name}.join()`，或去掉 `daemon=True`。",
         ),
         "MP206": Message(
@@ -67,7 +67,7 @@ messages(
             en="`{function}` runs as a Process target and returns a value: the value is "
             "thrown away in the child and the exit code is 0 anyway. Send results back "
             "through a Queue, or use a Pool or ProcessPoolExecutor.",
-            zh="`{function}` 作为 Process 的 target 运行却返回了一个值：这个值在子进程里被"
+            zh="`{function}` 作为 Process 的目标函数运行却返回了一个值：这个值在子进程里被"
             "丢弃，退出码仍然是 0。请通过 Queue 把结果发回，或改用 Pool / "
             "ProcessPoolExecutor。",
         ),

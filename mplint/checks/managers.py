@@ -40,7 +40,7 @@ messages(
                 en="`{name}` has its authkey written in the source: anyone who can reach the "
                 "port and knows the key gets arbitrary code execution through pickle. Read the "
                 "key from the environment or a protected file, or use `os.urandom(32)`.",
-                zh="`{name}` 的 authkey 直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
+                zh="`{name}` 的认证密钥（`authkey`）直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
                 "通过 pickle 执行任意代码。请从环境变量或受保护的文件读取密钥，或使用 "
                 "`os.urandom(32)`。",
             ),

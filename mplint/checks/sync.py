@@ -76,9 +76,9 @@ messages(
             en="`{process}.join()` waits for a process that puts items on `{queue}` before "
             "this code takes them off: once the data outgrows the pipe buffer the child cannot "
             "exit and both processes hang. Get the items first, then join.",
-            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 join 之后才取"
+            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 `join()` 之后才取"
             "数据：数据一旦超过管道缓冲区，子进程无法退出，两个进程互相等待而卡死。请先取完数据，"
-            "再 join。",
+            "再调用 `join()`。",
         ),
         "MP403": Message(
             en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
@@ -87,11 +87,11 @@ messages(
             "`multiprocessing.{replacement}`。",
         ),
         "MP404": Message(
-            en="`{call}` decides whether to {action}, but its answer is stale at once (other "
+            en="`{call}` decides whether to call {action}, but its answer is stale at once (other "
             "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
             "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
-            zh="`{call}` 被用来决定是否 {action}，但它的结果立刻就会过时（其他进程和后台"
-            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或"
+            zh="`{call}` 被用来决定是否调用 {action}，但它的结果立刻就会过时（其他进程和后台"
+            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或 "
             "`get(timeout=...)` 加 `except queue.Empty`。",
         ),
         "MP405": Message(
@@ -99,7 +99,7 @@ messages(
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
             "`with {lock}:` (or try/finally).",
             zh="`{lock}` 在这里获取，但 `release()` 不在 `finally` 中：中间一旦抛出异常，"
-            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
+            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 `try`/`finally`）。",
         ),
         "MP406": Message(
             en="`{name}`, a multiprocessing {what}, is made at module level and used here in a "
@@ -108,14 +108,14 @@ messages(
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
             "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
-            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池的 `initializer=`）传给子进程。",
         ),
         "MP407": Message(
             en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
             "notify sent before the wait is lost and the waiter hangs, and a wake-up does not "
             "mean the state changed. Use `{cond}.wait_for(predicate)` or "
             "`while not ready: {cond}.wait()`.",
-            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 wait 之前发出的 notify "
+            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 `wait()` 之前发出的 `notify()` "
             "会丢失，等待方永远挂起；被唤醒也不代表状态已改变。请使用 "
             "`{cond}.wait_for(predicate)` 或 `while not ready: {cond}.wait()`。",
         ),
@@ -130,15 +130,15 @@ messages(
                 en="`{call}` raises `queue.Empty` when no item arrives in time, and nothing "
                 "here catches it. Wrap it in `try:` ... `except queue.Empty:` (import queue).",
                 zh="`{call}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里没有捕获它。请用 "
-                "`try:` ... `except queue.Empty:` 包起来（需 import queue）。",
+                "`try:` ... `except queue.Empty:` 包起来（需 `import queue`）。",
             ),
             "no_such_exception": Message(
                 en="`{handler}` does not exist: `Queue` here is a factory function, so reaching "
                 "this handler raises 'AttributeError: 'function' object has no attribute "
                 "'Empty''. Catch `queue.Empty` (import queue).",
-                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 except 时会报 "
+                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 `except` 时会报 "
                 "'AttributeError: 'function' object has no attribute 'Empty''。请捕获 "
-                "`queue.Empty`（需 import queue）。",
+                "`queue.Empty`（需 `import queue`）。",
             ),
         },
         "MP410": {
@@ -414,7 +414,7 @@ _PAYLOADS = {
         ),
         Phrase(
             "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
-            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池的 `initializer=` 传递。",
         ),
     ),
     "inherited": _Payload(
@@ -428,7 +428,7 @@ _PAYLOADS = {
         Phrase("", ""),
         Phrase(
             "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
-            "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+            "请作为 Process 参数或通过进程池的 `initializer=` 传递，或改用 Manager 提供的对象。",
         ),
     ),
 }
@@ -457,7 +457,7 @@ _CHANNELS = {
     "initargs": (
         Phrase(
             "as pool initializer arguments (pickled under spawn/forkserver)",
-            "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
+            "作为进程池 `initializer=` 的参数（spawn/forkserver 下会被序列化）",
         ),
         Phrase("starting the workers fails with {error}. ", "启动工作进程时会因 {error} 而失败。"),
     ),
@@ -881,8 +881,8 @@ def _join_comes_first(
 # -- MP403 -------------------------------------------------------------------
 
 _THREAD_NAMES = {
-    "thread-lock": ("`threading` lock", "Lock"),
-    "thread-semaphore": ("`threading` semaphore", "Semaphore"),
+    "thread-lock": ("`threading.Lock`", "Lock"),
+    "thread-semaphore": ("`threading.Semaphore`", "Semaphore"),
     "thread-condition": ("`threading.Condition`", "Condition"),
     "thread-event": ("`threading.Event`", "Event"),
     "thread-queue": ("`queue.Queue`", "Queue"),
@@ -1098,7 +1098,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP404",
                 call,
-                {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
+                {"call": _render(call), "action": f"`{_render(receiver)}.{verb}()`"},
             )
 
 
