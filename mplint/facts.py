@@ -24,6 +24,7 @@ from mplint.names import (
     is_process_module,
     kind_of_constructor,
 )
+from mplint.semantic.kinds import Kind, Via
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
 
@@ -40,7 +41,7 @@ POOL_TASK_METHODS = frozenset(
         "submit",
     }
 )
-POOL_KINDS = frozenset({"pool", "executor"})
+POOL_KINDS = frozenset({Kind.POOL, Kind.EXECUTOR})
 START_METHODS = ("fork", "spawn", "forkserver")
 
 
@@ -49,7 +50,7 @@ class ChildUse:
     """A function of this file that runs in another process, and how it gets there."""
 
     function: cst.FunctionDef
-    via: str  # "process", "pool", "executor", "initializer", "run"
+    via: Via
     call: cst.CSTNode  # the call (or class) that sends it there
     daemonic: bool
 
@@ -810,11 +811,10 @@ class Facts:
 
     # -- objects ---------------------------------------------------------
 
-    def kind_of(self, node: cst.BaseExpression | None) -> str | None:
-        """What object an expression holds: "process", "pool", "executor", "queue",
-        "lock", "manager", "proxy-dict", "thread-lock", ... or None when unsure."""
+    def kind_of(self, node: cst.BaseExpression | None) -> Kind | None:
+        """What object an expression holds (a ``Kind``), or None when unsure."""
         kind = self._kind_of(node, 0)
-        return None if kind == _CYCLE else kind
+        return None if kind is None or kind == _CYCLE else Kind(kind)
 
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
@@ -868,7 +868,7 @@ class Facts:
                 return None
             kind = self._kind_of(binding.value, depth + 1)
             if binding.unpack_index is not None:
-                kind = "pipe" if kind == "pipe" else None
+                kind = Kind.PIPE if kind == Kind.PIPE else None
             kinds.add(kind)
         return _one_kind(kinds)
 
@@ -917,7 +917,7 @@ class Facts:
         }
         return kinds or {None}
 
-    def kind_of_call(self, call: cst.Call) -> str | None:
+    def kind_of_call(self, call: cst.Call) -> Kind | None:
         return self.kind_of(call)
 
     def _call_kind(self, call: cst.Call, depth: int) -> str | None:
@@ -926,15 +926,15 @@ class Facts:
         if kind is not None:
             return kind
         if isinstance(call.func, cst.Name) and call.func.value in self.process_subclasses:
-            return "process"
+            return Kind.PROCESS
         if isinstance(call.func, cst.Name) and call.func.value in self.manager_subclasses:
-            return "manager"
+            return Kind.MANAGER
         if isinstance(call.func, cst.Attribute):
             receiver = self._kind_of(call.func.value, depth + 1)
-            if receiver == "manager":
+            if receiver == Kind.MANAGER:
                 return MANAGER_PROXY_KINDS.get(call.func.attr.value)
-            if receiver == "pool" and call.func.attr.value in ASYNC_RESULT_METHODS:
-                return "async-result"
+            if receiver == Kind.POOL and call.func.attr.value in ASYNC_RESULT_METHODS:
+                return Kind.ASYNC_RESULT
         return None
 
     @cached_property
@@ -1007,9 +1007,9 @@ class Facts:
             return
         receiver = self.kind_of(func.value)
         method = func.attr.value
-        if receiver in ("pool", "thread-pool") and method in ("apply", "apply_async"):
+        if receiver in (Kind.POOL, Kind.THREAD_POOL) and method in ("apply", "apply_async"):
             yield from self._sent_site(call, ("func", 0), ("args", 1), ("kwds", 2))
-        elif receiver in ("executor", "thread-executor") and method == "submit" and call.args:
+        elif receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit" and call.args:
             first = call.args[0]
             if first.keyword is None and not first.star:
                 callee = self._callee(first.value)
@@ -1074,7 +1074,7 @@ class Facts:
         )
         return CallSite(function, None, (), {}, True, bound)
 
-    def parameter_kind(self, param: cst.Param) -> str | None:
+    def parameter_kind(self, param: cst.Param) -> Kind | None:
         """The kind every call site of this file passes for a parameter (see
         ``call_sites``), or None when there is none, they disagree or one is unclear."""
         if param in self._parameter_kinds:
@@ -1104,7 +1104,7 @@ class Facts:
             self._parameters_pending.discard(param)
         return kinds.pop() if len(kinds) == 1 else None
 
-    def kind_through_parameters(self, node: cst.BaseExpression | None) -> str | None:
+    def kind_through_parameters(self, node: cst.BaseExpression | None) -> Kind | None:
         """``kind_of``, and for a name bound only as a parameter, ``parameter_kind``."""
         kind = self.kind_of(node)
         if kind is not None or not isinstance(node, cst.Name):
@@ -1215,16 +1215,16 @@ class Facts:
         uses: list[ChildUse] = []
         for call in self.calls:
             kind = self.kind_of_call(call)
-            if kind == "process":
+            if kind == Kind.PROCESS:
                 target = call_argument(call, "target", 1)
                 function = self.function_for(target.value) if target is not None else None
                 if function is not None:
-                    uses.append(ChildUse(function, "process", call, self.is_daemonic(call)))
+                    uses.append(ChildUse(function, Via.PROCESS, call, self.is_daemonic(call)))
             if kind in POOL_KINDS:
-                initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
+                initializer = call_argument(call, "initializer", 2 if kind == Kind.POOL else None)
                 function = self.function_for(initializer.value) if initializer is not None else None
                 if function is not None:
-                    uses.append(ChildUse(function, "initializer", call, kind == "pool"))
+                    uses.append(ChildUse(function, Via.INITIALIZER, call, kind == Kind.POOL))
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
                 receiver = self.kind_of(func.value)
@@ -1234,7 +1234,7 @@ class Facts:
                         task = call_argument(call, "fn", 0)
                     function = self.function_for(task.value) if task is not None else None
                     if function is not None:
-                        uses.append(ChildUse(function, receiver, call, receiver == "pool"))
+                        uses.append(ChildUse(function, Via(receiver), call, receiver == Kind.POOL))
         for cls in self.process_subclasses.values():
             run = self.method_of(cls, "run")
             if run is not None:

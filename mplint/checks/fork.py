@@ -12,6 +12,7 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -56,7 +57,9 @@ def _short(node: cst.CSTNode, limit: int = 60) -> str:
 
 _FORK_FUNCTIONS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
 _STOP_METHODS = frozenset({"join", "shutdown", "terminate"})
-_NOT_THREADS = frozenset({"process", "pool", "executor", "manager", "queue", "pipe"})
+_NOT_THREADS = frozenset(
+    {Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER, Kind.QUEUE, Kind.PIPE}
+)
 
 
 @dataclass(slots=True)
@@ -94,7 +97,7 @@ class _ThreadFacts:
 
     def is_thread(self, node: cst.BaseExpression) -> bool:
         facts = self.facts
-        if facts.kind_of(node) == "thread":
+        if facts.kind_of(node) == Kind.THREAD:
             return True
         if isinstance(node, cst.Call):
             return isinstance(node.func, cst.Name) and node.func.value in self.thread_classes
@@ -128,12 +131,12 @@ class _ThreadFacts:
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
                 return f"`{_short(call)}`", f"`{_short(call)}`"
-            if method in ("submit", "map") and facts.kind_of(func.value) == "thread-executor":
+            if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
                 return (
                     f"`{_short(call)}` on a ThreadPoolExecutor",
                     f"ThreadPoolExecutor 的 `{_short(call)}`",
                 )
-        if facts.kind_of_call(call) == "thread-pool":
+        if facts.kind_of_call(call) == Kind.THREAD_POOL:
             return f"`{_short(call)}`", f"`{_short(call)}`"
         return None
 
@@ -170,7 +173,7 @@ class _ThreadFacts:
         holder = func.value if isinstance(func, cst.Attribute) else None
         for item in enclosing_with_items(self.facts, call):
             kind = self.facts.kind_of(item.item)
-            if kind not in ("thread-executor", "thread-pool"):
+            if kind not in (Kind.THREAD_EXECUTOR, Kind.THREAD_POOL):
                 continue
             named = item.asname.name if item.asname is not None else None
             if item.item is call or (
@@ -193,14 +196,14 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
-            if method == "start" and facts.kind_of(receiver) == "process":
+            if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
                     return (
                         f"`{_short(call)}` (a process started by fork)",
                         f"`{_short(call)}`（以 fork 方式启动的进程）",
                     )
                 return None
-            if method in ("submit", "map") and facts.kind_of(receiver) == "executor":
+            if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
                     return (
@@ -208,7 +211,7 @@ class _ThreadFacts:
                         f"`{_short(call)}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
                     )
                 return None
-        if facts.kind_of_call(call) == "pool" and qualname == "multiprocessing.Pool":
+        if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
                 return (
                     f"`{_short(call)}` (its workers are forked)",
@@ -764,7 +767,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
     children = {
         use.function
         for use in facts.child_uses
-        if use.via in ("process", "pool", "executor", "run")
+        if use.via in (Via.PROCESS, Via.POOL, Via.EXECUTOR, Via.RUN)
     }
     if not children:
         return

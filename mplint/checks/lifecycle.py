@@ -19,6 +19,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -98,18 +99,18 @@ _CHANNEL_HARM = (
     "它正在写的消息会被截断，这个通道可能从此损坏，其他进程也无法再正常使用。",
 )
 _FRAGILE_KINDS = {
-    "lock": ("lock", "锁", _LOCK_HARM),
-    "semaphore": ("semaphore", "信号量", _LOCK_HARM),
-    "condition": ("condition", "条件变量", _LOCK_HARM),
-    "queue": ("queue", "队列", _CHANNEL_HARM),
-    "pipe": ("pipe", "管道", _CHANNEL_HARM),
-    "proxy-dict": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-list": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-namespace": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-value": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-array": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.LOCK: ("lock", "锁", _LOCK_HARM),
+    Kind.SEMAPHORE: ("semaphore", "信号量", _LOCK_HARM),
+    Kind.CONDITION: ("condition", "条件变量", _LOCK_HARM),
+    Kind.QUEUE: ("queue", "队列", _CHANNEL_HARM),
+    Kind.PIPE: ("pipe", "管道", _CHANNEL_HARM),
+    Kind.PROXY_DICT: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_LIST: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_NAMESPACE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_VALUE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_ARRAY: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
 }
-_CHILD_MAKING_KINDS = frozenset({"process", "pool", "executor", "manager"})
+_CHILD_MAKING_KINDS = frozenset({Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER})
 _BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "join"})
 
 
@@ -381,7 +382,7 @@ class _Flow:
         if depth > 6:
             return None
         if isinstance(node, cst.Call):
-            return [node] if facts.kind_of_call(node) == "process" else None
+            return [node] if facts.kind_of_call(node) == Kind.PROCESS else None
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
             if not bindings:
@@ -478,7 +479,7 @@ class _Flow:
                 continue
             receiver = func.value
             creations = self.creations(receiver)
-            if facts.kind_of(receiver) != "process" and not creations:
+            if facts.kind_of(receiver) != Kind.PROCESS and not creations:
                 continue
             fate = self.receiver_fate(receiver)
             if fate is None:
@@ -717,7 +718,7 @@ def _only_last_joined(facts: Facts, item: Started) -> bool:
         b
         for b in bindings
         if isinstance(b.value, cst.Call)
-        and facts.kind_of_call(b.value) == "process"
+        and facts.kind_of_call(b.value) == Kind.PROCESS
         and flow.is_inside(facts, b.node, loop.body)
     ]
     if len(made_here) != 1 or len(bindings) != 1:
@@ -928,7 +929,7 @@ def _after_join_with_timeout(
 @check("MP202")
 def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
     flows = _flow(facts)
-    for call in facts.method_calls("terminate", "kill", kinds=("process",)):
+    for call in facts.method_calls("terminate", "kill", kinds=(Kind.PROCESS,)):
         stop = call.func
         assert isinstance(stop, cst.Attribute)
         receiver = stop.value
@@ -1073,7 +1074,7 @@ def daemon_after_start(facts: Facts) -> Iterator[Finding]:
         receiver: cst.BaseExpression = use.value
         if isinstance(receiver, cst.Name) and receiver.value == "self":
             continue  # `self.daemon = ...` inside a subclass: before its start()
-        if facts.kind_of(receiver) != "process":
+        if facts.kind_of(receiver) != Kind.PROCESS:
             continue
         yield from _daemon_after_start(flows, receiver, use)
     # self.x.daemon = ... after self.x.start() in the same method
@@ -1088,7 +1089,7 @@ def daemon_after_start(facts: Facts) -> Iterator[Finding]:
             and flow.action_of(facts, store) is flow.Action.STORE
         ):
             continue
-        if facts.kind_of(use) != "process":
+        if facts.kind_of(use) != Kind.PROCESS:
             continue
         yield from _daemon_after_start(flows, use, store)
 
@@ -1158,13 +1159,13 @@ def daemon_has_children(facts: Facts) -> Iterator[Finding]:
     for use in facts.child_uses:
         if use.function not in makers or id(use.call) in reported:
             continue
-        if use.via in ("pool", "initializer") and use.daemonic:
+        if use.via in (Via.POOL, Via.INITIALIZER) and use.daemonic:
             who = (
                 "A `multiprocessing.Pool` worker (always daemonic)",
                 "`multiprocessing.Pool` 的工作进程（总是守护进程）",
             )
         elif (
-            use.via == "process"
+            use.via == Via.PROCESS
             and isinstance(use.call, cst.Call)
             and _made_daemonic(flows, use.call)
         ):
@@ -1333,7 +1334,7 @@ def exitcode_before_join(facts: Facts) -> Iterator[Finding]:
             continue
         if flow.action_of(facts, read) is not flow.Action.READ:
             continue
-        if facts.kind_of(receiver) != "process" or _checks_for_none(facts, read):
+        if facts.kind_of(receiver) != Kind.PROCESS or _checks_for_none(facts, read):
             continue
         if _exitcode_too_early(flows, receiver, read):
             yield Finding("MP206", read, {"name": _render(receiver)})
@@ -1504,10 +1505,10 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
     process_calls: set[int] = set()
     for use in facts.child_uses:
         by_function.setdefault(use.function, []).append(use.via)
-        if use.via == "process":
+        if use.via == Via.PROCESS:
             process_calls.add(id(use.call))
     for function, vias in by_function.items():
-        if any(via not in ("process", "run") for via in vias):
+        if any(via not in (Via.PROCESS, Via.RUN) for via in vias):
             continue  # a pool or executor task: its return value is sent back
         if function.asynchronous is not None:
             continue

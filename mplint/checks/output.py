@@ -9,6 +9,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
+from mplint.semantic.kinds import Via
 
 messages(
     {
@@ -296,7 +297,7 @@ def _per_task_functions(facts: Facts) -> set[cst.FunctionDef]:
     functions = {
         use.function
         for use in facts.child_uses
-        if use.via in ("pool", "executor") and not _one_task_per_worker(facts, use.call)
+        if use.via in (Via.POOL, Via.EXECUTOR) and not _one_task_per_worker(facts, use.call)
     }
     pending = list(functions)
     while pending:

@@ -12,6 +12,7 @@ from mplint.diagnostic import Applicability
 from mplint.facts import Facts, FastVisitor, Scope, call_argument, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -57,8 +58,8 @@ messages(
 ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 ITERATOR_METHODS = frozenset({"imap", "imap_unordered"})
 # multiprocessing.Pool and its thread twin share the same join/close/terminate logic.
-POOL_LIKE = frozenset({"pool", "thread-pool"})
-EXECUTOR_LIKE = frozenset({"executor", "thread-executor"})
+POOL_LIKE = frozenset({Kind.POOL, Kind.THREAD_POOL})
+EXECUTOR_LIKE = frozenset({Kind.EXECUTOR, Kind.THREAD_EXECUTOR})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
@@ -472,8 +473,8 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
 # -- MP304 -------------------------------------------------------------
 
 _OWNERS = {
-    "pool": ("Pool", "closed", "关闭", "worker processes", "工作进程", "`close()` and `join()`"),
-    "executor": (
+    Kind.POOL: ("Pool", "closed", "关闭", "worker processes", "工作进程", "`close()` and `join()`"),
+    Kind.EXECUTOR: (
         "ProcessPoolExecutor",
         "shut down",
         "关闭",
@@ -481,7 +482,7 @@ _OWNERS = {
         "工作进程",
         "`shutdown()`",
     ),
-    "manager": ("Manager", "shut down", "关闭", "server process", "服务进程", "`shutdown()`"),
+    Kind.MANAGER: ("Manager", "shut down", "关闭", "server process", "服务进程", "`shutdown()`"),
 }
 _RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
 
@@ -489,9 +490,9 @@ _RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__
 def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
     qualname = facts.resolve(call.func)
     if qualname == "multiprocessing.Manager":
-        return "manager"
+        return Kind.MANAGER
     kind = kind_of_constructor(qualname)
-    return kind if kind in ("pool", "executor") else None
+    return kind if kind in (Kind.POOL, Kind.EXECUTOR) else None
 
 
 def _never_released(facts: Facts, call: cst.Call) -> bool:
@@ -623,7 +624,7 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = kind_of_constructor(facts.resolve(call.func))
-        if kind not in ("pool", "executor"):
+        if kind not in (Kind.POOL, Kind.EXECUTOR):
             continue
         loop = _enclosing_iteration(facts, call)
         if loop is None:
@@ -632,5 +633,5 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
             continue
         if _varies_per_iteration(facts, call, loop):
             continue
-        what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
+        what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})

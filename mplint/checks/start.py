@@ -10,6 +10,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -61,18 +62,18 @@ def _starts_processes(facts: Facts, call: cst.Call) -> str | None:
     if qualname == "multiprocessing.Manager":
         return "`Manager()` (it starts a server process)"
     kind = facts.kind_of_call(call)
-    if kind == "pool":
+    if kind == Kind.POOL:
         return "`Pool()` (it starts its worker processes)"
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
     receiver = facts.kind_of(func.value)
-    if method == "start" and receiver == "process":
+    if method == "start" and receiver == Kind.PROCESS:
         return "`start()` of a process"
-    if method == "start" and receiver == "manager":
+    if method == "start" and receiver == Kind.MANAGER:
         return "`start()` of a manager"
-    if receiver == "executor" and method in ("submit", "map"):
+    if receiver == Kind.EXECUTOR and method in ("submit", "map"):
         return f"`{method}()` on a ProcessPoolExecutor"
     return None
 
@@ -138,7 +139,7 @@ def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
     value = small.value
     if isinstance(value, cst.ListComp):
         value = value.elt
-    return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
+    return isinstance(value, cst.Call) and facts.kind_of_call(value) == Kind.PROCESS
 
 
 class _NamesRunAtDefinition(FastVisitor):
@@ -289,7 +290,7 @@ def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> str | None:
 
 
 _WHEN = {
-    "pool": (
+    Kind.POOL: (
         "every pool task is pickled, under every start method, so it",
         "进程池在任何启动方式下",
     ),
@@ -303,12 +304,12 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
         kind = facts.kind_of_call(call)
         candidates: list[tuple[cst.BaseExpression, str]] = []
         # A Process that is dropped unused is never started, so never pickled.
-        if kind == "process" and facts.may_spawn(call.func) and not facts.result_dropped(call):
+        if kind == Kind.PROCESS and facts.may_spawn(call.func) and not facts.result_dropped(call):
             target = call_argument(call, "target", 1)
             if target is not None:
                 candidates.append((target.value, "spawn"))
         if kind in POOL_KINDS and facts.may_spawn(call.func):
-            initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
+            initializer = call_argument(call, "initializer", 2 if kind == Kind.POOL else None)
             if initializer is not None:
                 candidates.append((initializer.value, "spawn"))
         func = call.func
@@ -429,11 +430,11 @@ class _ReturnFinder(FastVisitor):
 
 
 _RECEIVERS = {
-    "process": ("child process", "子进程"),
-    "pool": ("pool", "进程池"),
-    "executor": ("executor", "执行器"),
-    "thread-pool": ("pool", "线程池"),
-    "thread-executor": ("executor", "执行器"),
+    Kind.PROCESS: ("child process", "子进程"),
+    Kind.POOL: ("pool", "进程池"),
+    Kind.EXECUTOR: ("executor", "执行器"),
+    Kind.THREAD_POOL: ("pool", "线程池"),
+    Kind.THREAD_EXECUTOR: ("executor", "执行器"),
 }
 
 
@@ -443,12 +444,12 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         kind = facts.kind_of_call(call)
         argument: cst.Arg | None = None
         receiver = None
-        if kind == "process":
+        if kind == Kind.PROCESS:
             argument, receiver = call_argument(call, "target", 1), "process"
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             holder = facts.kind_of(func.value)
-            if holder in _RECEIVERS and holder != "process":
+            if holder in _RECEIVERS and holder != Kind.PROCESS:
                 argument = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
                 receiver = holder
         if argument is None or receiver is None or not isinstance(argument.value, cst.Call):
@@ -506,7 +507,7 @@ def _pass_function_itself(
     if any(a.star for a in call.args):
         return None
     function = render(inner.func)
-    if receiver in ("executor", "thread-executor") and method == "submit":
+    if receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit":
         if later:
             return None
         parts = [function, *positional, *(f"{k}={v}" for k, v in keywords)]
@@ -515,7 +516,7 @@ def _pass_function_itself(
             Applicability.UNSAFE,
             (Replace(inner, ", ".join(parts)),),
         )
-    if receiver == "process":
+    if receiver == Kind.PROCESS:
         names, position = ("args", "kwargs"), 3
     elif method in ("apply", "apply_async"):
         names, position = ("args", "kwds"), 1
@@ -603,17 +604,19 @@ _CONSEQUENCE = {
 
 def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Arg]]:
     kind = facts.kind_of_call(call)
-    if kind == "process":
+    if kind == Kind.PROCESS:
         argument = call_argument(call, "args", 3)
         if argument is not None:
             yield "args", argument
-    if kind in ("pool", "executor", "thread-pool", "thread-executor"):
-        argument = call_argument(call, "initargs", 3 if kind in ("pool", "thread-pool") else None)
+    if kind in (Kind.POOL, Kind.EXECUTOR, Kind.THREAD_POOL, Kind.THREAD_EXECUTOR):
+        argument = call_argument(
+            call, "initargs", 3 if kind in (Kind.POOL, Kind.THREAD_POOL) else None
+        )
         if argument is not None:
             yield "initargs", argument
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value in ("apply", "apply_async"):
-        if facts.kind_of(func.value) in ("pool", "thread-pool"):
+        if facts.kind_of(func.value) in (Kind.POOL, Kind.THREAD_POOL):
             argument = call_argument(call, "args", 1)
             if argument is not None:
                 yield "args", argument

@@ -19,48 +19,49 @@ from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
+from mplint.semantic.kinds import Kind
 
 _render = cst.Module(body=[]).code_for_node
 
-PROCESS_LOCK_KINDS = frozenset({"lock", "semaphore", "condition"})
-CONDITION_KINDS = frozenset({"condition", "thread-condition"})
+PROCESS_LOCK_KINDS = frozenset({Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION})
+CONDITION_KINDS = frozenset({Kind.CONDITION, Kind.THREAD_CONDITION})
 THREAD_PRIMITIVES = frozenset(
     {
-        "thread-lock",
-        "thread-semaphore",
-        "thread-condition",
-        "thread-event",
-        "thread-queue",
-        "thread-barrier",
+        Kind.THREAD_LOCK,
+        Kind.THREAD_SEMAPHORE,
+        Kind.THREAD_CONDITION,
+        Kind.THREAD_EVENT,
+        Kind.THREAD_QUEUE,
+        Kind.THREAD_BARRIER,
     }
 )
 # multiprocessing objects that may only be shared by inheritance (Process args, initargs).
 INHERITED_ONLY = frozenset(
     {
-        "queue",
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.QUEUE,
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 SHARED_AT_MODULE_LEVEL = frozenset(
     {
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "queue",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.QUEUE,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 
@@ -529,12 +530,12 @@ def _unpicklable(
 def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
     """The values a call sends to another process, with the channel they go through."""
     kind = facts.kind_of_call(call)
-    if kind == "process" and facts.may_spawn(call.func):
+    if kind == Kind.PROCESS and facts.may_spawn(call.func):
         for argument in _process_arguments(facts, call):
             if argument is not None and not argument.star:
                 yield argument.value, "process"
     if kind in POOL_KINDS and facts.may_spawn(call.func):
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
+        argument = call_argument(call, "initargs", 3 if kind == Kind.POOL else None)
         if argument is not None and not argument.star:
             yield argument.value, "initargs"
     method = _method(call)
@@ -543,11 +544,11 @@ def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression
         return
     if method in ("put", "put_nowait"):
         argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "queue":
+        if argument is not None and not argument.star and _kind(facts, receiver) == Kind.QUEUE:
             yield argument.value, "queue"
     elif method == "send":
         argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "pipe":
+        if argument is not None and not argument.star and _kind(facts, receiver) == Kind.PIPE:
             yield argument.value, "pipe"
     elif method in ("apply", "apply_async", "submit", "map", "map_async", "imap", "starmap"):
         if _kind(facts, receiver) not in POOL_KINDS:
@@ -615,7 +616,7 @@ def _process_calls(
     if depth > 4:
         return []
     if isinstance(node, cst.Call):
-        return [node] if facts.kind_of_call(node) == "process" else []
+        return [node] if facts.kind_of_call(node) == Kind.PROCESS else []
     if not isinstance(node, cst.Name):
         return []
     found: list[cst.Call] = []
@@ -733,7 +734,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     if receiver is not None and _same_variable(facts, queue, receiver):
         return "drain" if _method(call) in _GETS else None
     passes = any(_same_variable(facts, queue, arg.value) for arg in call.args) or (
-        facts.kind_of_call(call) == "process"
+        facts.kind_of_call(call) == Kind.PROCESS
         and any(
             isinstance(argument, cst.Tuple | cst.List)
             and any(_same_variable(facts, queue, e.value) for e in argument.elements)
@@ -742,7 +743,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     )
     if not passes:
         return None
-    if facts.kind_of_call(call) == "process":
+    if facts.kind_of_call(call) == Kind.PROCESS:
         for argument, methods in _queue_methods_on_parameters(facts, call):
             if _same_variable(facts, queue, argument):
                 if methods & _GETS:
@@ -800,7 +801,7 @@ def _join_comes_first(
         kind = _drain_kind(facts, call, queue)
         if kind is None:
             continue
-        if kind == "drain" and facts.kind_of_call(call) == "process":
+        if kind == "drain" and facts.kind_of_call(call) == Kind.PROCESS:
             # A reader process drains from its start(), not from its creation.
             starts = [
                 order[id(other)]
@@ -824,12 +825,12 @@ def _join_comes_first(
 # -- MP403 -------------------------------------------------------------------
 
 _THREAD_NAMES = {
-    "thread-lock": ("`threading` lock", "Lock"),
-    "thread-semaphore": ("`threading` semaphore", "Semaphore"),
-    "thread-condition": ("`threading.Condition`", "Condition"),
-    "thread-event": ("`threading.Event`", "Event"),
-    "thread-queue": ("`queue.Queue`", "Queue"),
-    "thread-barrier": ("`threading.Barrier`", "Barrier"),
+    Kind.THREAD_LOCK: ("`threading` lock", "Lock"),
+    Kind.THREAD_SEMAPHORE: ("`threading` semaphore", "Semaphore"),
+    Kind.THREAD_CONDITION: ("`threading.Condition`", "Condition"),
+    Kind.THREAD_EVENT: ("`threading.Event`", "Event"),
+    Kind.THREAD_QUEUE: ("`queue.Queue`", "Queue"),
+    Kind.THREAD_BARRIER: ("`threading.Barrier`", "Barrier"),
 }
 
 
@@ -838,12 +839,12 @@ def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpre
     kind = facts.kind_of_call(call)
     literals: list[cst.BaseExpression] = []
     how = "process"
-    if kind == "process":
+    if kind == Kind.PROCESS:
         for argument in _process_arguments(facts, call):
             if argument is not None and not argument.star:
                 literals.append(argument.value)
     elif kind in POOL_KINDS:
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
+        argument = call_argument(call, "initargs", 3 if kind == Kind.POOL else None)
         if argument is not None and not argument.star:
             literals.append(argument.value)
         how = "pool"
@@ -942,7 +943,7 @@ def _finding_403(
             "outcome": outcome,
             "outcome_zh": outcome_zh,
         },
-        fix=_queue_fix(facts, node, fixed) if kind == "thread-queue" else None,
+        fix=_queue_fix(facts, node, fixed) if kind == Kind.THREAD_QUEUE else None,
     )
 
 
@@ -1018,7 +1019,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         if method not in ("empty", "full", "qsize") or receiver is None:
             continue
         statement = _deciding_statement(facts, call)
-        if statement is None or _kind(facts, receiver) != "queue":
+        if statement is None or _kind(facts, receiver) != Kind.QUEUE:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
@@ -1085,7 +1086,7 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if _method(call) != "acquire" or receiver is None or dotted_name(receiver) is None:
             continue
-        if _kind(facts, receiver) not in ("lock", "semaphore", "condition"):
+        if _kind(facts, receiver) not in (Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION):
             continue
         releases = [
             other
@@ -1184,16 +1185,16 @@ def _with_block_fix(
 # -- MP406 -------------------------------------------------------------------
 
 _KIND_NAMES = {
-    "lock": "Lock",
-    "semaphore": "Semaphore",
-    "condition": "Condition",
-    "event": "Event",
-    "barrier": "Barrier",
-    "queue": "Queue",
-    "value": "Value",
-    "array": "Array",
-    "raw-value": "RawValue",
-    "raw-array": "RawArray",
+    Kind.LOCK: "Lock",
+    Kind.SEMAPHORE: "Semaphore",
+    Kind.CONDITION: "Condition",
+    Kind.EVENT: "Event",
+    Kind.BARRIER: "Barrier",
+    Kind.QUEUE: "Queue",
+    Kind.VALUE: "Value",
+    Kind.ARRAY: "Array",
+    Kind.RAW_VALUE: "RawValue",
+    Kind.RAW_ARRAY: "RawArray",
 }
 
 
@@ -1278,12 +1279,12 @@ def _shared_target(
     """``v.value`` of a Value, or ``a[i]`` of an Array with an index every process uses."""
     if isinstance(target, cst.Attribute) and target.attr.value == "value":
         kind = _kind(facts, target.value)
-        if kind in ("value", "raw-value"):
+        if kind in (Kind.VALUE, Kind.RAW_VALUE):
             return target.value, kind
     if isinstance(target, cst.Subscript) and len(target.slice) == 1:
         kind = _kind(facts, target.value)
         index = target.slice[0].slice
-        if kind in ("array", "raw-array") and isinstance(index, cst.Index):
+        if kind in (Kind.ARRAY, Kind.RAW_ARRAY) and isinstance(index, cst.Index):
             if _shared_index(facts, index.value):
                 return target.value, kind
     return None
@@ -1527,7 +1528,7 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if receiver is None or not _may_raise_empty(call):
             continue
-        if _kind(facts, receiver) != "queue" or _handled(facts, call):
+        if _kind(facts, receiver) != Kind.QUEUE or _handled(facts, call):
             continue
         yield Finding(
             "MP409",
@@ -1686,7 +1687,7 @@ _NEEDS_LOCK = {"notify": "notify", "notify_all": "notify", "wait": "wait", "wait
 
 
 def _condition_error(kind: str | None, method: str) -> str:
-    if kind == "thread-condition":
+    if kind == Kind.THREAD_CONDITION:
         return f"RuntimeError: cannot {_NEEDS_LOCK[method]} on un-acquired lock"
     if _NEEDS_LOCK[method] == "wait":
         return "AssertionError: must acquire() condition before using wait()"
