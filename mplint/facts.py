@@ -24,6 +24,15 @@ from mplint.names import (
     is_process_module,
     kind_of_constructor,
 )
+from mplint.semantic.api import (
+    CONSTRUCTORS,
+    Api,
+    TaskArguments,
+    method_api,
+    sent_arguments,
+    starmap_tuples,
+    task_arguments,
+)
 from mplint.semantic.kinds import Kind, Via
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
@@ -67,9 +76,6 @@ class Binding:
 ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 MANAGER_CLASSES = frozenset(
     {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
-)
-EXECUTOR_CLASSES = frozenset(
-    {"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.ThreadPoolExecutor"}
 )
 
 
@@ -143,22 +149,6 @@ def _arguments(
         elif complete:
             positional.append(arg.value)
     return positional, keywords, complete
-
-
-def _keyword_literal(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:
-    """``{"a": x}`` or ``dict(a=x)`` as keywords, else None."""
-    if isinstance(node, cst.Dict):
-        found: dict[str, cst.BaseExpression] = {}
-        for element in node.elements:
-            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
-            if key is None or not isinstance(element, cst.DictElement):
-                return None
-            found[key] = element.value
-        return found
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
-        positional, keywords, complete = _arguments(node.args)
-        return keywords if complete and not positional else None
-    return None
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -994,63 +984,80 @@ class Facts:
         direct = self._callee(call.func)
         if direct is not None:
             yield direct.extended(call, *_arguments(call.args))
-        qualname = self.resolve(call.func)
-        if qualname in ("multiprocessing.Process", "threading.Thread"):
-            yield from self._sent_site(call, ("target", 1), ("args", 3), ("kwargs", 4))
-        elif qualname == "multiprocessing.Pool" or qualname in EXECUTOR_CLASSES:
-            position = 1 if qualname == "multiprocessing.Pool" else None
-            yield from self._sent_site(
-                call, ("initializer", position), ("initargs", position and 2), (None, None)
-            )
-        func = call.func
-        if not isinstance(func, cst.Attribute):
+        api = self.api_of(call)
+        task = self.task_argument(call, api)
+        if api is None or task is None:
             return
-        receiver = self.kind_of(func.value)
-        method = func.attr.value
-        if receiver in (Kind.POOL, Kind.THREAD_POOL) and method in ("apply", "apply_async"):
-            yield from self._sent_site(call, ("func", 0), ("args", 1), ("kwds", 2))
-        elif receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit" and call.args:
-            first = call.args[0]
-            if first.keyword is None and not first.star:
-                callee = self._callee(first.value)
-                if callee is not None:
-                    yield callee.extended(call, *_arguments(call.args[1:]))
-
-    def _sent_site(
-        self,
-        call: cst.Call,
-        target: tuple[str, int | None],
-        args: tuple[str | None, int | None],
-        kwargs: tuple[str | None, int | None],
-    ) -> Iterator[CallSite]:
-        """The site of a function handed over as ``target=`` with ``args=``/``kwargs=``."""
-        target_arg = call_argument(call, *target)
-        if target_arg is None or target_arg.star:
-            return
-        callee = self._callee(target_arg.value)
+        callee = self._callee(task.value)
         if callee is None:
             return
-        positional: list[cst.BaseExpression] = []
-        keywords: dict[str, cst.BaseExpression] = {}
-        complete = True
-        args_arg = call_argument(call, *args) if args[0] is not None else None
-        if args_arg is not None:
-            if args_arg.star or not isinstance(args_arg.value, cst.Tuple | cst.List):
-                complete = False
-            else:
-                for element in args_arg.value.elements:
-                    if isinstance(element, cst.StarredElement):
-                        complete = False
-                        break
-                    positional.append(element.value)
-        kwargs_arg = call_argument(call, *kwargs) if kwargs[0] is not None else None
-        if kwargs_arg is not None:
-            read = _keyword_literal(kwargs_arg.value) if not kwargs_arg.star else None
-            if read is None:
-                complete = False
-            else:
-                keywords.update(read)
-        yield callee.extended(call, positional, keywords, complete)
+        tuples = starmap_tuples(api, call)
+        if tuples is not None:
+            for elements in tuples:  # starmap(f, [(a, b), ...]): one call per tuple
+                yield callee.extended(call, elements, {}, True)
+            return
+        arguments = task_arguments(api, call)
+        yield callee.extended(call, arguments.positional, arguments.keywords, arguments.complete)
+
+    # -- the process APIs: which argument plays which part (see semantic/api.py) ----
+
+    def api_of(self, call: cst.Call) -> Api | None:
+        """The table entry of a process API call: a constructor (``Process``, ``Pool``,
+        an executor, a thread) or a method of an object whose kind is known. A Process
+        subclass of this file with its own ``__init__`` takes other parameters: None."""
+        kind = self.kind_of(call)
+        if kind is not None and kind in CONSTRUCTORS:
+            cls = self.local_class(call.func)
+            if cls is not None and self.inherited_method(cls, "__init__") is not None:
+                return None
+            return CONSTRUCTORS[kind]
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            return method_api(self.kind_of(func.value), func.attr.value)
+        return None
+
+    def task_argument(self, call: cst.Call, api: Api | None = None) -> cst.Arg | None:
+        """The function a call hands over to run elsewhere: ``target=``, ``initializer=``,
+        the ``func``/``fn`` of a pool or executor method; None when there is none."""
+        api = api or self.api_of(call)
+        if api is None or api.task is None:
+            return None
+        argument = api.argument(call, api.task)
+        return None if argument is None or argument.star else argument
+
+    def sent_arguments(self, call: cst.Call) -> list[cst.Arg]:
+        """The arguments whose values go to another process or thread with the task
+        (``args``, ``kwargs``, ``initargs``, the rest of ``submit``, the items of
+        ``map``) or through a channel (``put(obj)``, ``send(obj)``)."""
+        api = self.api_of(call)
+        return list(sent_arguments(api, call)) if api is not None else []
+
+    def task_call_arguments(self, call: cst.Call) -> TaskArguments | None:
+        """What the task of ``call`` is called with, as far as the text shows."""
+        api = self.api_of(call)
+        return task_arguments(api, call) if api is not None else None
+
+    def partial_arguments(self, node: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The arguments ``functools.partial(f, a, k=b)`` binds (a and b), through nested
+        partials; empty for anything else."""
+        found: list[cst.BaseExpression] = []
+        while isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+            if not node.args or node.args[0].star:
+                break
+            found.extend(arg.value for arg in node.args[1:] if not arg.star)
+            node = node.args[0].value
+        return found
+
+    def local_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class of this file a name refers to (module level, or nested in a function)."""
+        if not isinstance(node, cst.Name):
+            return None
+        local = self.local_definition(node)
+        if isinstance(local, cst.ClassDef):
+            return local
+        if self.visible_bindings(node):
+            return None
+        return self.classes.get(node.value)
 
     def _callee(self, node: cst.BaseExpression) -> CallSite | None:
         """A function of this file named by ``node`` (``f``, ``self.m``, ``Class.m``, or a
@@ -1214,31 +1221,23 @@ class Facts:
         """Every place a function of this file is sent to run in another process."""
         uses: list[ChildUse] = []
         for call in self.calls:
-            kind = self.kind_of_call(call)
+            task = self.task_argument(call)
+            function = self.function_for(task.value) if task is not None else None
+            if function is None:
+                continue
+            kind = self.kind_of(call)
             if kind == Kind.PROCESS:
-                target = call_argument(call, "target", 1)
-                function = self.function_for(target.value) if target is not None else None
-                if function is not None:
-                    uses.append(ChildUse(function, Via.PROCESS, call, self.is_daemonic(call)))
-            if kind in POOL_KINDS:
-                initializer = call_argument(call, "initializer", 2 if kind == Kind.POOL else None)
-                function = self.function_for(initializer.value) if initializer is not None else None
-                if function is not None:
-                    uses.append(ChildUse(function, Via.INITIALIZER, call, kind == Kind.POOL))
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
-                receiver = self.kind_of(func.value)
+                uses.append(ChildUse(function, Via.PROCESS, call, self.is_daemonic(call)))
+            elif kind in POOL_KINDS:
+                uses.append(ChildUse(function, Via.INITIALIZER, call, kind == Kind.POOL))
+            elif isinstance(call.func, cst.Attribute):
+                receiver = self.kind_of(call.func.value)
                 if receiver in POOL_KINDS:
-                    task = call_argument(call, "func", 0)
-                    if task is None:
-                        task = call_argument(call, "fn", 0)
-                    function = self.function_for(task.value) if task is not None else None
-                    if function is not None:
-                        uses.append(ChildUse(function, Via(receiver), call, receiver == Kind.POOL))
+                    uses.append(ChildUse(function, Via(receiver), call, receiver == Kind.POOL))
         for cls in self.process_subclasses.values():
             run = self.method_of(cls, "run")
             if run is not None:
-                uses.append(ChildUse(run, "run", cls, False))
+                uses.append(ChildUse(run, Via.RUN, cls, False))
         return uses
 
     @cached_property

@@ -88,3 +88,63 @@ def test_kind_through_from_imports(spelling: str, kind: str) -> None:
     assign = statement.body[0]
     assert isinstance(assign, cst.Assign)
     assert facts.kind_of(assign.value) == kind
+
+
+@pytest.mark.parametrize(
+    ("source", "task", "sent"),
+    [
+        (
+            "import multiprocessing as mp\nmp.Process(None, f, 'n', (a,), {'k': b})",
+            "f",
+            ["(a,)", "{'k': b}"],
+        ),
+        ("import multiprocessing as mp\nmp.Pool(2, f, (a,))", "f", ["(a,)"]),
+        (
+            "from concurrent.futures import ProcessPoolExecutor as E\nE(2, None, f, (a,))",
+            "f",
+            ["(a,)"],
+        ),
+        (
+            "import multiprocessing as mp\np = mp.Pool()\np.apply_async(f, (a,), {'k': b})",
+            "f",
+            ["(a,)", "{'k': b}"],
+        ),
+        ("import multiprocessing as mp\np = mp.Pool()\np.starmap(f, [(a, b)])", "f", ["[(a, b)]"]),
+        (
+            "import concurrent.futures as cf\ne = cf.ProcessPoolExecutor()\ne.submit(f, a, k=b)",
+            "f",
+            ["a", "b"],
+        ),
+        (
+            "import concurrent.futures as cf\ne = cf.ProcessPoolExecutor()\ne.map(f, xs, ys, timeout=3)",
+            "f",
+            ["xs", "ys"],
+        ),
+        ("import multiprocessing as mp\nq = mp.Queue()\nq.put(a, False)", None, ["a"]),
+    ],
+)
+def test_api_table_reads_arguments_by_keyword_and_position(
+    source: str, task: str | None, sent: list[str]
+) -> None:
+    module = cst.parse_module(source)
+    facts = Facts(module)
+    call = next(c for c in reversed(facts.calls) if facts.api_of(c) is not None)
+    argument = facts.task_argument(call)
+    render = module.code_for_node
+    assert (render(argument.value) if argument is not None else None) == task
+    assert [render(a.value) for a in facts.sent_arguments(call)] == sent
+
+
+def test_starmap_tuples_are_call_sites() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "def work(lock, n):\n    pass\n"
+        "lock = mp.Lock()\n"
+        "pool = mp.Pool()\n"
+        "pool.starmap(work, [(lock, 1), (lock, 2)])\n"
+    )
+    module = cst.parse_module(source)
+    facts = Facts(module)
+    work = facts.module_functions["work"]
+    assert facts.parameter_kind(work.params.params[0]) == "lock"
+    assert len(facts.call_sites[work]) == 2

@@ -12,6 +12,7 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
+from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
 
 messages(
@@ -239,9 +240,10 @@ class _ThreadFacts:
         return None
 
     def _executor_may_fork(self, creation: cst.Call) -> bool:
-        if call_argument(creation, "max_tasks_per_child") is not None:
+        executor = CONSTRUCTORS[Kind.EXECUTOR]
+        if executor.argument(creation, "max_tasks_per_child") is not None:
             return False  # uses spawn unless a context is given; stay silent
-        context = call_argument(creation, "mp_context", 1)
+        context = executor.argument(creation, "mp_context")
         if context is not None:
             return self.facts.context_method(context.value) == "fork"
         return self.facts.may_fork(None)

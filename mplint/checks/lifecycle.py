@@ -586,7 +586,7 @@ class _Flow:
         cls = self.subclass_of(call)
         if cls is not None:
             return self.facts.inherited_method(cls, "run")
-        target = call_argument(call, "target", 1)
+        target = self.facts.task_argument(call)
         return self.facts.function_for(target.value) if target is not None else None
 
     @cached_property
@@ -774,10 +774,7 @@ def _given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.Bas
     if subclass:
         return [arg.value for arg in call.args if not arg.star]
     given: list[cst.BaseExpression] = []
-    for keyword, position in (("args", 3), ("kwargs", 4)):
-        argument = call_argument(call, keyword, position)
-        if argument is None or argument.star:
-            continue
+    for argument in facts.sent_arguments(call):
         value = argument.value
         if isinstance(value, cst.Name):
             bindings = facts.visible_bindings(value)
@@ -815,7 +812,8 @@ def _never_acquired(flows: _Flow, call: cst.Call, subclass: bool, value: cst.CST
     Process given ``args=(...)`` whose target is a function of this file."""
     facts = flows.facts
     target = flows.target_of(call)
-    argument = None if subclass else call_argument(call, "args", 3)
+    api = None if subclass else facts.api_of(call)
+    argument = api.argument(call, api.args) if api is not None and api.args else None
     if target is None or argument is None or not isinstance(argument.value, cst.Tuple):
         return False
     values = [element.value for element in argument.value.elements]

@@ -9,9 +9,10 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, FastVisitor, Scope, call_argument, is_method_call
+from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api
 from mplint.semantic.kinds import Kind
 
 messages(
@@ -138,7 +139,9 @@ _NOT_FETCHING = frozenset({"ready", "done", "running", "cancelled"})
 def _has_error_callback(call: cst.Call) -> bool:
     if any(arg.star == "**" for arg in call.args):
         return True
-    argument = call_argument(call, "error_callback", 4)
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    api = method_api(Kind.POOL, method)
+    argument = api.argument(call, "error_callback") if api is not None else None
     if argument is None:
         return False
     return not (isinstance(argument.value, cst.Name) and argument.value.value == "None")

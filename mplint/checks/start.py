@@ -10,6 +10,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
+from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
 
 messages(
@@ -303,21 +304,18 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = facts.kind_of_call(call)
         candidates: list[tuple[cst.BaseExpression, str]] = []
+        task = facts.task_argument(call)
+        if task is None:
+            continue
         # A Process that is dropped unused is never started, so never pickled.
         if kind == Kind.PROCESS and facts.may_spawn(call.func) and not facts.result_dropped(call):
-            target = call_argument(call, "target", 1)
-            if target is not None:
-                candidates.append((target.value, "spawn"))
+            candidates.append((task.value, "spawn"))
         if kind in POOL_KINDS and facts.may_spawn(call.func):
-            initializer = call_argument(call, "initializer", 2 if kind == Kind.POOL else None)
-            if initializer is not None:
-                candidates.append((initializer.value, "spawn"))
+            candidates.append((task.value, "spawn"))
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             if facts.kind_of(func.value) in POOL_KINDS:
-                task = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
-                if task is not None:
-                    candidates.append((task.value, "pool"))
+                candidates.append((task.value, "pool"))
         for node, when in candidates:
             what = _unpicklable_callable(facts, node)
             if what is not None:
@@ -445,12 +443,12 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         argument: cst.Arg | None = None
         receiver = None
         if kind == Kind.PROCESS:
-            argument, receiver = call_argument(call, "target", 1), "process"
+            argument, receiver = facts.task_argument(call), Kind.PROCESS
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             holder = facts.kind_of(func.value)
             if holder in _RECEIVERS and holder != Kind.PROCESS:
-                argument = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
+                argument = facts.task_argument(call)
                 receiver = holder
         if argument is None or receiver is None or not isinstance(argument.value, cst.Call):
             continue
@@ -517,14 +515,15 @@ def _pass_function_itself(
             (Replace(inner, ", ".join(parts)),),
         )
     if receiver == Kind.PROCESS:
-        names, position = ("args", "kwargs"), 3
-    elif method in ("apply", "apply_async"):
-        names, position = ("args", "kwds"), 1
+        api: Api | None = CONSTRUCTORS[Kind.PROCESS]
     else:
+        api = method_api(Kind(receiver), method or "")
+    if api is None or api.args is None or api.kwargs is None:
         return None  # map and friends: which argument was meant is not clear
+    names = (api.args, api.kwargs)
     if any(a.keyword is None for a in later):
         return None
-    if call_argument(call, names[0], position) or call_argument(call, names[1], position + 1):
+    if api.argument(call, api.args) or api.argument(call, api.kwargs):
         return None
     parts = [function]
     if positional:
@@ -603,23 +602,13 @@ _CONSEQUENCE = {
 
 
 def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Arg]]:
-    kind = facts.kind_of_call(call)
-    if kind == Kind.PROCESS:
-        argument = call_argument(call, "args", 3)
-        if argument is not None:
-            yield "args", argument
-    if kind in (Kind.POOL, Kind.EXECUTOR, Kind.THREAD_POOL, Kind.THREAD_EXECUTOR):
-        argument = call_argument(
-            call, "initargs", 3 if kind in (Kind.POOL, Kind.THREAD_POOL) else None
-        )
-        if argument is not None:
-            yield "initargs", argument
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("apply", "apply_async"):
-        if facts.kind_of(func.value) in (Kind.POOL, Kind.THREAD_POOL):
-            argument = call_argument(call, "args", 1)
-            if argument is not None:
-                yield "args", argument
+    """The ``args=``/``initargs=`` a call hands its task: it must be a tuple."""
+    api = facts.api_of(call)
+    if api is None or api.args is None or facts.kind_of_call(call) == Kind.THREAD:
+        return
+    argument = api.argument(call, api.args)
+    if argument is not None:
+        yield api.args, argument
 
 
 @check("MP107")

@@ -19,6 +19,7 @@ from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
 from mplint.semantic.kinds import Kind
 
 _render = cst.Module(body=[]).code_for_node
@@ -230,25 +231,6 @@ def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
                 reach.add(callee)
                 stack.append(callee)
     return reach
-
-
-def _process_arguments(facts: Facts, call: cst.Call) -> list[cst.Arg]:
-    """``args=`` and ``kwargs=`` of a Process call. A subclass with its own ``__init__``
-    takes other parameters: nothing is read from it."""
-    if facts.resolve(call.func) != "multiprocessing.Process":
-        cls = (
-            facts.process_subclasses.get(call.func.value)
-            if isinstance(call.func, cst.Name)
-            else None
-        )
-        if cls is None or facts.method_of(cls, "__init__") is not None:
-            return []
-    found = []
-    for keyword, position in (("args", 3), ("kwargs", 4)):
-        argument = call_argument(call, keyword, position)
-        if argument is not None:
-            found.append(argument)
-    return found
 
 
 def _receiver(call: cst.Call) -> cst.BaseExpression | None:
@@ -530,43 +512,28 @@ def _unpicklable(
 def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
     """The values a call sends to another process, with the channel they go through."""
     kind = facts.kind_of_call(call)
-    if kind == Kind.PROCESS and facts.may_spawn(call.func):
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                yield argument.value, "process"
-    if kind in POOL_KINDS and facts.may_spawn(call.func):
-        argument = call_argument(call, "initargs", 3 if kind == Kind.POOL else None)
-        if argument is not None and not argument.star:
-            yield argument.value, "initargs"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        if facts.may_spawn(call.func):
+            channel = "process" if kind == Kind.PROCESS else "initargs"
+            for argument in facts.sent_arguments(call):
+                yield argument.value, channel
+        return
     method = _method(call)
     receiver = _receiver(call)
     if method is None or receiver is None:
         return
-    if method in ("put", "put_nowait"):
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == Kind.QUEUE:
-            yield argument.value, "queue"
-    elif method == "send":
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == Kind.PIPE:
-            yield argument.value, "pipe"
-    elif method in ("apply", "apply_async", "submit", "map", "map_async", "imap", "starmap"):
-        if _kind(facts, receiver) not in POOL_KINDS:
-            return
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    yield argument.value, "pool"
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star and (
-                    argument.keyword is None or argument.keyword.value != "fn"
-                ):
-                    yield argument.value, "pool"
-        else:
-            argument = call_argument(call, "iterable", 1)
-            if argument is not None and isinstance(argument.value, cst.List | cst.Tuple):
+    receiver_kind = _kind(facts, receiver)
+    api = method_api(receiver_kind, method)
+    if api is None:
+        return
+    if receiver_kind == Kind.QUEUE and api.sends is not None:
+        yield from ((a.value, "queue") for a in sent_arguments(api, call))
+    elif receiver_kind == Kind.PIPE and method == "send":
+        yield from ((a.value, "pipe") for a in sent_arguments(api, call))
+    elif receiver_kind in POOL_KINDS:
+        one_by_one = api.items is not None or api.rest_are_items
+        for argument in sent_arguments(api, call):
+            if not one_by_one or isinstance(argument.value, cst.List | cst.Tuple):
                 yield argument.value, "pool"
 
 
@@ -682,7 +649,7 @@ def _queue_methods_on_parameters(
     facts: Facts, process_call: cst.Call
 ) -> list[tuple[cst.BaseExpression, set[str]]]:
     """For a Process call: (argument passed, queue methods the target calls on it)."""
-    target = call_argument(process_call, "target", 1)
+    target = facts.task_argument(process_call)
     function = facts.function_for(target.value) if target is not None else None
     if function is None:
         return []
@@ -835,35 +802,39 @@ _THREAD_NAMES = {
 
 
 def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """Arguments a call hands to a function run in a child process: (element, how)."""
+    """Arguments a call hands to a function run in a child process: (element, how).
+    Through ``args``/``kwargs``/``initargs`` literals, the rest of ``submit``, the
+    tuples of ``starmap`` and the bound arguments of a ``functools.partial`` task."""
     kind = facts.kind_of_call(call)
-    literals: list[cst.BaseExpression] = []
-    how = "process"
-    if kind == Kind.PROCESS:
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                literals.append(argument.value)
-    elif kind in POOL_KINDS:
-        argument = call_argument(call, "initargs", 3 if kind == Kind.POOL else None)
-        if argument is not None and not argument.star:
-            literals.append(argument.value)
-        how = "pool"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        api = facts.api_of(call)
+        how = "process" if kind == Kind.PROCESS else "pool"
     else:
-        method = _method(call)
         receiver = _receiver(call)
-        if receiver is None or _kind(facts, receiver) not in POOL_KINDS:
+        method = _method(call)
+        receiver_kind = _kind(facts, receiver) if receiver is not None else None
+        if receiver_kind not in POOL_KINDS or method is None:
             return
+        api = method_api(receiver_kind, method)
         how = "pool"
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    literals.append(argument.value)
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star:
-                    yield argument.value, how
-    for literal in literals:
+    if api is None:
+        return
+    task = api.argument(call, api.task) if api.task is not None else None
+    if task is not None and not task.star:
+        for value in facts.partial_arguments(task.value):
+            yield value, how
+    tuples = starmap_tuples(api, call)
+    if tuples is not None:
+        for elements in tuples:
+            yield from ((element, how) for element in elements)
+        return
+    for argument in sent_arguments(api, call):
+        if api.rest_are_args:
+            yield argument.value, how
+            continue
+        if api.items is not None or api.rest_are_items:
+            continue
+        literal = argument.value
         if isinstance(literal, cst.Tuple | cst.List):
             for element in literal.elements:
                 if not isinstance(element, cst.StarredElement):
@@ -987,13 +958,14 @@ def _blocking(call: cst.Call) -> bool:
     method = _method(call)
     if method not in ("get", "put"):
         return False
-    block_position = 0 if method == "get" else 1
-    block = call_argument(call, "block", block_position)
+    api = method_api(Kind.QUEUE, method)
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and (
         block.star or not (isinstance(block.value, cst.Name) and block.value.value == "True")
     ):
         return False
-    timeout = call_argument(call, "timeout", block_position + 1)
+    timeout = api.argument(call, "timeout")
     return timeout is None or (not timeout.star and _is_none(timeout.value))
 
 
@@ -1451,10 +1423,12 @@ def _may_raise_empty(call: cst.Call) -> bool:
         return True
     if method != "get":
         return False
-    block = call_argument(call, "block", 0)
+    api = method_api(Kind.QUEUE, "get")
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and not block.star and _arg_is_false(block):
         return True
-    timeout = call_argument(call, "timeout", 1)
+    timeout = api.argument(call, "timeout")
     return timeout is not None and not timeout.star and not _is_none(timeout.value)
 
 
