@@ -10,7 +10,7 @@ from functools import cached_property
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
+from mplint.facts import Facts, FastVisitor, bound_names, call_argument
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
 from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
@@ -80,21 +80,7 @@ class _ThreadFacts:
     @cached_property
     def thread_classes(self) -> set[str]:
         """Classes of this file that derive from threading.Thread, directly or in turn."""
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.facts.classes.items():
-                if name in found:
-                    continue
-                for base in cls.bases:
-                    if self.facts.resolve(base.value) == "threading.Thread" or (
-                        isinstance(base.value, cst.Name) and base.value.value in found
-                    ):
-                        found.add(name)
-                        changed = True
-                        break
-        return found
+        return set(self.facts.subclasses_of("threading.Thread"))
 
     def is_thread(self, node: cst.BaseExpression) -> bool:
         facts = self.facts
@@ -103,16 +89,7 @@ class _ThreadFacts:
         if isinstance(node, cst.Call):
             return isinstance(node.func, cst.Name) and node.func.value in self.thread_classes
         if isinstance(node, cst.Attribute):
-            name = dotted_name(node)
-            function = facts.function_of(node)
-            cls = facts.class_of(function) if function is not None else None
-            if name is None or not name.startswith("self.") or cls is None:
-                return False
-            stored = [
-                b.value
-                for b in facts.self_attribute_bindings
-                if b.name == name and _inside(facts, b.node, cls)
-            ]
+            stored = [b.value for b in facts.attribute_bindings_of(node)]
             return bool(stored) and all(v is not None and self.is_thread(v) for v in stored)
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
@@ -313,7 +290,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 # -- MP109 -------------------------------------------------------------

@@ -402,15 +402,13 @@ class _Flow:
         if isinstance(node, cst.Attribute):
             name = node.value
             if isinstance(name, cst.Name) and name.value == "self":
-                function = facts.function_of(node)
-                cls = facts.class_of(function) if function is not None else None
-                if cls is None:
-                    return None
                 values = [
                     b.value
-                    for b in facts.self_attribute_bindings
-                    if b.name == f"self.{node.attr.value}" and flow.is_inside(facts, b.node, cls)
+                    for b in facts.attribute_bindings_of(node)
+                    if not (isinstance(b.value, cst.Name) and b.value.value == "None")
                 ]
+                if not values:
+                    return None
                 calls = [v for v in values if isinstance(v, cst.Call)]
                 if not calls or len(calls) != len(values):
                     return None
@@ -601,17 +599,7 @@ class _Flow:
     def main_flow_functions(self) -> set[cst.FunctionDef]:
         """Functions the main flow runs: called from module level or the main guard, and
         the functions of this file those call, and so on."""
-        facts = self.facts
-        found: set[cst.FunctionDef] = set()
-        frontier: list[cst.FunctionDef | None] = [None]
-        while frontier:
-            caller = frontier.pop()
-            for call in facts.calls_by_function.get(caller, ()):
-                callee = facts.function_for(call.func)
-                if callee is not None and callee not in found:
-                    found.add(callee)
-                    frontier.append(callee)
-        return found
+        return self.facts.reachable_from([None])
 
     def in_main_flow(self, node: cst.CSTNode) -> bool:
         function = self.facts.function_of(node)

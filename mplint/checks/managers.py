@@ -712,7 +712,7 @@ def _directly_in(facts: Facts, node: cst.CSTNode, with_node: cst.With) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 def _dead_uses(

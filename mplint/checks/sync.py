@@ -150,30 +150,12 @@ messages(
 
 def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
     """What an expression holds, through parameters and ``self.x = parameter``."""
-    kind = facts.kind_through_parameters(node)
-    if kind is not None or not isinstance(node, cst.Attribute):
-        return kind
-    bindings = _self_bindings(facts, node)
-    kinds = {
-        facts.kind_through_parameters(b.value) if b.value is not None else None for b in bindings
-    }
-    return kinds.pop() if len(kinds) == 1 else None
+    return facts.kind_through_parameters(node)
 
 
 def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
-    """The ``self.x = ...`` assignments of the class a ``self.x`` expression belongs to."""
-    name = dotted_name(node)
-    if name is None or not name.startswith("self.") or name.count(".") != 1:
-        return []
-    function = facts.function_of(node)
-    cls = facts.class_of(function) if function is not None else None
-    if cls is None:
-        return []
-    return [
-        b
-        for b in facts.self_attribute_bindings
-        if b.name == name and flow.is_inside(facts, b.node, cls)
-    ]
+    """What ``self.x`` (or ``obj.x``) is bound to, across its class's methods."""
+    return facts.attribute_bindings_of(node)
 
 
 def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
@@ -220,17 +202,8 @@ def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> l
 
 
 def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
-    """Functions run in a child process, and the functions of this file they call."""
-    reach = set(facts.child_functions)
-    stack = list(reach)
-    while stack:
-        function = stack.pop()
-        for call in facts.calls_by_function.get(function, ()):
-            callee = facts.function_for(call.func)
-            if callee is not None and callee not in reach:
-                reach.add(callee)
-                stack.append(callee)
-    return reach
+    """Functions run in a child process, and the functions of this file they run."""
+    return facts.child_reachable
 
 
 def _receiver(call: cst.Call) -> cst.BaseExpression | None:
@@ -251,7 +224,7 @@ def _function_boundary(node: cst.CSTNode) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
-    return container is not None and flow.is_inside(facts, node, container)
+    return facts.is_inside(node, container)
 
 
 def _calls_in(facts: Facts, node: cst.CSTNode) -> list[cst.Call]:
