@@ -8,9 +8,9 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mplint import __version__
-from mplint.cache import Cache
 from mplint.catalog import RULES, examples_dir, normalize_lang, page_text
 from mplint.config import (
     START_METHOD_CHOICES,
@@ -21,18 +21,13 @@ from mplint.config import (
     validate_codes,
 )
 from mplint.engine import LintResult, lint_source
-from mplint.fixes import (
-    FixOutcome,
-    SourceFile,
-    applies,
-    decode_source_file,
-    fix_source,
-    read_source,
-    unified_diff,
-    write_source,
-)
-from mplint.formats import FORMATS, STATISTICS_FORMATS, fix_summary, format_statistics
-from mplint.parallel import lint_files
+from mplint.formats import FORMATS, STATISTICS_FORMATS, applies, fix_summary, format_statistics
+
+if TYPE_CHECKING:
+    from mplint.fixes import FixOutcome, SourceFile
+
+# mplint.fixes (libcst), mplint.cache and mplint.parallel (multiprocessing) are imported
+# where they are used: a run that lints nothing does not pay for them.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -185,6 +180,9 @@ def command_check(args: argparse.Namespace) -> int:
             print(f"mplint: {path}: no such file or directory", file=sys.stderr)
         if missing:
             return EXIT_ERROR
+        from mplint.cache import Cache
+        from mplint.parallel import lint_files
+
         cache = None if args.no_cache else Cache(settings.project_root or Path.cwd(), settings)
         results = lint_files(paths, settings, jobs=args.jobs, cache=cache)
     if args.diff:
@@ -212,6 +210,8 @@ def _fix_file(
     result: LintResult, unsafe: bool, settings: Settings
 ) -> tuple[SourceFile, FixOutcome]:
     """Read the file again and lint that text, so the fixes match what is on disk now."""
+    from mplint.fixes import fix_source, read_source
+
     source = read_source(Path(result.path))
     fresh = lint_source(source.text, result.path, settings)
     outcome = fix_source(
@@ -224,6 +224,8 @@ def _fix_file(
 
 def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> int:
     """``--diff``: the fixes as a unified diff; exit 1 when anything would change."""
+    from mplint.fixes import unified_diff
+
     changed = count = 0
     failed = False
     for result in results:
@@ -251,6 +253,8 @@ def fix_files(
 ) -> tuple[list[LintResult], bool]:
     """``--fix``: rewrite each file that has fixes. Returns the findings that remain, and
     whether every file that needed it could be read and written."""
+    from mplint.fixes import write_source
+
     remaining: list[LintResult] = []
     count = files = 0
     ok = True
@@ -278,6 +282,8 @@ def fix_files(
 
 def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, settings: Settings) -> int:
     """Standard input with ``--fix``: print the fixed text; with ``--diff``: the diff."""
+    from mplint.fixes import decode_source_file, fix_source, unified_diff
+
     try:
         source = decode_source_file(data)
     except (SyntaxError, UnicodeDecodeError) as error:
