@@ -14,7 +14,7 @@ def get_result(results, worker):
         try:
             return results.get(timeout=1)
         except queue.Empty:
-            pass  # nothing yet: check that the worker still runs
+            continue  # nothing yet: is the worker still running?
     try:
         return results.get(timeout=1)  # anything it sent just before it ended
     except queue.Empty:
