@@ -520,8 +520,10 @@ _WORDS = {
         "signal": "运行 {seconds:.1f} 秒后被信号 {signal} 终止",
         "exit": "运行 {seconds:.1f} 秒后退出，退出码 {code}",
         "stream": "{head}；{stream}：{line}",
-        "stderr ends": "{head}；stderr 最后一行：{line}",
-        "stdout ends": "{head}；stdout 最后一行：{line}",
+        "stderr ends": "{head}；标准错误的最后一行：{line}",
+        "stdout ends": "{head}；标准输出的最后一行：{line}",
+        "stdout": "标准输出",
+        "stderr": "标准错误",
         "no output": "{head}；没有输出",
     },
 }
@@ -551,7 +553,8 @@ def describe_run(
     if stream is not None and wanted is not None:
         found = _line_with(getattr(result, stream), wanted)
         if found is not None:
-            return words["stream"].format(head=head, stream=stream, line=found)
+            name = words.get(stream, stream)
+            return words["stream"].format(head=head, stream=name, line=found)
     error_line = _last_line(result.stderr)
     output_line = _last_line(result.stdout)
     if error_line and (result.exit_code != 0 or not output_line):
