@@ -153,7 +153,8 @@ def _start_all_runs(request: pytest.FixtureRequest) -> None:
     codes = {
         item.callspec.params["code"]
         for item in request.session.items
-        if item.module is sys.modules[__name__] and hasattr(item, "callspec")
+        if item.module is sys.modules[__name__]
+        and "code" in getattr(getattr(item, "callspec", None), "params", {})
     }
     example_runs.prefetch(
         (
