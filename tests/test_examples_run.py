@@ -51,23 +51,6 @@ EXAMPLE_DIRS = sorted(
     if path.is_dir() and not path.name.startswith((".", "_")) and path.name != "__pycache__"
 )
 EXAMPLE_CODES = sorted(runner.find_examples(EXAMPLES))
-# examples/MP201-* is being rewritten with its rule (issue 13, around its real harm):
-# until it lands, its fixed program keeps join(timeout) and has no Chinese description.
-BEING_REWRITTEN = {"MP201"}
-
-
-def _codes_rewritten_elsewhere_xfail() -> list[object]:
-    return [
-        pytest.param(
-            code,
-            marks=pytest.mark.xfail(
-                reason=f"examples/{code}-* is being rewritten elsewhere (issue 13)", strict=False
-            ),
-        )
-        if code in BEING_REWRITTEN
-        else code
-        for code in EXAMPLE_CODES
-    ]
 
 
 def _declaration(code: str):  # noqa: ANN202 - the runner may be loaded from its file
@@ -175,7 +158,7 @@ def _handler_gives_up_quietly(handler: ast.ExceptHandler) -> bool:
     return False
 
 
-@pytest.mark.parametrize("code", _codes_rewritten_elsewhere_xfail())
+@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(EXAMPLE_CODES))
 def test_fixed_program_is_a_model(code: str) -> None:
     path = _declaration(code).fixed_path
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -220,7 +203,7 @@ def test_opinionated_rules_are_silent_on_the_fixed_programs() -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("code", _codes_rewritten_elsewhere_xfail())
+@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(EXAMPLE_CODES))
 def test_every_example_is_described_in_chinese(code: str) -> None:
     declaration = _declaration(code)
     for side in (declaration.broken, declaration.fixed):

@@ -207,7 +207,7 @@ def verdicts(quotes: list[Quote], code: str) -> list[str]:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(CODES))
 def test_broken_example_behaves_as_declared_on_every_version(code: str, version: str) -> None:
     if example_runs.python_for(version) is None:
         pytest.skip(example_runs.missing_reason(version))
