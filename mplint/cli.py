@@ -105,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument(
         "--run", action="store_true", help="run both programs and compare with the declaration"
     )
+    example.add_argument(
+        "--full",
+        action="store_true",
+        help="with --run, show everything both programs printed, not only the telling lines",
+    )
+    example.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    example.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
     lsp = commands.add_parser("lsp", help="run the language server (stdio unless --tcp)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
@@ -389,45 +396,128 @@ def command_explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+_EXAMPLE_WORDS = {
+    "en": {
+        "unknown": "mplint: no example for {code!r}; see `mplint rules`",
+        "method": "start method: {method}, time limit: {timeout:g} s",
+        "run both": "Run both: mplint example {code} --run",
+        "expected": "expected",
+        "happened": "happened",
+        "as declared": "as declared",
+        "yes": "yes",
+        "no": "NO: {why}",
+        "stdout": "stdout",
+        "stderr": "stderr",
+        "last lines": "{stream} (the telling lines; --full shows all):",
+        "all": "{stream}:",
+        "nothing": "(nothing)",
+        "label": "  {label}: ",
+    },
+    "zh-CN": {
+        "unknown": "mplint：{code!r} 没有示例；请看 `mplint rules`",
+        "method": "启动方式：{method}，时间限制：{timeout:g} 秒",
+        "run both": "运行这两个程序：mplint example {code} --run",
+        "expected": "预期",
+        "happened": "实际",
+        "as declared": "符合声明",
+        "yes": "是",
+        "no": "否：{why}",
+        "stdout": "标准输出",
+        "stderr": "标准错误",
+        "last lines": "{stream}（关键的几行；--full 显示全部）：",
+        "all": "{stream}：",
+        "nothing": "（没有输出）",
+        "label": "  {label}：",
+    },
+}
+
+
 def command_example(args: argparse.Namespace) -> int:
     from mplint.example_runner import check_example, find_examples, load_declaration
 
+    lang = settings_for(args).lang
+    words = _EXAMPLE_WORDS["zh-CN" if lang == "zh-CN" else "en"]
     code = args.code.strip().upper()
     directory = find_examples(examples_dir()).get(code)
     if code not in RULES or directory is None:
-        print(f"mplint: no example for {args.code!r}; see `mplint rules`", file=sys.stderr)
+        print(words["unknown"].format(code=args.code), file=sys.stderr)
         return EXIT_ERROR
     declaration = load_declaration(directory)
     print(f"{code} {RULES[code].name}: {directory}")
-    print(f"start method: {declaration.start_method}, time limit: {declaration.timeout:g} s")
+    print(words["method"].format(method=declaration.start_method, timeout=declaration.timeout))
     if not args.run:
-        for side in ("broken", "fixed"):
+        for side, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
             path = directory / f"{side}.py"
             print(f"\n--- {path} ---")
+            print(_wrapped(expectation.describe(lang), ""))
+            print()
             print(path.read_text(encoding="utf-8").rstrip())
-        print(f"\nRun both: mplint example {code} --run")
+        print("\n" + words["run both"].format(code=code))
         return EXIT_CLEAN
-    report = check_example(directory)
-    width = 40
-    rows = [
-        ("", "broken.py", "fixed.py"),
-        ("expected", declaration.broken.description, declaration.fixed.description),
-        ("happened", report.broken.summary, report.fixed.summary),
-        (
-            "as declared",
-            "yes" if report.broken.matches else f"NO: {report.broken.mismatch}",
-            "yes" if report.fixed.matches else f"NO: {report.fixed.mismatch}",
-        ),
-    ]
-    for label, left, right in rows:
-        left_lines = textwrap.wrap(left, width) or [""]
-        right_lines = textwrap.wrap(right, width) or [""]
-        for index in range(max(len(left_lines), len(right_lines))):
-            name = label if index == 0 else ""
-            one = left_lines[index] if index < len(left_lines) else ""
-            two = right_lines[index] if index < len(right_lines) else ""
-            print(f"{name:<12} {one:<{width}}  {two}")
+    report = check_example(directory, lang=lang)
+    for side, expectation in (
+        (report.broken, declaration.broken),
+        (report.fixed, declaration.fixed),
+    ):
+        script = directory / f"{side.side}.py"
+        verdict = words["yes"] if side.matches else words["no"].format(why=side.mismatch)
+        print(f"\n{side.side}.py")
+        for label, text in (
+            (words["expected"], expectation.describe(lang)),
+            (words["happened"], side.summary),
+            (words["as declared"], verdict),
+        ):
+            print(_wrapped(text, words["label"].format(label=label)))
+        for stream in ("stdout", "stderr"):
+            lines = _shown_output(side, stream, script, expectation, full=args.full)
+            if lines is None:
+                continue
+            heading = words["all" if args.full else "last lines"].format(stream=words[stream])
+            print(f"  {heading}")
+            for line in lines or [words["nothing"]]:
+                print(f"    {line}")
     return EXIT_CLEAN if report.matches else EXIT_FINDINGS
+
+
+def _shown_output(
+    side: object, stream: str, script: Path, expectation: object, *, full: bool
+) -> list[str] | None:
+    """What to print of one stream of one run: all of it with ``full``; else the
+    traceback's telling lines (stderr) or the last lines (stdout). None: nothing to show."""
+    from mplint.example_runner import traceback_excerpt
+
+    text: str = getattr(side.result, stream)  # type: ignore[attr-defined]
+    if full:
+        return text.rstrip("\n").splitlines()
+    if not text.strip():
+        return None
+    if stream == "stderr":
+        wanted = getattr(expectation, "stderr", None)
+        return traceback_excerpt(text, script.resolve(), wanted)
+    return [line.rstrip() for line in text.splitlines() if line.strip()][-5:]
+
+
+def _wrapped(text: str, label: str) -> str:
+    """``label`` then ``text`` wrapped to the terminal (CJK text counts double)."""
+    width = max(40, min(100, _terminal_width()) - _display_width(label) - 2)
+    if any(_display_width(ch) == 2 for ch in text):
+        lines, current = [], ""
+        for ch in text:
+            if _display_width(current + ch) > width:
+                lines.append(current)
+                current = ""
+            current += ch
+        lines.append(current)
+    else:
+        lines = textwrap.wrap(text, width) or [""]
+    indent = " " * _display_width(label)
+    return "\n".join((label if index == 0 else indent) + line for index, line in enumerate(lines))
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
 
 
 def render_markdown(text: str) -> str:
