@@ -354,14 +354,20 @@ class _InPlace(FastVisitor):
             self.found.append((func.value.value, func.value, _Change(node, None)))
 
 
-def _only_defined_in_main(facts: Facts, name: str) -> bool:
-    """The name exists at module level only because the main guard binds it."""
+def _main_only_definitions(facts: Facts, name: str) -> list[cst.CSTNode] | None:
+    """Where the main guard binds a name that exists at module level only because of it
+    (assignments, defs, classes); None when the re-imported module has it too."""
     if name in facts.imports or facts.star_modules or name in _BUILTINS:
-        return False
-    if name in facts.module_functions or name in facts.classes:
-        return False
-    bindings = facts.bindings.get((facts.module, name), ())
-    return bool(bindings) and all(facts.in_main_guard(b.node) for b in bindings)
+        return None
+    found: list[cst.CSTNode] = [b.node for b in facts.bindings.get((facts.module, name), ())]
+    for definition in (*facts.functions, *facts.classes.values()):
+        if definition.name.value == name and isinstance(facts.scope_of(definition), cst.Module):
+            if any(isinstance(a, cst.ClassDef) for a in facts.ancestors(definition)):
+                continue
+            found.append(definition)
+    if found and all(facts.in_main_guard(node) for node in found):
+        return found
+    return None
 
 
 def _plain_module_value(facts: Facts, bindings: list[Binding]) -> bool:
@@ -446,16 +452,14 @@ def _stale(
     changes = _run_time_changes(facts, name, child_side)
     if changes is None:
         return False
-    if _only_defined_in_main(facts, name):
-        return any(_before(anchors.chain(c.node), send_chain) for c in changes)
-    if (
-        name in facts.imports
-        or not bindings
-        or any(
-            isinstance(facts.scope_of(d), cst.Module) and d.name.value == name
-            for d in (*facts.functions, *facts.classes.values())
-        )
-    ):
+    definitions = _main_only_definitions(facts, name)
+    if definitions is not None:
+        return any(_before(anchors.chain(node), send_chain) for node in definitions)
+    cls = facts.classes.get(name)
+    is_class = cls is not None and not facts.in_main_guard(cls)
+    if name in facts.imports or name in facts.module_functions:
+        return False
+    if not bindings and not is_class:
         return False
     in_place = _InPlace({name})
     for guard in facts.main_guards:
@@ -476,6 +480,8 @@ def _stale(
         if isinstance(parent := facts.parent(read), cst.Attribute) and parent.value is read
     }
     for change in changes:
+        if is_class and change.attribute is None:
+            continue  # only attributes set on a class of this file are followed
         if change.attribute is not None and change.attribute not in read_attributes:
             continue
         if _before(anchors.chain(change.node), send_chain):
@@ -565,6 +571,37 @@ def _argument_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str
                     break
 
 
+class _SelfInPlace(FastVisitor):
+    """Attributes of self changed in place: ``self.x.append(v)``, ``self.x[k] = v``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def _self_attribute(self, node: cst.BaseExpression) -> None:
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+        ):
+            self.found.add(node.attr.value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _MUTATING_METHODS:
+            self._self_attribute(node.func.value)
+
+    def _store(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Subscript | cst.Attribute):
+            self._self_attribute(target.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._store(target.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._store(node.target)
+
+
 def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str, str]]:
     """``self.x = ...`` in a Process subclass's run(), read as ``p.x`` after ``p.start()``."""
     for cls_name, cls in facts.process_subclasses.items():
@@ -575,15 +612,16 @@ def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name
         for binding in facts.self_attribute_bindings:
             if _inside(facts, binding.node, run.body):
                 changed.add(binding.name.split(".", 1)[1])
-        visitor = _InPlace({"self"})
+        visitor = _SelfInPlace()
         run.body.visit(visitor)
-        for _, _, change in visitor.found:
-            node = change.node
-            target = None
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                target = node.func.value
-            if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-                changed.add(target.attr.value)
+        for attribute in visitor.found:
+            values = [
+                b.value
+                for b in facts.self_attribute_bindings
+                if b.name == f"self.{attribute}" and _inside(facts, b.node, cls)
+            ]
+            if values and all(_fresh_container(facts, value) for value in values):
+                changed.add(attribute)
         if not changed:
             continue
         for (scope, variable), bindings in facts.bindings.items():
@@ -595,17 +633,20 @@ def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name
             ):
                 continue
             started: int | None = None
+            reported: set[str] = set()
             for use in uses_of(facts, variable, scope):
                 if use.name == "start" and started is None:
                     started = order[use.attribute]
                 elif (
                     started is not None
-                    and use.name in changed
+                    and use.name in changed - reported
                     and order[use.attribute] > started
                     and use.action == "read"
                 ):
-                    yield use.attribute.value, f"{variable}.{use.name}", _label(facts, run)  # type: ignore[misc]
-                    break
+                    reported.add(use.name)
+                    read = use.attribute.value
+                    assert isinstance(read, cst.Name)
+                    yield read, f"{variable}.{use.name}", _label(facts, run)
 
 
 def _global_changes(facts: Facts, anchors: _Anchors) -> Iterator[tuple[cst.Name, str, str]]:
