@@ -13,7 +13,7 @@ from mplint.checks import (
     startup,
     sync,
 )
-from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message
+from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
 FAMILIES = (
     start,
@@ -29,4 +29,4 @@ FAMILIES = (
     opinionated,
 )
 
-__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message"]
+__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]
