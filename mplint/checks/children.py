@@ -25,28 +25,48 @@ from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Binding, Facts, FastVisi
 from mplint.flow import loads_of, uses_of
 
 _SPAWN_NOTE_EN = (
-    "Spawn is the default on macOS and Windows and forkserver on Linux from Python 3.14, so "
-    'code that "works on my machine" under fork breaks there.'
+    "Spawn is the default on macOS and Windows, and forkserver on Linux from Python 3.14, "
+    'so code that "works on my machine" under fork breaks there too.'
 )
 _SPAWN_NOTE_ZH = (
-    "macOS 和 Windows 默认使用 spawn，Linux 从 Python 3.14 起默认使用 forkserver，"
-    "所以在 fork 下“在我机器上能跑”的代码到了那里就会出错。"
+    "macOS 和 Windows 默认使用 `spawn`，Linux 从 Python 3.14 起默认使用 `forkserver`，"
+    "所以在 `fork` 下“在我机器上能跑”的代码到了那里也会出错。"
 )
 
 messages(
     {
-        "MP112": Message(
-            en="`{function}` runs in a child process and reads the global `{name}`, which the "
-            "parent sets or changes only at run time: under spawn and forkserver the child "
-            "re-imports this file and sees the value `{name}` has at import time, or gets a "
-            "`NameError`; only fork copies the parent's value. " + _SPAWN_NOTE_EN + " Pass the "
-            "value as an argument, or through `initializer=`/`initargs=`.",
-            zh="`{function}` 在子进程中运行并读取全局变量 `{name}`，而父进程只在运行时才设置或"
-            "修改它：在 spawn 和 forkserver 方式下，子进程会重新导入本文件，看到的是导入时 "
-            "`{name}` 的值，或者直接得到 `NameError`；只有 fork 才会复制父进程里的值。"
-            + _SPAWN_NOTE_ZH
-            + "请把这个值作为参数传给子进程，或者通过 `initializer=`/`initargs=` 传递。",
-        ),
+        "MP112": {
+            "changed": Message(
+                en="`{function}` runs in a child process and reads the global `{name}`, which "
+                "the parent changes at run time before starting it: under spawn and forkserver "
+                "the child re-imports this file and sees the value `{name}` has at import "
+                "time, not the parent's; only fork copies the parent's value. "
+                + _SPAWN_NOTE_EN
+                + " Pass the value as an argument, or through `initializer=`/`initargs=`.",
+                zh="`{function}` 在子进程中运行并读取全局变量 `{name}`，而父进程在启动它之前的"
+                "运行时才修改这个变量：在 `spawn` 和 `forkserver` 方式下，子进程会重新导入本"
+                "文件，看到的是导入时 `{name}` 的值，而不是父进程里的值；只有 `fork` 才会复制"
+                "父进程里的值。"
+                + _SPAWN_NOTE_ZH
+                + "请把这个值作为参数传给子进程，或者通过 `initializer=`/`initargs=` 传递。",
+            ),
+            "main-only": Message(
+                en="`{function}` runs in a child process and uses `{name}`, which only the "
+                'block under `if __name__ == "__main__":` defines: under spawn and '
+                "forkserver the child re-imports this file without running that block and "
+                "fails with `NameError: name '{name}' is not defined`; only fork copies it. "
+                + _SPAWN_NOTE_EN
+                + " Pass the value as an argument (or through `initializer=`/`initargs=`), "
+                "or define it at module level.",
+                zh="`{function}` 在子进程中运行并使用 `{name}`，而它只在 "
+                '`if __name__ == "__main__":` 入口保护之内定义：在 `spawn` 和 `forkserver` '
+                "方式下，子进程重新导入本文件时不会执行那段代码，于是报 "
+                "`NameError: name '{name}' is not defined`；只有 `fork` 才会把它复制过去。"
+                + _SPAWN_NOTE_ZH
+                + "请把这个值作为参数传给子进程（或者通过 `initializer=`/`initargs=` 传递），"
+                "或者把它定义在模块顶层。",
+            ),
+        },
         "MP113": Message(
             en='`{name}` is defined under `if __name__ == "__main__":` and sent to a child '
             "process: under spawn and forkserver the child re-imports this file as "
@@ -55,9 +75,9 @@ messages(
             "raises `BrokenProcessPool`. " + _SPAWN_NOTE_EN + " Move the definition to "
             "module level, above the guard.",
             zh='`{name}` 定义在 `if __name__ == "__main__":` 入口保护之内，却被交给子进程运行：'
-            "在 spawn 和 forkserver 方式下，子进程会以 `__mp_main__` 的名字重新导入本文件，跳过"
-            "这段代码，于是找不到它（`AttributeError: Can't get attribute '{name}'`）：`Process` "
-            "的子进程直接退出，进程池永远挂起，执行器抛出 `BrokenProcessPool`。"
+            "在 `spawn` 和 `forkserver` 方式下，子进程会以 `__mp_main__` 的名字重新导入本文件，"
+            "跳过这段代码，于是找不到它（`AttributeError: Can't get attribute '{name}'`）："
+            "`Process` 的子进程直接退出，进程池永远挂起，执行器抛出 `BrokenProcessPool`。"
             + _SPAWN_NOTE_ZH
             + "请把定义移到模块顶层、入口保护之前。",
         ),
@@ -65,10 +85,10 @@ messages(
             en="The parent reads `{name}` after `{function}` changed it in a child process, "
             "but the child changed only its own copy: the parent still sees the old value. "
             "Send the result back instead: return it from a pool task, put it on a "
-            "`multiprocessing.Queue`, or use a shared `Value`/`Array` or a Manager.",
+            "`multiprocessing.Queue`, or use a shared `Value`/`Array` or a `Manager`.",
             zh="父进程在 `{function}` 于子进程中修改 `{name}` 之后读取它，但子进程改的只是自己的"
             "副本：父进程看到的仍是旧值。请改为把结果传回来：从进程池任务中返回、放进 "
-            "`multiprocessing.Queue`，或者使用共享的 `Value`/`Array` 或 Manager。",
+            "`multiprocessing.Queue`，或者使用共享的 `Value`/`Array` 或 `Manager`。",
         ),
     }
 )
@@ -416,10 +436,14 @@ def parent_state_not_inherited(facts: Facts) -> Iterator[Finding]:
                 if key in reported:
                     continue
                 anchors = anchors or _Anchors(facts)
-                if _stale(facts, text, names, send, child_side, anchors):
+                variant = _stale(facts, text, names, send, child_side, anchors)
+                if variant is not None:
                     reported.add(key)
                     yield Finding(
-                        "MP112", names[0], {"function": _label(facts, function), "name": text}
+                        "MP112",
+                        names[0],
+                        {"function": _label(facts, function), "name": text},
+                        variant=variant,
                     )
 
 
@@ -441,26 +465,28 @@ def _stale(
     send: cst.Call,
     child_side: set[cst.FunctionDef],
     anchors: _Anchors,
-) -> bool:
+) -> str | None:
     """Does the child see another value of this global than the parent had at the send?"""
     send_chain = anchors.chain(send)
     if send_chain is None:
-        return False
+        return None
     bindings = facts.bindings.get((facts.module, name), [])
     if not _plain_module_value(facts, bindings):
-        return False
+        return None
     changes = _run_time_changes(facts, name, child_side)
     if changes is None:
-        return False
+        return None
     definitions = _main_only_definitions(facts, name)
     if definitions is not None:
-        return any(_before(anchors.chain(node), send_chain) for node in definitions)
+        if any(_before(anchors.chain(node), send_chain) for node in definitions):
+            return "main-only"
+        return None
     cls = facts.classes.get(name)
     is_class = cls is not None and not facts.in_main_guard(cls)
     if name in facts.imports or name in facts.module_functions:
-        return False
+        return None
     if not bindings and not is_class:
-        return False
+        return None
     in_place = _InPlace({name})
     for guard in facts.main_guards:
         guard.body.visit(in_place)
@@ -485,8 +511,8 @@ def _stale(
         if change.attribute is not None and change.attribute not in read_attributes:
             continue
         if _before(anchors.chain(change.node), send_chain):
-            return True
-    return False
+            return "changed"
+    return None
 
 
 # -- MP114 -------------------------------------------------------------

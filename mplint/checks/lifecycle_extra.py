@@ -21,14 +21,36 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.flow import exclusive, loads_of, uses_of
 
+JOIN_BEFORE_START = "join-before-start"
+CLOSED_BEFORE_START = "close-before-start"
+CLOSED_WHILE_RUNNING = "close-while-running"
+
 messages(
     {
-        "MP115": Message(
-            en="`{call}` comes too early for this process: it leads to `{error}`. Call "
-            "`start()` first, and `join()` the process before `close()`.",
-            zh="`{call}` 对这个进程来说调用得太早：会导致 `{error}`。请先调用 `start()`，"
-            "并且在 `close()` 之前先 `join()` 这个进程。",
-        ),
+        "MP115": {
+            JOIN_BEFORE_START: Message(
+                en="`{call}` runs before the process is started: it raises `AssertionError: "
+                "can only join a started process` and no child ever runs. Start every process "
+                "first, then join them.",
+                zh="`{call}` 在进程启动之前执行：会报 `AssertionError: can only join a started "
+                "process`，一个子进程都不会运行。请先启动所有进程，再逐个 `join()`。",
+            ),
+            CLOSED_BEFORE_START: Message(
+                en="`{call}` closes the process before it is started: the `start()` that "
+                "follows raises `ValueError: process object is closed`. Start and join the "
+                "process first, and close it last.",
+                zh="`{call}` 在进程启动之前就把它关闭了：后面的 `start()` 会报 "
+                "`ValueError: process object is closed`。请先启动并 `join()` 这个进程，最后再关闭。",
+            ),
+            CLOSED_WHILE_RUNNING: Message(
+                en="`{call}` comes right after `start()` with no `join()`: the child is almost "
+                "surely still running, so it raises `ValueError: Cannot close a process while "
+                "it is still running`. Call `join()` first, then `close()`.",
+                zh="`{call}` 紧跟在 `start()` 之后，中间没有 `join()`：子进程几乎肯定还在运行，"
+                "所以会报 `ValueError: Cannot close a process while it is still running`。"
+                "请先 `join()`，再 `close()`。",
+            ),
+        },
         "MP116": Message(
             en="`{call}` starts a child that this program never waits for (no `os.wait()` or "
             "`os.waitpid()`, no `SIGCHLD` handler): every child that finishes stays a zombie "
@@ -42,10 +64,6 @@ messages(
 )
 
 _render = cst.Module(body=[]).code_for_node
-
-JOIN_BEFORE_START = "AssertionError: can only join a started process"
-CLOSED_BEFORE_START = "ValueError: process object is closed"
-CLOSED_WHILE_RUNNING = "ValueError: Cannot close a process while it is still running"
 
 # Uses of a started process after which close() may be safe: the parent waited for it, or
 # looked at whether it is still running.
@@ -259,14 +277,14 @@ def join_before_start(facts: Facts) -> Iterator[Finding]:
         events = _variable_events(facts, name, scope, order)
         if events is None:
             continue
-        for call, error in _order_problems(facts, events, binding, scope, order):
-            yield Finding("MP115", call, {"call": _render(call), "error": error})
+        for call, variant in _order_problems(facts, events, binding, scope, order):
+            yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
     for (scope, name), bindings in facts.bindings.items():
         if all(
             b.value is not None and isinstance(b.value, cst.List | cst.ListComp) for b in bindings
         ):
-            for call, error in _list_problems(facts, name, scope, order):
-                yield Finding("MP115", call, {"call": _render(call), "error": error})
+            for call, variant in _list_problems(facts, name, scope, order):
+                yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
 
 
 # -- MP116 -------------------------------------------------------------
