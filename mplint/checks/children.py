@@ -574,12 +574,34 @@ def _mutated_parameters(facts: Facts, function: cst.FunctionDef) -> dict[str, cs
     return found
 
 
+class _ValueReturn(FastVisitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if node.value is not None:
+            self.found = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _returns_value(function: cst.FunctionDef) -> bool:
+    visitor = _ValueReturn()
+    function.body.visit(visitor)
+    return visitor.found
+
+
 def _argument_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str, str]]:
     """Task arguments changed in place in the child and read by the parent afterwards."""
     for function, sites in facts.call_sites.items():
         sent = [s for s in sites if _sends(facts, s.call)]
-        if not sent:
-            continue
+        if not sent or _returns_value(function):
+            continue  # a task that returns its result: the parent reads that, not the argument
         mutated = _mutated_parameters(facts, function)
         for param in mutated.values():
             for site in sent:
