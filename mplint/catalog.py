@@ -58,6 +58,21 @@ RULES: dict[str, Rule] = {
             "child assigns a global the parent reads",
         ),
         Rule("MP111", "start-twice", "start() called twice, or its None result used"),
+        Rule(
+            "MP112",
+            "parent-state-not-inherited",
+            "child reads a global the parent sets only at run time",
+            start_methods="spawn",
+        ),
+        Rule(
+            "MP113",
+            "task-defined-in-main",
+            "task function or class defined under the main guard",
+            start_methods="spawn",
+        ),
+        Rule("MP114", "child-changes-lost", "child changes state in place that the parent reads"),
+        Rule("MP115", "join-before-start", "join()/close() before start(), or close() too early"),
+        Rule("MP116", "fork-child-not-waited", "os.fork() child never waited for (zombie)"),
         Rule("MP201", "process-never-joined", "started process never joined (zombie)"),
         Rule(
             "MP202", "terminate-unsafe", "terminate()/kill() on a process holding shared resources"

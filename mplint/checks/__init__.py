@@ -1,8 +1,10 @@
 """Every rule family; importing this package registers all checks."""
 
 from mplint.checks import (
+    children,
     fork,
     lifecycle,
+    lifecycle_extra,
     managers,
     opinionated,
     output,
@@ -13,6 +15,18 @@ from mplint.checks import (
 )
 from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
-FAMILIES = (start, startup, fork, lifecycle, pools, sync, managers, output, opinionated)
+FAMILIES = (
+    start,
+    startup,
+    fork,
+    children,
+    lifecycle,
+    lifecycle_extra,
+    pools,
+    sync,
+    managers,
+    output,
+    opinionated,
+)
 
 __all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]
