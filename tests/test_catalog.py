@@ -60,8 +60,9 @@ def missing_pieces(root: Path, code: str) -> list[str]:
             missing.append(f"example {path.relative_to(root)}")
         elif MARKER in path.read_text(encoding="utf-8"):
             missing.append(f"example {path.relative_to(root)} still has {MARKER}")
-    if code in MESSAGES and MARKER in MESSAGES[code].en + MESSAGES[code].zh:
-        missing.append(f"the message of {code} still has {MARKER}")
+    for variant, message in MESSAGES.get(code, {}).items():
+        if MARKER in message.en + message.zh:
+            missing.append(f"the message {code} {variant!r} still has {MARKER}")
     return missing
 
 
