@@ -17,16 +17,56 @@ from functools import cached_property
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.unjoined import Harm, harm_of
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
 
 messages(
     {
-        "MP201": Message(
-            en="`{name}` {detail} {advice}",
-            zh="`{name}` {detail_zh}{advice_zh}",
-        ),
+        "MP201": {
+            "crash": Message(
+                en="`{name}` is given the {what} `{given}` and never joined: under spawn or "
+                "forkserver (macOS, and Linux from Python 3.14), when the parent reaches its "
+                "end first it deletes the semaphores behind `{given}`, and the child dies with "
+                "'FileNotFoundError: [Errno 2] No such file or directory' before doing any "
+                "work. Keep the process and call `join()` on it before the parent ends.",
+                zh="`{name}` 拿到了{what} `{given}`，却从未被 join：以 spawn 或 forkserver 方式"
+                "启动时（macOS，以及 Python 3.14 起的 Linux），父进程若先运行到结尾，就会删除 "
+                "`{given}` 背后的信号量，子进程还没开始工作就以 'FileNotFoundError: [Errno 2] "
+                "No such file or directory' 崩溃。请保留这个进程，并在父进程结束前对它调用 "
+                "`join()`。",
+            ),
+            "proxy": Message(
+                en="`{name}` is given the manager proxy `{given}` and never joined: under every "
+                "start method, when the parent reaches its end first the manager shuts down "
+                "and the child's use of `{given}` fails with FileNotFoundError or "
+                "ConnectionResetError. Keep the process and call `join()` on it before the "
+                "parent ends.",
+                zh="`{name}` 拿到了管理器代理对象 `{given}`，却从未被 join：无论哪种启动方式，"
+                "父进程若先运行到结尾，管理器就会关闭，子进程使用 `{given}` 时会报 "
+                "FileNotFoundError 或 ConnectionResetError。请保留这个进程，并在父进程结束前"
+                "对它调用 `join()`。",
+            ),
+            "read": Message(
+                en="`{name}` {problem}, yet the parent then reads `{given}`, which the child "
+                "writes: it reads before the child has finished and sees partial or old data, "
+                "under every start method. Call `join()` on every process before reading what "
+                "it produced.",
+                zh="`{name}` {problem}，父进程却随后读取子进程要写入的 `{given}`：它会在子进程"
+                "完成之前读取，看到不完整或过时的数据，任何启动方式都一样。请先对每个进程调用 "
+                "`join()`，再读取它们的结果。",
+            ),
+            "loop": Message(
+                en="`{name}` is started over and over by a long-running loop and never "
+                "joined: each child's exit status is lost, and a finished child stays a zombie "
+                "until the next `start()` reaps it (fork and spawn; forkserver's children "
+                "belong to the fork server). Keep the processes and join them, or use a pool.",
+                zh="`{name}` 在一个长时间运行的循环里被反复启动，却从未被 join：每个子进程的"
+                "退出状态都会丢失，结束的子进程会一直是僵尸进程，直到下一次 `start()` 把它"
+                "回收（fork 和 spawn；forkserver 的子进程归 fork server 管）。请保留这些进程"
+                "并 join 它们，或改用进程池。",
+            ),
+        },
         "MP202": Message(
             en="`{call}` {detail} Ask the process to stop (an Event or a sentinel on its "
             "queue), join it, and keep `terminate()` as a last resort followed by `join()`.",
@@ -746,71 +786,23 @@ def process_never_joined(facts: Facts) -> Iterator[Finding]:
             continue
         harm = harm_of(flows, item, only_last_joined=fate.joined)
         if harm is not None:
-            yield Finding("MP201", item.start, _unjoined_message(item, harm, fate.joined))
+            params = _unjoined_message(item, harm, fate.joined)
+            yield Finding("MP201", item.start, params, variant=harm.variant)
 
 
-def _unjoined_message(item: Started, harm: Harm, only_last: bool) -> dict[str, str]:
-    """The message parameters of one MP201 finding: what goes wrong, per harm."""
-    given = harm.params.get("given", "")
-    if harm.variant == "crash":
-        what, what_zh = harm.params["what"], harm.params["what_zh"]
-        detail = (
-            f"is given the {what} `{given}` and never joined: under spawn or forkserver "
-            "(macOS, and Linux from Python 3.14), when the parent reaches its end first it "
-            f"deletes the semaphores behind `{given}` and the child dies with "
-            "'FileNotFoundError: [Errno 2] No such file or directory' before doing any work."
-        )
-        detail_zh = (
-            f"拿到了{what_zh} `{given}`，却从未被 join：以 spawn 或 forkserver 方式启动时"
-            "（macOS，以及 Python 3.14 起的 Linux），父进程若先运行到结尾，就会删除 "
-            f"`{given}` 背后的信号量，子进程还没开始工作就以 'FileNotFoundError: [Errno 2] "
-            "No such file or directory' 崩溃。"
-        )
-    elif harm.variant == "proxy":
-        detail = (
-            f"is given the manager proxy `{given}` and never joined: under every start "
-            "method, when the parent reaches its end first the manager shuts down and the "
-            f"child's use of `{given}` fails with FileNotFoundError or ConnectionResetError."
-        )
-        detail_zh = (
-            f"拿到了管理器代理对象 `{given}`，却从未被 join：无论哪种启动方式，父进程若先"
-            f"运行到结尾，管理器就会关闭，子进程使用 `{given}` 时会报 FileNotFoundError 或 "
-            "ConnectionResetError。"
-        )
-    elif harm.variant == "read":
-        if only_last:
-            problem = "is joined only for the loop's last round (the `join()` is after the loop)"
-            problem_zh = "只有循环最后一轮的进程被 join 了（`join()` 在循环之后）"
-        else:
-            problem, problem_zh = "is never joined", "从未被 join"
-        detail = (
-            f"{problem}, yet the parent then reads `{given}`, which the child writes: it "
-            "reads before the child has finished and sees partial or old data, under every "
-            "start method."
-        )
-        detail_zh = (
-            f"{problem_zh}，父进程却随后读取子进程要写入的 `{given}`：它会在子进程完成之前"
-            "读取，看到不完整或过时的数据，任何启动方式都一样。"
-        )
-    else:
-        detail = (
-            "is started over and over by a long-running loop and never joined: each "
-            "child's exit status is lost, and a finished child stays a zombie until the "
-            "next `start()` reaps it (fork and spawn; forkserver's children are the fork "
-            "server's)."
-        )
-        detail_zh = (
-            "在一个长时间运行的循环里被反复启动，却从未被 join：每个子进程的退出状态都会"
-            "丢失，结束的子进程会一直是僵尸进程，直到下一次 `start()` 把它回收（fork 和 "
-            "spawn；forkserver 的子进程归 fork server 回收）。"
-        )
-    return {
-        "name": _label(item.receiver),
-        "detail": detail,
-        "detail_zh": detail_zh,
-        "advice": "Keep the process and call `join()` on it (or use a pool).",
-        "advice_zh": "请保留这个进程并调用 `join()`（或改用进程池）。",
-    }
+_ONLY_LAST_JOINED = Phrase(
+    "is joined only for the loop's last round (the `join()` is after the loop)",
+    "只在循环的最后一轮被 join（`join()` 在循环之后）",
+)
+_NEVER_JOINED = Phrase("is never joined", "从未被 join")
+
+
+def _unjoined_message(item: Started, harm: Harm, only_last: bool) -> dict[str, str | Phrase]:
+    """The message parameters of one MP201 finding."""
+    params: dict[str, str | Phrase] = {"name": _label(item.receiver), **harm.params}
+    if harm.variant == "read":
+        params["problem"] = _ONLY_LAST_JOINED if only_last else _NEVER_JOINED
+    return params
 
 
 # -- MP202 ---------------------------------------------------------------

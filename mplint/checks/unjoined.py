@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from mplint import flow
+from mplint.checks.base import Phrase
 from mplint.facts import call_argument, string_value
 
 if TYPE_CHECKING:
@@ -34,14 +35,14 @@ if TYPE_CHECKING:
 
 # Objects whose semaphores the parent unlinks at exit under spawn and forkserver.
 _SEMAPHORE_KINDS = {
-    "lock": ("lock", "锁"),
-    "semaphore": ("semaphore", "信号量"),
-    "condition": ("condition", "条件变量"),
-    "event": ("event", "事件"),
-    "barrier": ("barrier", "屏障"),
-    "queue": ("queue", "队列"),
-    "value": ("shared Value", "共享 Value"),
-    "array": ("shared Array", "共享 Array"),
+    "lock": Phrase("lock", "锁"),
+    "semaphore": Phrase("semaphore", "信号量"),
+    "condition": Phrase("condition", "条件变量"),
+    "event": Phrase("event", "事件"),
+    "barrier": Phrase("barrier", "屏障"),
+    "queue": Phrase("queue", "队列"),
+    "value": Phrase("shared Value", "共享 Value"),
+    "array": Phrase("shared Array", "共享 Array"),
 }
 _PROXY_KINDS = frozenset(
     {"proxy-dict", "proxy-list", "proxy-namespace", "proxy-value", "proxy-array"}
@@ -60,7 +61,7 @@ class Harm:
     """What goes wrong with one unjoined process, as message parameters."""
 
     variant: str  # "crash", "proxy", "read", "loop"
-    params: dict[str, str]
+    params: dict[str, str | Phrase]
 
 
 def source_before(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
@@ -296,8 +297,7 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
                     return Harm("proxy", {"given": shown})
             elif kind in _SEMAPHORE_KINDS and may_spawn:
                 if not _waited_on(facts, uses):
-                    what, what_zh = _SEMAPHORE_KINDS[kind]
-                    return Harm("crash", {"given": shown, "what": what, "what_zh": what_zh})
+                    return Harm("crash", {"given": shown, "what": _SEMAPHORE_KINDS[kind]})
     for _call, value in given:
         kind = facts.kind_through_parameters(value)
         if kind not in _PRODUCT_KINDS:
