@@ -15,6 +15,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.payload import may_overfill
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
@@ -773,6 +774,8 @@ def join_before_drain(facts: Facts) -> Iterator[Finding]:
                     continue
                 if not _is_pipe_queue(facts, argument):
                     continue
+                if not may_overfill(facts, process, argument):
+                    continue  # one small put cannot fill the pipe
                 if _join_comes_first(facts, order, process, join, argument, scope):
                     yield Finding(
                         "MP402",
