@@ -174,8 +174,8 @@ def _fixes_default_context(facts: Facts, call: cst.Call) -> Phrase | None:
         call_argument(call, "allow_none", 0)
     ):
         return Phrase(
-            "`get_start_method()` (without allow_none=True)",
-            "`get_start_method()`（没有 allow_none=True）",
+            "`get_start_method()` (without `allow_none=True`)",
+            "`get_start_method()`（没有 `allow_none=True`）",
         )
     kind = kind_of_constructor(qualname)
     if kind in _CONTEXT_FIXING_KINDS:
