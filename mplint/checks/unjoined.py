@@ -111,6 +111,19 @@ def _from_manager(facts: Facts, value: cst.BaseExpression) -> bool:
     )
 
 
+def _lock_free(facts: Facts, value: cst.BaseExpression) -> bool:
+    """`Value("i", 0, lock=False)`: a plain shared ctypes object, with no semaphore."""
+    if isinstance(value, cst.Name):
+        bindings = facts.visible_bindings(value)
+        if len(bindings) != 1 or bindings[0].value is None:
+            return False
+        value = bindings[0].value
+    if not isinstance(value, cst.Call):
+        return False
+    lock = call_argument(value, "lock")
+    return lock is not None and isinstance(lock.value, cst.Name) and lock.value.value == "False"
+
+
 def _variable_uses_after(
     facts: Facts, value: cst.BaseExpression, after: cst.CSTNode
 ) -> list[cst.Name]:
@@ -295,7 +308,7 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
             if kind in _PROXY_KINDS or (kind in _SEMAPHORE_KINDS and _from_manager(facts, value)):
                 if not _waited_on(facts, uses):
                     return Harm("proxy", {"given": shown})
-            elif kind in _SEMAPHORE_KINDS and may_spawn:
+            elif kind in _SEMAPHORE_KINDS and may_spawn and not _lock_free(facts, value):
                 if not _waited_on(facts, uses):
                     return Harm("crash", {"given": shown, "what": _SEMAPHORE_KINDS[kind]})
     for _call, value in given:
