@@ -159,6 +159,69 @@ def _waited_on(facts: Facts, uses: list[cst.Name]) -> bool:
     return False
 
 
+_BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "result"})
+_WAITING_NAMES = frozenset({"time.sleep", "input", "builtins.input", "signal.pause"})
+
+
+def _waits(facts: Facts, call: cst.Call) -> bool:
+    """A call that takes the parent a while: a sleep, input(), a blocking wait on a process
+    object, a join() of a process, thread or pool, a server loop."""
+    qualname = facts.resolve(call.func) or ""
+    if qualname in _WAITING_NAMES:
+        return True
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value in ("input", "sleep")
+    if not isinstance(func, cst.Attribute):
+        return False
+    method = func.attr.value
+    if method in ("serve_forever", "run_forever", "mainloop", "communicate"):
+        return True
+    kind = facts.kind_of(func.value)
+    if method == "join":
+        return (
+            kind in ("process", "pool", "thread", "thread-pool")
+            or kind is None
+            and not (isinstance(func.value, cst.SimpleString | cst.FormattedString))
+        )
+    return method in _BLOCKING_METHODS and kind is not None and not kind.startswith("proxy")
+
+
+def _parent_waits_after(flows: _Flow, start: cst.CSTNode, depth: int = 0) -> bool:
+    """Something after the start takes the parent a while before it can reach its end (a
+    sleep, a blocking wait, a while loop), here or after the call that led here: by then the
+    children have most likely opened what they were given, so the crash is not certain."""
+    facts = flows.facts
+    function = facts.function_of(start)
+    for call in facts.calls_by_function.get(function, ()):
+        if source_before(facts, start, call) and _waits(facts, call):
+            return True
+    body = function.body if function is not None else facts.module
+    if any(source_before(facts, start, loop) for loop in _while_loops(body)):
+        return True
+    if function is None or depth > 3:
+        return False
+    return any(
+        _parent_waits_after(flows, call, depth + 1)
+        for calls in facts.calls_by_function.values()
+        for call in calls
+        if facts.function_for(call.func) is function
+    )
+
+
+def _while_loops(body: cst.CSTNode) -> list[cst.While]:
+    found: list[cst.While] = []
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.While):
+            found.append(node)
+        if isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda) and node is not body:
+            continue
+        stack.extend(node.children)
+    return found
+
+
 def _is_product_read(facts: Facts, name: cst.Name) -> bool:
     """A read of a shared object that looks at its contents (not handing it to another
     process, not taking its lock, not writing it)."""
@@ -300,7 +363,8 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
     if only_last_joined:
         loop = next((a for a in facts.ancestors(item.start) if isinstance(a, cst.For)), item.start)
         after = loop
-    if not only_last_joined:
+    # An unguarded start at import time is MP101's: under spawn the child dies re-importing.
+    if not only_last_joined and not facts.runs_at_import(item.start):
         for _call, value in given:
             kind = facts.kind_through_parameters(value)
             shown = flows_text(value)
@@ -309,7 +373,7 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
                 if not _waited_on(facts, uses):
                     return Harm("proxy", {"given": shown})
             elif kind in _SEMAPHORE_KINDS and may_spawn and not _lock_free(facts, value):
-                if not _waited_on(facts, uses):
+                if not _waited_on(facts, uses) and not _parent_waits_after(flows, item.start):
                     return Harm("crash", {"given": shown, "what": _SEMAPHORE_KINDS[kind]})
     for _call, value in given:
         kind = facts.kind_through_parameters(value)
