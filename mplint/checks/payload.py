@@ -104,11 +104,34 @@ def is_small(
             return is_small(facts, given, {}, depth + 1)
         if _is_loop_variable_over_range(facts, node):
             return True
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.For):
+            return _small_elements(facts, bindings[0].node.iter, arguments, depth + 1)
         return bool(bindings) and all(
             b.value is not None
             and b.unpack_index is None
             and is_small(facts, b.value, arguments, depth + 1)
             for b in bindings
+        )
+    return False
+
+
+def _small_elements(
+    facts: Facts, iterator: cst.BaseExpression, arguments: dict[str, cst.BaseExpression], depth: int
+) -> bool:
+    """Every element of the iterable is small: `range(...)`, a literal of small items, or the
+    child function's argument that is one of those."""
+    if isinstance(iterator, cst.Name):
+        bindings = facts.visible_bindings(iterator)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            given = arguments.get(iterator.value)
+            return given is not None and _small_elements(facts, given, {}, depth + 1)
+        return False
+    if isinstance(iterator, cst.Call):
+        return isinstance(iterator.func, cst.Name) and iterator.func.value == "range"
+    if isinstance(iterator, cst.List | cst.Tuple | cst.Set):
+        return all(
+            not isinstance(e, cst.StarredElement) and is_small(facts, e.value, {}, depth + 1)
+            for e in iterator.elements
         )
     return False
 
@@ -169,7 +192,9 @@ def may_overfill(facts: Facts, process_call: cst.Call, queue: cst.Name) -> bool:
             if method not in _QUEUE_KEEPING:
                 return True
             if method in ("put", "put_nowait"):
-                if in_loop(facts, call, function):
+                if in_loop(facts, call, function) and not _few_rounds(
+                    facts, call, function, arguments
+                ):
                     return True
                 item = call_argument(call, "obj", 0)
                 if item is None or not is_small(facts, item.value, arguments):
@@ -179,3 +204,65 @@ def may_overfill(facts: Facts, process_call: cst.Call, queue: cst.Name) -> bool:
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return any(a is container for a in facts.ancestors(node))
+
+
+_FEW_ROUNDS = 100
+
+
+def _literal_int(node: cst.BaseExpression | None) -> int | None:
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    return None
+
+
+def _rounds(
+    facts: Facts, iterator: cst.BaseExpression, arguments: dict[str, cst.BaseExpression]
+) -> int | None:
+    """How many times a `for` goes round when that is written in the source: a literal
+    list, tuple or set, or `range()` of literal numbers (directly, or given as the
+    child function's argument)."""
+    if isinstance(iterator, cst.Name):
+        bindings = facts.visible_bindings(iterator)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            given = arguments.get(iterator.value)
+            return _rounds(facts, given, {}) if given is not None else None
+        return None
+    if isinstance(iterator, cst.List | cst.Tuple | cst.Set):
+        if any(isinstance(e, cst.StarredElement) for e in iterator.elements):
+            return None
+        return len(iterator.elements)
+    if (
+        isinstance(iterator, cst.Call)
+        and isinstance(iterator.func, cst.Name)
+        and iterator.func.value == "range"
+        and 1 <= len(iterator.args) <= 3
+    ):
+        bounds = [_literal_int(arg.value) for arg in iterator.args]
+        if any(b is None for b in bounds):
+            return None
+        return len(range(*bounds))  # type: ignore[arg-type]
+    return None
+
+
+def _few_rounds(
+    facts: Facts,
+    call: cst.Call,
+    function: cst.FunctionDef,
+    arguments: dict[str, cst.BaseExpression],
+) -> bool:
+    """Every loop around the put goes round a known, small number of times (a hundred small
+    items pickle to a few kilobytes, far below what the pipe holds)."""
+    total = 1
+    for ancestor in facts.ancestors(call):
+        if ancestor is function:
+            return total <= _FEW_ROUNDS
+        if isinstance(ancestor, cst.While | cst.CompFor):
+            return False
+        if isinstance(ancestor, cst.For):
+            if not _inside(facts, call, ancestor.body):
+                return False
+            rounds = _rounds(facts, ancestor.iter, arguments)
+            if rounds is None:
+                return False
+            total *= rounds
+    return False
