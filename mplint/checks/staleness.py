@@ -133,10 +133,12 @@ def _drain_may_stop_early(facts: Facts, check: cst.Call, queue: cst.BaseExpressi
     In a child, the parent or another child may still be putting: always."""
     from mplint.checks.sync import _PUTS
 
-    if _child_function_of(facts, check) is not None or not isinstance(queue, cst.Name):
+    if not isinstance(queue, cst.Name):
         return True
     if _collected_before(facts, check, queue):
         return False
+    if _child_function_of(facts, check) is not None:
+        return True
     return _children_using(facts, queue, frozenset(_PUTS)) != "no"
 
 
@@ -163,6 +165,29 @@ def _collected_before(facts: Facts, check: cst.Call, queue: cst.Name) -> bool:
                 return not flow.is_inside(facts, check, ancestor)
             if isinstance(ancestor, cst.While) and flow.is_inside(facts, call, ancestor.test):
                 return not flow.is_inside(facts, check, ancestor)
+            if (
+                isinstance(ancestor, cst.If)
+                and flow.is_inside(facts, call, ancestor.test)
+                and _breaks(ancestor.body)
+            ):
+                loop = next(
+                    (a for a in facts.ancestors(ancestor) if isinstance(a, cst.While)), None
+                )
+                # `while True: if q.get() is None: break`: the loop ends on a sentinel
+                return loop is not None and not flow.is_inside(facts, check, loop)
             if isinstance(ancestor, cst.ListComp | cst.GeneratorExp):
                 return True
+    return False
+
+
+def _breaks(body: cst.BaseSuite) -> bool:
+    """The block leaves its loop with `break` (not one of a nested loop)."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Break):
+            return True
+        if isinstance(node, cst.For | cst.While | cst.FunctionDef | cst.ClassDef):
+            continue
+        stack.extend(node.children)
     return False
