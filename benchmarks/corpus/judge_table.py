@@ -16,6 +16,8 @@ Usage::
     python benchmarks/corpus/judge_table.py                 # runs mplint itself
     python benchmarks/corpus/judge_table.py --findings run.json
     python benchmarks/corpus/judge_table.py --mplint "cd /work/main && PYTHONPATH=/work/main mplint"
+    python benchmarks/corpus/judge_table.py --list      # also every finding, as Markdown rows
+    python benchmarks/corpus/judge_table.py --pending   # which pending good_real_* fixtures are clean now
 
 Exit status 1 when a finding has no verdict, so it can guard a CI step.
 """
@@ -99,13 +101,40 @@ def row(label: str, counts: Counter[str]) -> str:
     return f"| {label} | {n} | {counts['true']} | {counts['noise']} | {counts['false']} | {share} |"
 
 
+def finding_rows(current: list[Key], verdicts: dict[Key, tuple[str, str]]) -> str:
+    """Markdown rows, one per current finding: where, code, verdict, reason."""
+    lines = ["| finding | code | verdict | why |", "| --- | --- | --- | --- |"]
+    for key in sorted(current):
+        verdict, reason = verdicts.get(key, ("(none)", ""))
+        repo, path, line, code = key
+        lines.append(f"| {repo}:{path}:{line} | {code} | {verdict} | {reason} |")
+    return "\n".join(lines)
+
+
+def pending_status(command: str) -> list[tuple[Path, int]]:
+    """Each pending fixture and how many findings mplint reports on it today."""
+    status = []
+    for fixture in sorted((HERE / "pending_fixtures").glob("MP*/good_real_*.py")):
+        findings = run_mplint(command, fixture)
+        status.append((fixture, len(findings)))
+    return status
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     parser.add_argument("--verdicts", type=Path, default=VERDICTS)
     parser.add_argument("--findings", type=Path, help="mplint --format json output to use")
     parser.add_argument("--mplint", default="mplint", help="command that runs mplint")
+    parser.add_argument("--list", action="store_true", help="also print every finding")
+    parser.add_argument("--pending", action="store_true", help="report pending fixtures")
     args = parser.parse_args()
+
+    if args.pending:
+        for fixture, count in pending_status(args.mplint):
+            state = "clean: move it to fixtures/" if count == 0 else f"{count} finding(s)"
+            print(f"{fixture.relative_to(HERE)}: {state}")
+        return 0
 
     findings = (
         json.loads(args.findings.read_text(encoding="utf-8"))
@@ -115,6 +144,9 @@ def main() -> int:
     current = finding_keys(findings, args.root)
     verdicts = read_verdicts(args.verdicts)
     print(table(current, verdicts))
+    if args.list:
+        print()
+        print(finding_rows(current, verdicts))
 
     unjudged = [k for k in current if k not in verdicts]
     gone = sorted(set(verdicts) - set(current))
