@@ -6,13 +6,27 @@ from mplint.checks import (
     managers,
     opinionated,
     output,
+    pool_misuse,
     pools,
     start,
     startup,
     sync,
+    sync_keywords,
 )
 from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message
 
-FAMILIES = (start, startup, fork, lifecycle, pools, sync, managers, output, opinionated)
+FAMILIES = (
+    start,
+    startup,
+    fork,
+    lifecycle,
+    pools,
+    pool_misuse,
+    sync,
+    sync_keywords,
+    managers,
+    output,
+    opinionated,
+)
 
 __all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message"]
