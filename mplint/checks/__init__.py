@@ -12,6 +12,7 @@ from mplint.checks import (
     startup,
     sync,
     sync_keywords,
+    third_party,
 )
 from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message
 
@@ -27,6 +28,7 @@ FAMILIES = (
     managers,
     output,
     opinionated,
+    third_party,
 )
 
 __all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message"]

@@ -46,10 +46,10 @@ messages(
             "直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 {call}。",
         ),
         "MP305": Message(
-            en="A {what} is created inside this loop: its worker processes are started and torn "
-            "down again on every iteration. Create it once before the loop and reuse it.",
-            zh="在循环体内创建了 {what}：每次迭代都会重新启动并关闭它的工作进程。请在循环之前创建一次"
-            "并重复使用。",
+            en="A {what} is created {where}: its worker processes are started and torn down "
+            "again {each}. Create it once {once} and reuse it.",
+            zh="在{where_zh}创建了 {what}：{each_zh}都会重新启动并关闭它的工作进程。请{once_zh}"
+            "创建一次并重复使用。",
         ),
     }
 )
@@ -189,6 +189,14 @@ def async_result_ignored(facts: Facts) -> Iterator[Finding]:
                 "ticket": "Future",
                 "fetch": "`result()` (or use `concurrent.futures.wait()`/`as_completed()`)",
                 "fetch_zh": "`result()`（或使用 `concurrent.futures.wait()`/`as_completed()`）",
+            }
+        elif method == "map" and facts.kind_of(func.value) in EXECUTOR_LIKE:
+            # Executor.map submits every task at once; an exception is raised only when
+            # the returned iterator reaches that task's result.
+            params = {
+                "ticket": "`Iterator`",
+                "fetch": "`list()` on it (or loop over it)",
+                "fetch_zh": "`list()`（或用 `for` 循环遍历它）",
             }
         else:
             continue
@@ -619,6 +627,16 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
     return False
 
 
+_IN_LOOP = {
+    "where": "inside this loop",
+    "where_zh": "循环体内",
+    "each": "on every iteration",
+    "each_zh": "每次迭代",
+    "once": "before the loop",
+    "once_zh": "在循环之前",
+}
+
+
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -633,4 +651,4 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         if _varies_per_iteration(facts, call, loop):
             continue
         what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
-        yield Finding("MP305", call, {"what": what})
+        yield Finding("MP305", call, {"what": what, **_IN_LOOP})
