@@ -102,7 +102,9 @@ RULES: dict[str, Rule] = {
         Rule("MP409", "queue-empty-misuse", "queue.Empty unhandled or spelled Queue.Empty"),
         Rule("MP410", "lock-made-per-use", "lock created where it is used: guards nothing"),
         Rule("MP411", "notify-without-lock", "notify()/wait() without holding the condition"),
-        Rule("MP412", "acquire-blocking-keyword", "acquire(blocking=...) on a multiprocessing lock"),
+        Rule(
+            "MP412", "acquire-blocking-keyword", "acquire(blocking=...) on a multiprocessing lock"
+        ),
         Rule(
             "MP413",
             "condition-with-thread-lock",
