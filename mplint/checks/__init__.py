@@ -14,7 +14,7 @@ from mplint.checks import (
     sync_keywords,
     third_party,
 )
-from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message
+from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
 FAMILIES = (
     start,
@@ -31,4 +31,4 @@ FAMILIES = (
     third_party,
 )
 
-__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message"]
+__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]

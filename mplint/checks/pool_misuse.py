@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, Scope, call_argument
 
 messages(
@@ -32,7 +32,7 @@ messages(
         "MP306": Message(
             en="`{receiver}.{method}()` runs after {closer} shut the {what} down: it raises "
             "'{error}'. Give it all its work before closing it, or make a new one.",
-            zh="`{receiver}.{method}()` 在{closer_zh}关闭该{what_zh}之后才执行：会报 "
+            zh="`{receiver}.{method}()` 在{closer}关闭该{what}之后才执行：会报 "
             "`{error}`。请在关闭之前提交全部任务，或新建一个。",
         ),
         "MP307": Message(
@@ -66,7 +66,9 @@ ERRORS = {
     "pool": "ValueError: Pool not running",
     "executor": "RuntimeError: cannot schedule new futures after shutdown",
 }
-WHAT = {"pool": ("pool", "进程池"), "executor": ("executor", "执行器")}
+WHAT = {"pool": Phrase("pool", "进程池"), "executor": Phrase("executor", "执行器")}
+_WITH_END = Phrase("the end of its `with` block", "`with` 块结束时")
+_CLOSER = Phrase("`{method}()`", "`{method}()` ")
 
 
 def _family(kind: str | None) -> str | None:
@@ -90,8 +92,8 @@ def _only_binding(facts: Facts, name: cst.Name) -> tuple[Scope, cst.CSTNode] | N
 
 def _shut_down_before(
     facts: Facts, receiver: cst.Name, use: cst.Call, family: str
-) -> tuple[str, str] | None:
-    """How the pool was surely shut down before ``use`` runs, as (en, zh) words, or None."""
+) -> Phrase | None:
+    """How the pool was surely shut down before ``use`` runs, or None."""
     found = _only_binding(facts, receiver)
     if found is None:
         return None
@@ -106,7 +108,7 @@ def _shut_down_before(
             and flow.name_order(facts, receiver) > _last_name_order(facts, statement, receiver)
             and flow.dominates(facts, statement, use)
         ):
-            return "the end of its `with` block", "`with` 块结束时"
+            return _WITH_END
         return None
     order = flow.name_order(facts, receiver)
     for earlier in flow.uses_of(facts, receiver.value, scope):
@@ -119,7 +121,7 @@ def _shut_down_before(
         if not isinstance(closing, cst.Call) or facts.function_of(closing) is not function:
             continue
         if flow.dominates(facts, closing, use):
-            return f"`{earlier.name}()`", f"`{earlier.name}()` "
+            return _CLOSER.format(method=earlier.name)
     return None
 
 
@@ -147,17 +149,14 @@ def pool_used_after_close(facts: Facts) -> Iterator[Finding]:
         closer = _shut_down_before(facts, receiver, call, family)
         if closer is None:
             continue
-        what, what_zh = WHAT[family]
         yield Finding(
             "MP306",
             call,
             {
                 "receiver": receiver.value,
                 "method": func.attr.value,
-                "closer": closer[0],
-                "closer_zh": closer[1],
-                "what": what,
-                "what_zh": what_zh,
+                "closer": closer,
+                "what": WHAT[family],
                 "error": ERRORS[family],
             },
         )

@@ -9,12 +9,12 @@ fixtures/MP204/*_celery*.py, fixtures/MP305/*_handler*.py.
   ``DataLoader`` made with ``num_workers`` > 0, and calling
   ``joblib.Parallel(n_jobs=..., backend="multiprocessing")``, at import time. joblib's
   default loky backend starts its workers without re-importing the script: silent.
-- MP103 (``manager_register_callable``): ``BaseManager.register(..., callable=<lambda or
+- MP103 (``unpicklable_callable`` here): ``BaseManager.register(..., callable=<lambda or
   nested function>)`` on a manager class that this file starts (``start()`` or ``with``);
   under spawn/forkserver ``start()`` pickles the registry.
-- MP204 (``celery_task_children``): a Celery task (``@app.task``, ``@shared_task``) that
+- MP204 (``daemon_has_children`` here): a Celery task (``@app.task``, ``@shared_task``) that
   makes a process, pool, executor or manager; the prefork pool's workers are daemonic.
-- MP305 (``pool_in_request_handler``): a pool or executor made inside a Flask, FastAPI or
+- MP305 (``pool_in_loop`` here): a pool or executor made inside a Flask, FastAPI or
   Django request handler: once per request.
 """
 
@@ -24,7 +24,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint.checks.base import Finding, check
+from mplint.checks.base import Finding, Phrase, check
+from mplint.checks.pickling_errors import pickling_error
 from mplint.checks.start import _unpicklable_callable
 from mplint.facts import Facts, call_argument, string_value
 from mplint.names import kind_of_constructor
@@ -201,7 +202,17 @@ def _iterated(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpression | No
     return None
 
 
-def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, str]]:
+_DATALOADER = Phrase(
+    "Iterating `{loader}`, a `DataLoader` with `num_workers={count}` (it starts worker processes),",
+    "遍历 `{loader}`（`num_workers={count}` 的 `DataLoader`，会启动工作进程）",
+)
+_JOBLIB = Phrase(
+    '`joblib.Parallel(..., backend="multiprocessing")(...)` (it starts a pool of worker processes)',
+    '`joblib.Parallel(..., backend="multiprocessing")(...)`（它会启动工作进程池）',
+)
+
+
+def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]:
     seen: set[int] = set()
     for node, iterable in _iteration_sites(facts):
         loader = _iterated(facts, iterable)
@@ -211,11 +222,7 @@ def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, str]]:
         found = _loader_of(facts, loader)
         assert found is not None
         _, count = found
-        yield (
-            loader,
-            f"Iterating `{_code(loader)}`, a `DataLoader` with `num_workers={count}` "
-            "(it starts worker processes),",
-        )
+        yield loader, _DATALOADER.format(loader=_code(loader), count=str(count))
 
 
 def _iteration_sites(facts: Facts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression]]:
@@ -253,16 +260,16 @@ def _joblib_parallel(facts: Facts, node: cst.BaseExpression) -> cst.Call | None:
     return value if facts.may_spawn() else None
 
 
-def _joblib_runs(facts: Facts) -> Iterator[tuple[cst.CSTNode, str]]:
+def _joblib_runs(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]:
     for call in facts.calls:
         if not facts.runs_at_import(call):
             continue
         parallel = _joblib_parallel(facts, call.func)
         if parallel is not None:
-            yield call, '`joblib.Parallel(..., backend="multiprocessing")(...)`'
+            yield call, _JOBLIB
 
 
-def library_starts(facts: Facts) -> list[tuple[cst.CSTNode, str]]:
+def library_starts(facts: Facts) -> list[tuple[cst.CSTNode, Phrase]]:
     """Library calls at import time that start worker processes (MP101)."""
     if not (_imports_package(facts, "torch") or _imports_package(facts, "joblib")):
         return []
@@ -306,8 +313,15 @@ def _started_classes(facts: Facts) -> set[str]:
     return started
 
 
+_REGISTRY_PICKLED = Phrase(
+    "under spawn/forkserver the manager's `start()`, which pickles its registry,",
+    "在 spawn/forkserver 启动方式下管理器的 `start()`（它要序列化注册表）",
+)
+
+
 @check("MP103")
-def manager_register_callable(facts: Facts) -> Iterator[Finding]:
+def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
+    """MP103's manager shape: ``register(..., callable=<lambda or nested function>)``."""
     started: set[str] | None = None
     for call in facts.calls:
         func = call.func
@@ -331,9 +345,8 @@ def manager_register_callable(facts: Facts) -> Iterator[Finding]:
             argument.value,
             {
                 "what": what,
-                "when": "under spawn/forkserver the manager's `start()`, which pickles its "
-                "registry,",
-                "when_zh": "在 spawn/forkserver 启动方式下管理器的 `start()`（它要序列化注册表）",
+                "when": _REGISTRY_PICKLED,
+                "error": pickling_error(facts, argument.value),
             },
         )
 
@@ -343,8 +356,15 @@ def manager_register_callable(facts: Facts) -> Iterator[Finding]:
 _CHILD_MAKING_KINDS = frozenset({"process", "pool", "executor", "manager"})
 
 
+_CELERY_WORKER = Phrase(
+    "A Celery worker (daemonic in Celery's default prefork pool)",
+    "`Celery` 的工作进程（在默认的 `prefork` 进程池中是守护进程）",
+)
+
+
 @check("MP204")
-def celery_task_children(facts: Facts) -> Iterator[Finding]:
+def daemon_has_children(facts: Facts) -> Iterator[Finding]:
+    """MP204's Celery shape: a task of a daemonic Celery worker makes processes."""
     tasks = [f for f in facts.functions if f.decorators and is_celery_task(facts, f)]
     if not tasks:
         return
@@ -363,11 +383,7 @@ def celery_task_children(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP204",
                 call,
-                {
-                    "who": "A Celery worker (daemonic in Celery's default prefork pool)",
-                    "who_zh": "`Celery` 的工作进程（在默认的 `prefork` 进程池中是守护进程）",
-                    "function": task.name.value,
-                },
+                {"who": _CELERY_WORKER, "function": task.name.value},
             )
             break
 
@@ -403,7 +419,9 @@ def _in_loop_of(facts: Facts, node: cst.CSTNode, function: cst.FunctionDef) -> b
 
 
 @check("MP305")
-def pool_in_request_handler(facts: Facts) -> Iterator[Finding]:
+def pool_in_loop(facts: Facts) -> Iterator[Finding]:
+    """MP305's request shape: a pool made inside a web request handler, which runs once
+    per request like a loop body runs once per iteration."""
     for call in facts.calls:
         kind = kind_of_constructor(facts.resolve(call.func))
         if kind not in ("pool", "executor"):
@@ -417,17 +435,9 @@ def pool_in_request_handler(facts: Facts) -> Iterator[Finding]:
         if _in_loop_of(facts, call, function):
             continue  # pool_in_loop reports it
         what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
-        name = function.name.value
         yield Finding(
             "MP305",
             call,
-            {
-                "what": what,
-                "where": f"inside the {framework} request handler `{name}`",
-                "where_zh": f"`{framework}` 请求处理函数 `{name}` 里",
-                "each": "for every request",
-                "each_zh": "每个请求",
-                "once": "when the application starts (or on first use)",
-                "once_zh": "在应用启动时（或第一次使用时）",
-            },
+            {"what": what, "framework": framework, "handler": function.name.value},
+            variant="handler",
         )
