@@ -40,7 +40,7 @@ messages(
             "run one at a time, with no parallelism and the cost of pickling on top. Submit "
             "every task first and collect the results afterwards (or use `{batch}`).",
             zh="`{call}` 在本循环提交下一个任务之前就等待当前任务完成：任务只能一个接一个地执行，"
-            "没有任何并行，还要额外付出 pickle 序列化的开销。请先提交全部任务，之后再统一收集结果"
+            "没有任何并行，还要额外付出 `pickle` 序列化的开销。请先提交全部任务，之后再统一收集结果"
             "（或使用 `{batch}`）。",
         ),
     }
@@ -67,8 +67,8 @@ ERRORS = {
     "executor": "RuntimeError: cannot schedule new futures after shutdown",
 }
 WHAT = {"pool": Phrase("pool", "进程池"), "executor": Phrase("executor", "执行器")}
-_WITH_END = Phrase("the end of its `with` block", "`with` 块结束时")
-_CLOSER = Phrase("`{method}()`", "`{method}()` ")
+_WITH_END = Phrase("the end of its `with` block", " `with` 块结束时")
+_CLOSER = Phrase("`{method}()`", " `{method}()` ")
 
 
 def _family(kind: str | None) -> str | None:
@@ -235,9 +235,12 @@ def _receiver_text(call: cst.Call) -> str:
     return _code(call.func.value)
 
 
-def _awaited_in_loop(facts: Facts, call: cst.Call) -> tuple[cst.CSTNode, str, str] | None:
+Awaited = tuple[cst.CSTNode, cst.Call, str, str]
+
+
+def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
     """When this call waits, inside a loop, for a task submitted in the same pass: the
-    loop, the code to show and the batch call to suggest."""
+    loop, the submitting call, the code to show and the batch call to suggest."""
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
@@ -248,7 +251,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> tuple[cst.CSTNode, str, st
         loop = _innermost_loop(facts, call)
         if loop is None:
             return None
-        return loop, f"{_code(func.value)}.apply(...)", "map()"
+        return loop, call, f"{_code(func.value)}.apply(...)", "map()"
     if method not in ("get", "result"):
         return None
     submitted = _submission(facts, func.value)
@@ -260,7 +263,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> tuple[cst.CSTNode, str, st
         if loop is None:
             return None
         shown = f"{_receiver_text(submission)}.{submission.func.attr.value}(...).{method}()"  # type: ignore[attr-defined]
-        return loop, shown, "map()"
+        return loop, submission, shown, "map()"
     if not isinstance(func.value, cst.Name):
         return None
     bindings = facts.visible_bindings(func.value)
@@ -280,7 +283,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> tuple[cst.CSTNode, str, st
     if not flow.dominates(facts, submission, call):
         return None
     shown = f"{func.value.value} = {_receiver_text(submission)}.{submission.func.attr.value}(...); {func.value.value}.{method}()"  # type: ignore[attr-defined]
-    return loop, shown, "map()"
+    return loop, submission, shown, "map()"
 
 
 def _binding_order(facts: Facts, name: cst.Name, binding: cst.CSTNode) -> int:
@@ -290,13 +293,47 @@ def _binding_order(facts: Facts, name: cst.Name, binding: cst.CSTNode) -> int:
     return -1
 
 
+def _names_in(node: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, cst.Name):
+            names.add(current.value)
+        todo.extend(current.children)
+    return names
+
+
+def _next_task_needs_result(
+    facts: Facts, wait: cst.Call, submission: cst.Call, loop: cst.CSTNode
+) -> bool:
+    """``x = pool.apply(step, (x,))`` or ``while not done: done = ex.submit(f).result()``:
+    the next task (or whether there is one) depends on this result, so the tasks cannot
+    be submitted all at once."""
+    statement = facts.statement_of(wait)
+    targets: set[str] = set()
+    if isinstance(statement, cst.Assign):
+        for target in statement.targets:
+            targets |= _names_in(target.target)
+    elif isinstance(statement, cst.AnnAssign | cst.AugAssign):
+        targets |= _names_in(statement.target)
+    if not targets:
+        return False
+    used = set()
+    for arg in submission.args:
+        used |= _names_in(arg.value)
+    if isinstance(loop, cst.While):
+        used |= _names_in(loop.test)
+    return bool(targets & used)
+
+
 @check("MP307")
 def result_awaited_at_once(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         found = _awaited_in_loop(facts, call)
         if found is None:
             continue
-        loop, shown, batch = found
-        if _leaves_after_one_pass(loop):
+        loop, submission, shown, batch = found
+        if _leaves_after_one_pass(loop) or _next_task_needs_result(facts, call, submission, loop):
             continue
         yield Finding("MP307", call, {"call": shown, "batch": batch})

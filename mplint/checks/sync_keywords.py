@@ -46,7 +46,7 @@ messages(
             "'_semlock'', and under spawn/forkserver starting a child that gets it raises "
             "'TypeError: cannot pickle '_thread.lock' object'. Give it `{fix}` (or no lock "
             "at all).",
-            zh="`{call}` 用 `threading` 的锁构造了 multiprocessing 的条件变量：调用 `wait()` 和 "
+            zh="`{call}` 用 `threading` 的锁构造了 `multiprocessing` 的条件变量：调用 `wait()` 和 "
             "`notify()` 会报 `AttributeError: '_thread.lock' object has no attribute "
             "'_semlock'`，在 spawn/forkserver 启动方式下启动拿到它的子进程会报 `TypeError: "
             "cannot pickle '_thread.lock' object`。请改为传入 `{fix}`（或干脆不传锁）。",
