@@ -25,7 +25,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
-from mplint.facts import Facts, Scope, call_argument
+from mplint.facts import Facts, Scope, bound_names, call_argument
 
 messages(
     {
@@ -314,9 +314,9 @@ def _next_task_needs_result(
     targets: set[str] = set()
     if isinstance(statement, cst.Assign):
         for target in statement.targets:
-            targets |= _names_in(target.target)
+            targets |= bound_names(target.target)
     elif isinstance(statement, cst.AnnAssign | cst.AugAssign):
-        targets |= _names_in(statement.target)
+        targets |= bound_names(statement.target)
     if not targets:
         return False
     used = set()
