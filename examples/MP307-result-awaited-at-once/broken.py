@@ -6,7 +6,7 @@ from multiprocessing import Pool
 
 def slow_square(x):
     started = time.monotonic()
-    time.sleep(0.4)
+    time.sleep(0.5)
     return x * x, started, time.monotonic()
 
 
@@ -18,7 +18,7 @@ def most_at_once(spans):
 if __name__ == "__main__":
     with Pool(2) as pool:
         results = []
-        for n in range(6):
+        for n in range(8):
             results.append(pool.apply_async(slow_square, (n,)).get())
     print("squares:", [square for square, _, _ in results])
     print("tasks running at once:", most_at_once([(s, e) for _, s, e in results]))

@@ -6,7 +6,7 @@ from multiprocessing import Pool
 
 def slow_square(x):
     started = time.monotonic()
-    time.sleep(0.4)
+    time.sleep(0.5)
     return x * x, started, time.monotonic()
 
 
@@ -17,7 +17,7 @@ def most_at_once(spans):
 
 if __name__ == "__main__":
     with Pool(2) as pool:
-        pending = [pool.apply_async(slow_square, (n,)) for n in range(6)]
+        pending = [pool.apply_async(slow_square, (n,)) for n in range(8)]
         results = [task.get() for task in pending]
     print("squares:", [square for square, _, _ in results])
     print("tasks running at once:", most_at_once([(s, e) for _, s, e in results]))
