@@ -115,7 +115,11 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
     # torch DataLoader workers, joblib's multiprocessing backend (checks/third_party.py).
     from mplint.checks.third_party import library_starts
 
-    flagged.extend(library_starts(facts))
+    flagged.extend(
+        (node, what)
+        for node, what in library_starts(facts)
+        if not any(node is call for call, _ in flagged)
+    )
     fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
     for call, what in flagged:
         yield Finding("MP101", call, {"what": what}, fix=fix)

@@ -214,9 +214,9 @@ _JOBLIB = Phrase(
 
 def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]:
     seen: set[int] = set()
-    for node, iterable in _iteration_sites(facts):
+    for _site, iterable in _iteration_sites(facts):
         loader = _iterated(facts, iterable)
-        if loader is None or id(loader) in seen or not facts.runs_at_import(node):
+        if loader is None or id(loader) in seen:
             continue
         seen.add(id(loader))
         found = _loader_of(facts, loader)
@@ -262,18 +262,53 @@ def _joblib_parallel(facts: Facts, node: cst.BaseExpression) -> cst.Call | None:
 
 def _joblib_runs(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]:
     for call in facts.calls:
-        if not facts.runs_at_import(call):
-            continue
         parallel = _joblib_parallel(facts, call.func)
         if parallel is not None:
             yield call, _JOBLIB
 
 
+_LIBRARY_STARTER = Phrase(
+    "`{function}()`, which starts worker processes through a library,",
+    "会通过库启动工作进程的 `{function}()` ",
+)
+
+
+def _functions_reaching(facts: Facts, seeds: set[cst.FunctionDef]) -> set[cst.FunctionDef]:
+    """The seed functions and the functions of this file that call them, transitively."""
+    reaching = set(seeds)
+    changed = True
+    while changed:
+        changed = False
+        for function, calls in facts.calls_by_function.items():
+            if function is None or function in reaching:
+                continue
+            if any(facts.function_for(call.func) in reaching for call in calls):
+                reaching.add(function)
+                changed = True
+    return reaching
+
+
 def library_starts(facts: Facts) -> list[tuple[cst.CSTNode, Phrase]]:
-    """Library calls at import time that start worker processes (MP101)."""
+    """Library calls that start worker processes at import time (MP101): written at module
+    level, or in a function of this file that module-level code calls."""
     if not (_imports_package(facts, "torch") or _imports_package(facts, "joblib")):
         return []
-    return [*_dataloader_iterations(facts), *_joblib_runs(facts)]
+    found: list[tuple[cst.CSTNode, Phrase]] = []
+    seeds: set[cst.FunctionDef] = set()
+    for node, phrase in (*_dataloader_iterations(facts), *_joblib_runs(facts)):
+        if facts.runs_at_import(node):
+            found.append((node, phrase))
+        else:
+            function = facts.function_of(node)
+            if function is not None:
+                seeds.add(function)
+    if seeds:
+        reaching = _functions_reaching(facts, seeds)
+        for call in facts.calls:
+            function = facts.function_for(call.func)
+            if function in reaching and facts.runs_at_import(call):
+                found.append((call, _LIBRARY_STARTER.format(function=function.name.value)))
+    return found
 
 
 # -- MP103: BaseManager.register(callable=...) -------------------------------------
