@@ -87,6 +87,12 @@ RULES: dict[str, Rule] = {
         Rule("MP303", "pool-exit-terminates", "with Pool exits before async work finished"),
         Rule("MP304", "pool-not-closed", "pool, executor or manager never closed"),
         Rule("MP305", "pool-in-loop", "pool or executor created inside a loop"),
+        Rule("MP306", "pool-used-after-close", "task given to a pool or executor after close()"),
+        Rule(
+            "MP307",
+            "result-awaited-at-once",
+            "each task waited for before the next is submitted",
+        ),
         Rule("MP401", "unpicklable-payload", "unpicklable value sent to another process"),
         Rule("MP402", "join-before-drain", "process joined before its queue is drained"),
         Rule(
@@ -111,6 +117,14 @@ RULES: dict[str, Rule] = {
         Rule("MP409", "queue-empty-misuse", "queue.Empty unhandled or spelled Queue.Empty"),
         Rule("MP410", "lock-made-per-use", "lock created where it is used: guards nothing"),
         Rule("MP411", "notify-without-lock", "notify()/wait() without holding the condition"),
+        Rule(
+            "MP412", "acquire-blocking-keyword", "acquire(blocking=...) on a multiprocessing lock"
+        ),
+        Rule(
+            "MP413",
+            "condition-with-thread-lock",
+            "multiprocessing Condition built on a threading lock",
+        ),
         Rule("MP501", "proxy-nested-mutation", "nested value of a manager proxy mutated in place"),
         Rule("MP502", "manager-exposed", "manager on all interfaces or with a literal authkey"),
         Rule("MP503", "proxy-after-shutdown", "manager proxy used after the manager shut down"),
