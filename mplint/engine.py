@@ -31,14 +31,17 @@ if TYPE_CHECKING:
 MAX_FILE_BYTES = 20_000_000
 
 # Cheap gate: a file whose text never names a process API is not parsed.
-_MENTIONS = ("multiprocess", "concurrent", "billiard", "fork")
+# Library calls that start worker processes count too (MP101's DataLoader and joblib).
+_MENTIONS = ("multiprocess", "concurrent", "billiard", "fork", "DataLoader", "joblib")
 # Sharper gate, tried only on the lines that hold one of those words (found with
 # str.find, which is far cheaper than a MULTILINE regex over the whole text): an
 # import of a process module, or an os.fork-style call.
 _PROCESS_LINE = re.compile(
     r"[ \t]*(?:import[ \t][^\n]*\b(?:multiprocess|billiard|concurrent)"
     r"|from[ \t]+(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing)"
+    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing"
+    r"|from[ \t]+torch\.utils\.data[\w.]*[ \t]+import[^\n]*\bDataLoader"
+    r"|import[ \t][^\n]*\bjoblib|from[ \t]+joblib\b)"
     r"|[^\n]*?\bfork[ \t]*\("
 )
 _NOQA = re.compile(

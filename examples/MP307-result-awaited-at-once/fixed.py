@@ -1,4 +1,4 @@
-"""Every task is submitted first; the results are collected afterwards."""
+"""Every task is handed to the pool at once; the results are collected afterwards."""
 
 import time
 from multiprocessing import Pool
@@ -17,7 +17,7 @@ def most_at_once(spans):
 
 if __name__ == "__main__":
     with Pool(2) as pool:
-        pending = [pool.apply_async(slow_square, (n,)) for n in range(8)]
-        results = [task.get() for task in pending]
+        # map() submits all eight tasks before it waits for the first result.
+        results = pool.map(slow_square, range(8))
     print("squares:", [square for square, _, _ in results])
     print("tasks running at once:", most_at_once([(s, e) for _, s, e in results]))
