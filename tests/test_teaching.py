@@ -23,7 +23,8 @@ EN_HEADINGS = [
     "Example",
     "Use instead",
     "Fix",
-    "Known blind spots",
+    "When it does not apply",
+    "What it cannot see",
     "Teaching topic",
 ]
 ZH_HEADINGS = [
@@ -33,7 +34,8 @@ ZH_HEADINGS = [
     "示例",
     "正确写法",
     "自动修复",
-    "已知盲区",
+    "不适用的情况",
+    "检查不到的情况",
     "教学主题",
 ]
 CODES = sorted(RULES)
