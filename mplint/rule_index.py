@@ -38,7 +38,9 @@ Every rule has a page in English and in Simplified Chinese (`mplint explain CODE
 """
 
 
-_CODE_LIKE = re.compile(r"[_(=]|\w\.\w")
+# A name such as `get_lock()`, `args=` or `queue.Empty`; a parenthesis that follows no
+# name, as in "(zombie)", is prose.
+_CODE_LIKE = re.compile(r"[_=]|\w\(|\w\.\w")
 
 
 def _cell(summary: str) -> str:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from mplint.catalog import RULES, page_summary
+from mplint.catalog import RULES, page_summary, rule_summary
+from mplint.cli import render_inline
 from mplint.config import Settings
 from mplint.engine import lint_source
 from mplint.example_runner import find_examples
@@ -169,3 +170,70 @@ def test_example_run_reports_both_sides_as_declared() -> None:
     words = " ".join(completed.stdout.split())
     assert "AssertionError: cannot start a process" in words
     assert "as declared yes yes" in words
+
+
+# -- The Chinese path: every source of `lang` reaches explain and rules -----------------
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def run_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mplint", *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=_clean_env(**env),
+        timeout=120,
+    )
+
+
+def test_explain_and_rules_follow_the_project_language(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.mplint]\nlang = "zh-CN"\n', encoding="utf-8")
+    explained = run_in(tmp_path, "explain", "MP107")
+    assert explained.returncode == 0, explained.stderr
+    assert "规则内容" in explained.stdout and "What it does" not in explained.stdout
+    listed = run_in(tmp_path, "rules")
+    assert "args= 不是元组" in listed.stdout and "is not a tuple" not in listed.stdout
+    # The flag still wins over the project's setting.
+    assert "What it does" in run_in(tmp_path, "explain", "MP107", "--lang", "en").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(("rules", "--lang", "zh-CN"), {}), (("rules",), {"LANG": "zh_CN.UTF-8"})],
+)
+def test_rules_in_chinese_by_flag_and_by_environment(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    completed = run_in(tmp_path, *args, **env)
+    assert completed.returncode == 0, completed.stderr
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("MP")]
+    assert len(lines) == len(RULES)
+    for line in lines:
+        summary = line.split("  ")[-1]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in summary), line
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_rule_has_a_chinese_summary(code: str) -> None:
+    summary = rule_summary(code, "zh-CN")
+    assert summary != RULES[code].summary
+    assert sum(1 for ch in summary if "\u4e00" <= ch <= "\u9fff") >= 4
+
+
+def test_explain_renders_emphasis_instead_of_printing_markers() -> None:
+    plain = render_inline("**`Queue.put`** returns, the *feeder 线程* pickles; `imap*` stays")
+    assert plain == "Queue.put returns, the feeder 线程 pickles; imap* stays"
+    styled = render_inline("the 名字 *是* **bold**", styled=True)
+    assert styled == "the 名字 \033[3m是\033[23m \033[1mbold\033[22m"
+    for lang in ("en", "zh-CN"):
+        completed = run_mplint("explain", "MP401", "--lang", lang)
+        prose = [line for line in completed.stdout.splitlines() if not line.startswith("    ")]
+        assert not any("**" in line for line in prose)
+        assert "\033[" not in completed.stdout  # not a terminal: plain text
