@@ -391,7 +391,7 @@ def command_rules(args: argparse.Namespace) -> int:
         print(f"\n{heading}")
         guide_width = max(len(name) for name in names)
         for name in names:
-            title = (guide_text(name, lang) or "").split("\n", 1)[0].removeprefix("# ").strip()
+            title = render_inline((guide_text(name, lang) or "").split("\n", 1)[0][2:].strip())
             print(f"guide:{name:<{guide_width}}  {title}")
     return EXIT_CLEAN
 

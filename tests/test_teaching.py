@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from mplint.catalog import RULES, page_summary, rule_summary
+from mplint.catalog import RULES, guide_names, guide_text, page_summary, rule_summary
 from mplint.cli import render_inline
 from mplint.config import Settings
 from mplint.engine import lint_source
@@ -237,3 +237,130 @@ def test_explain_renders_emphasis_instead_of_printing_markers() -> None:
         prose = [line for line in completed.stdout.splitlines() if not line.startswith("    ")]
         assert not any("**" in line for line in prose)
         assert "\033[" not in completed.stdout  # not a terminal: plain text
+
+
+# -- One Chinese glossary, used everywhere ------------------------------------------------
+
+GLOSSARY = ROOT / "rules" / "zh-CN" / "GLOSSARY.md"
+CORE_TERMS = ("竞态条件", "哨兵值", "目标函数", "入口保护", "僵尸进程", "孤儿进程", "守护进程")
+CORE_TERMS += ("序列化", "启动方式")
+
+
+def glossary() -> dict[str, list[str]]:
+    """term -> the variants the glossary tells writers not to use."""
+    terms: dict[str, list[str]] = {}
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or len(cells) != 4 or cells[0] in ("术语", "---"):
+            continue
+        terms[cells[0]] = [variant for variant in cells[2].split("、") if variant]
+    return terms
+
+
+def chinese_texts() -> dict[str, str]:
+    """Every Chinese text mplint shows: zh pages, zh guides, and each string literal with
+    Chinese in it under mplint/ (message templates, their fragments, summaries)."""
+    import ast
+
+    texts = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for folder in ("rules/zh-CN", "rules/guides/zh-CN")
+        for path in sorted((ROOT / folder).glob("*.md"))
+        if path != GLOSSARY
+    }
+    for path in sorted((ROOT / "mplint").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if any("\u4e00" <= ch <= "\u9fff" for ch in node.value):
+                    texts[f"{path.relative_to(ROOT)}:{node.lineno}"] = node.value
+    return texts
+
+
+def test_glossary_names_every_core_term_with_its_english() -> None:
+    terms = glossary()
+    for term in CORE_TERMS:
+        assert term in terms, f"{term} is missing from {GLOSSARY.name}"
+    text = GLOSSARY.read_text(encoding="utf-8")
+    assert "race condition" in text and "sentinel" in text and "main guard" in text
+    assert "竞争问题" in terms["竞态条件"] and "main 保护" in terms["入口保护"]
+
+
+def test_chinese_texts_use_the_glossary_terms() -> None:
+    texts = chinese_texts()
+    assert len(texts) > 100  # pages, guides and message strings were all found
+    wrong = [
+        f"{where}: {variant!r} (write {term})"
+        for term, variants in glossary().items()
+        for variant in variants
+        for where, text in texts.items()
+        if variant in text
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_core_terms_are_taught_somewhere() -> None:
+    pages = "".join(t for where, t in chinese_texts().items() if where.endswith(".md"))
+    for term in CORE_TERMS:
+        assert term in pages, term
+
+
+# -- Guides: seed topics with no rule -------------------------------------------------------
+
+GUIDES = ("ctrl-c", "orphans", "join-timeout", "spawn-reimports", "fork-duplicated-output")
+LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
+
+
+def test_the_guides_are_the_ones_shipped() -> None:
+    assert guide_names() == sorted(GUIDES)
+
+
+@pytest.mark.parametrize("name", GUIDES)
+@pytest.mark.parametrize("folder", ["rules/guides", "rules/guides/zh-CN"])
+def test_guide_exists_with_a_runnable_snippet_and_working_links(name: str, folder: str) -> None:
+    path = ROOT / folder / f"{name}.md"
+    assert path.is_file(), f"{path} is missing"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# ")
+    snippets = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert any('if __name__ == "__main__":' in s or "os.fork()" in s for s in snippets)
+    for snippet in snippets:
+        compile(snippet, str(path), "exec")
+    links = LINK.findall(text)
+    assert links, "a guide names the rules it belongs with"
+    for link in links:
+        assert (path.parent / link).resolve().is_file(), link
+    if folder.endswith("zh-CN"):
+        prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+        assert sum(1 for ch in prose if "\u4e00" <= ch <= "\u9fff") > 200
+        for snippet in snippets:
+            comments = re.findall(r"#\s*(.+)$", snippet, flags=re.MULTILINE)
+            for comment in comments:
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in comment), comment
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_guide_is_linked_from_a_rule_page_in_both_languages(name: str) -> None:
+    english = [
+        code
+        for code in CODES
+        if f"(guides/{name}.md)" in (ROOT / "rules" / f"{code}.md").read_text(encoding="utf-8")
+    ]
+    chinese = [
+        code
+        for code in CODES
+        if f"(../guides/zh-CN/{name}.md)"
+        in (ROOT / "rules" / "zh-CN" / f"{code}.md").read_text(encoding="utf-8")
+    ]
+    assert english, f"no English rule page links to the guide {name}"
+    assert english == chinese
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_explain_shows_a_guide(name: str) -> None:
+    english = run_mplint("explain", f"guide:{name}", "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    assert english.stdout.splitlines()[0] == render_inline(guide_text(name).splitlines()[0][2:])
+    chinese = run_mplint("explain", name, "--lang", "zh-CN")
+    assert chinese.returncode == 0, chinese.stderr
+    title = guide_text(name, "zh-CN").splitlines()[0][2:]
+    assert chinese.stdout.splitlines()[0] == render_inline(title)

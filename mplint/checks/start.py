@@ -20,7 +20,7 @@ messages(
             "the main guard.",
             zh='{what} 在模块导入时就会执行，没有放在 `if __name__ == "__main__":` 之下；'
             "在 spawn/forkserver 启动方式下每个子进程都会重新导入本模块，报 "
-            "'RuntimeError: ... bootstrapping phase' 或无限创建进程。请把它移到 main 保护之下。",
+            "'RuntimeError: ... bootstrapping phase' 或无限创建进程。请把它移到入口保护之下。",
         ),
         "MP103": Message(
             en="{what} is sent to another process by pickling, and it cannot be pickled: "

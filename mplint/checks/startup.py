@@ -26,7 +26,7 @@ messages(
             '`multiprocessing.get_context("{method}")` and create processes from it, or call '
             "`set_start_method()` once, first thing under the main guard.",
             zh="`set_start_method()` {problem_zh}：{consequence_zh}请改用 "
-            '`multiprocessing.get_context("{method}")` 并从它创建进程，或者只在 main 保护下'
+            '`multiprocessing.get_context("{method}")` 并从它创建进程，或者只在入口保护下'
             "最开始调用一次 `set_start_method()`。",
         ),
         "MP105": Message(
@@ -242,7 +242,7 @@ def start_method_misuse(facts: Facts) -> Iterator[Finding]:
                     step.call,
                     _OUTSIDE,
                     where="at import time, outside the main guard",
-                    where_zh="在模块导入时、main 保护之外",
+                    where_zh="在模块导入时、入口保护之外",
                 )
     for function in sorted(facts.child_functions, key=facts.functions.index):
         for step in call_flow(facts, function):

@@ -107,7 +107,7 @@ messages(
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
             "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
-            "共享。请在 main 保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+            "共享。请在入口保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
         ),
         "MP407": Message(
             en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
