@@ -364,3 +364,19 @@ def test_explain_shows_a_guide(name: str) -> None:
     assert chinese.returncode == 0, chinese.stderr
     title = guide_text(name, "zh-CN").splitlines()[0][2:]
     assert chinese.stdout.splitlines()[0] == render_inline(title)
+
+
+# A comment that is only a rule code, a printed value or an error text quoted from Python
+# stays as it is; any other comment in a Chinese page's code is written in Chinese.
+UNTRANSLATED_COMMENT = re.compile(
+    r"(MP\d{3}[:：]?\s*)?([\[\]\d, .]*|[\w.]*(Error|Exception|Warning)\b.*|MP\d{3})"
+)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_chinese_page_code_comments_are_chinese(code: str) -> None:
+    text = (ROOT / "rules" / "zh-CN" / f"{code}.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
+        for comment in re.findall(r"#\s*(.*)$", block, flags=re.MULTILINE):
+            chinese = any("\u4e00" <= ch <= "\u9fff" for ch in comment)
+            assert chinese or UNTRANSLATED_COMMENT.fullmatch(comment), comment
