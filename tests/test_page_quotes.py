@@ -2,7 +2,7 @@
 3.11, 3.12 and 3.13: the test runs a small program that makes the error under each
 interpreter pyenv provides and looks for the quoted line in its output. Where one version
 words it differently, the page must say so: a sentence naming that version (``3.13``) and
-quoting what it prints instead."""
+quoting what it prints instead. The guides' first snippets are run the same way."""
 
 from __future__ import annotations
 
@@ -146,3 +146,44 @@ def test_page_quotes_what_python_prints(code: str, version: str) -> None:
                 continue
             others = [s for s in named_alternatives(page, version) if as_pattern(s).search(printed)]
             assert others, f"{lang_page}: {version} does not print {quote!r}:\n{printed}"
+
+
+# -- The guides' first snippet does what the guide says, on each version ------------------
+
+
+def first_snippet(name: str) -> str:
+    text = (ROOT / "rules" / "guides" / f"{name}.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)[0]
+
+
+def run_snippet(version: str, source: str) -> str:
+    python = interpreter(version)
+    if python is None:
+        pytest.fail(f"CPython {version} is not installed with pyenv on this machine")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "demo.py"
+        script.write_text(source, encoding="utf-8")
+        completed = subprocess.run(
+            [str(python), str(script)], capture_output=True, text=True, env=env, timeout=60
+        )
+    return completed.stdout  # a pipe, as in `python demo.py | cat`
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_guides_show_what_they_claim(version: str) -> None:
+    if interpreter(version) is None:
+        pytest.skip(f"CPython {version} is not installed with pyenv on this machine")
+    timed = run_snippet(version, first_snippet("join-timeout")).splitlines()
+    assert timed == [
+        "join(timeout=1) returned None; alive: True; exitcode: None",
+        "join() returned; alive: False; exitcode: 0",
+    ]
+    reimported = run_snippet(version, first_snippet("spawn-reimports")).splitlines()
+    assert [line.split(" in process")[0] for line in reimported] == [
+        "loading the data set",
+        "loading the data set",
+        "working",
+    ]
+    assert reimported[1].split()[-1] == reimported[2].split()[-1]  # the child's own pid
+    assert run_snippet(version, first_snippet("fork-duplicated-output")) == "before fork\n" * 2
