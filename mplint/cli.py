@@ -473,6 +473,11 @@ def _link_target(target: str) -> str:
     return target
 
 
+def _render_link(match: re.Match[str]) -> str:
+    label, target = match.group(1), _link_target(match.group(2))
+    return label if target == f"mplint explain {label}" else f"{label} ({target})"
+
+
 def render_inline(line: str, *, styled: bool = False) -> str:
     """One line of Markdown prose for the terminal: code spans lose their backticks,
     **bold** and *italic* become ANSI bold and italic (``styled``) or plain text, and a
@@ -484,7 +489,7 @@ def render_inline(line: str, *, styled: bool = False) -> str:
         return f"\ue000{len(spans) - 1}\ue001"
 
     text = _CODE_SPAN.sub(hide, line)
-    text = _LINK.sub(lambda m: f"{m.group(1)} ({_link_target(m.group(2))})", text)
+    text = _LINK.sub(_render_link, text)
     bold = (_BOLD_ON, _BOLD_OFF) if styled else ("", "")
     italic = (_ITALIC_ON, _ITALIC_OFF) if styled else ("", "")
     text = _BOLD.sub(lambda m: f"{bold[0]}{m.group(1)}{bold[1]}", text)

@@ -230,6 +230,8 @@ def test_every_rule_has_a_chinese_summary(code: str) -> None:
 def test_explain_renders_emphasis_instead_of_printing_markers() -> None:
     plain = render_inline("**`Queue.put`** returns, the *feeder 线程* pickles; `imap*` stays")
     assert plain == "Queue.put returns, the feeder 线程 pickles; imap* stays"
+    linked = render_inline("[MP404](MP404.md), [见](../guides/zh-CN/ctrl-c.md), [x](https://a.b)")
+    assert linked == "MP404, 见 (mplint explain guide:ctrl-c), x (https://a.b)"
     styled = render_inline("the 名字 *是* **bold**", styled=True)
     assert styled == "the 名字 \033[3m是\033[23m \033[1mbold\033[22m"
     for lang in ("en", "zh-CN"):
