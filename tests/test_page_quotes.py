@@ -187,3 +187,65 @@ def test_guides_show_what_they_claim(version: str) -> None:
     ]
     assert reimported[1].split()[-1] == reimported[2].split()[-1]  # the child's own pid
     assert run_snippet(version, first_snippet("fork-duplicated-output")) == "before fork\n" * 2
+
+
+def snippets(name: str) -> list[str]:
+    text = (ROOT / "rules" / "guides" / f"{name}.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def press_ctrl_c(version: str, source: str) -> subprocess.CompletedProcess[str]:
+    """Run a script in its own process group and send SIGINT to the whole group after
+    1.5 s, as a terminal does on Ctrl+C."""
+    import signal
+    import time
+
+    python = interpreter(version)
+    assert python is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "demo.py"
+        script.write_text(source, encoding="utf-8")
+        process = subprocess.Popen(
+            [str(python), str(script)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )
+        time.sleep(1.5)
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            stdout, stderr = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_ctrl_c_guide(version: str) -> None:
+    if interpreter(version) is None:
+        pytest.skip(f"CPython {version} is not installed with pyenv on this machine")
+    broken, fixed = snippets("ctrl-c")
+    interrupted = press_ctrl_c(version, broken)
+    assert interrupted.returncode == -2 and interrupted.stdout == ""
+    assert interrupted.stderr.count("Traceback") >= 2, interrupted.stderr  # parent and workers
+    handled = press_ctrl_c(version, fixed)
+    assert handled.returncode == 0, handled.stderr
+    assert handled.stdout == "interrupted: stopping the workers\n"
+    assert "Traceback" not in handled.stderr
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_orphans_guide(version: str) -> None:
+    if interpreter(version) is None:
+        pytest.skip(f"CPython {version} is not installed with pyenv on this machine")
+    orphaned, watching = snippets("orphans")
+    # The parent kills itself; the orphan keeps the pipe open until it finishes.
+    assert ", parent pid now " in run_snippet(version, orphaned)
+    main_block = orphaned[orphaned.index('if __name__ == "__main__":') :]
+    stopped = run_snippet(version, f"import os\n{watching}\n\n{main_block}")
+    assert stopped == "parent gone: stopping\n"
