@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -16,7 +17,6 @@ from mplint.config import (
     START_METHOD_CHOICES,
     ConfigError,
     Settings,
-    environment_lang,
     load_settings,
     validate_codes,
 )
@@ -92,11 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --fix or --diff, apply unsafe fixes too (they change behaviour on purpose)",
     )
 
-    commands.add_parser("rules", help="list every rule with its name and default state")
+    rules = commands.add_parser(
+        "rules", help="list every rule with its name and default state, then the guides"
+    )
+    rules.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    rules.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
-    explain = commands.add_parser("explain", help="show a rule's page in the terminal")
-    explain.add_argument("code")
-    explain.add_argument("--lang", help="en or zh-CN")
+    explain = commands.add_parser(
+        "explain", help="show a rule's page (MP101) or a guide (guide:ctrl-c) in the terminal"
+    )
+    explain.add_argument("code", help="a rule code, or a guide's name (see `mplint rules`)")
+    explain.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    explain.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
     example = commands.add_parser(
         "example", help="show a rule's runnable broken/fixed pair, or run it (--run)"
@@ -137,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return command_check(args)
         if args.command == "rules":
-            return command_rules()
+            return command_rules(args)
         if args.command == "explain":
             return command_explain(args)
         if args.command == "example":
@@ -374,25 +381,50 @@ def report(
     return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
 
 
-def command_rules() -> int:
+def command_rules(args: argparse.Namespace) -> int:
+    from mplint.catalog import guide_names, guide_text, rule_summary
+
+    lang = settings_for(args).lang
     width = max(len(rule.name) for rule in RULES.values())
+    on, off = ("开启", "关闭（需手动开启）") if lang == "zh-CN" else ("on", "off (opt-in)")
+    state_width = max(_display_width(on), _display_width(off))
     for rule in RULES.values():
-        state = "on" if rule.default_on else "off (opt-in)"
-        print(f"{rule.code}  {rule.name:<{width}}  {state:<12}  {rule.summary}")
+        state = on if rule.default_on else off
+        padding = " " * (state_width - _display_width(state))
+        print(
+            f"{rule.code}  {rule.name:<{width}}  {state}{padding}  {rule_summary(rule.code, lang)}"
+        )
+    names = guide_names()
+    if names:
+        heading = (
+            "指南（mplint explain guide:名称）"
+            if lang == "zh-CN"
+            else "Guides (mplint explain guide:NAME)"
+        )
+        print(f"\n{heading}")
+        guide_width = max(len(name) for name in names)
+        for name in names:
+            title = render_inline((guide_text(name, lang) or "").split("\n", 1)[0][2:].strip())
+            print(f"guide:{name:<{guide_width}}  {title}")
     return EXIT_CLEAN
 
 
 def command_explain(args: argparse.Namespace) -> int:
+    from mplint.catalog import guide_name, guide_text
+
+    lang = settings_for(args).lang
     code = args.code.strip().upper()
-    if code not in RULES:
-        print(f"mplint: unknown rule {args.code!r}; see `mplint rules`", file=sys.stderr)
+    name = None if code in RULES else guide_name(args.code)
+    if code not in RULES and name is None:
+        print(f"mplint: unknown rule or guide {args.code!r}; see `mplint rules`", file=sys.stderr)
         return EXIT_ERROR
-    lang = normalize_lang(args.lang) if args.lang else environment_lang()
-    text = page_text(code, lang)
+    text = page_text(code, lang) if name is None else guide_text(name, lang)
     if text is None:
-        print(f"mplint: the page for {code} is missing from this installation", file=sys.stderr)
+        what = code if name is None else f"guide:{name}"
+        print(f"mplint: the page for {what} is missing from this installation", file=sys.stderr)
         return EXIT_ERROR
-    print(render_markdown(text))
+    styled = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    print(render_markdown(text, styled=styled))
     return EXIT_CLEAN
 
 
@@ -520,8 +552,50 @@ def _terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
-def render_markdown(text: str) -> str:
-    """Markdown made readable in a plain terminal: headings underlined, code indented."""
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![A-Za-z0-9_*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![A-Za-z0-9_*])")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_BOLD_ON, _BOLD_OFF, _ITALIC_ON, _ITALIC_OFF = "\033[1m", "\033[22m", "\033[3m", "\033[23m"
+
+
+def _link_target(target: str) -> str:
+    """A page link said the way a terminal reader can follow it: as an mplint command."""
+    name = target.rsplit("/", 1)[-1].removesuffix(".md")
+    if "guides/" in target and target.endswith(".md"):
+        return f"mplint explain guide:{name}"
+    if re.fullmatch(r"MP\d{3}", name):
+        return f"mplint explain {name}"
+    return target
+
+
+def _render_link(match: re.Match[str]) -> str:
+    label, target = match.group(1), _link_target(match.group(2))
+    return label if target == f"mplint explain {label}" else f"{label} ({target})"
+
+
+def render_inline(line: str, *, styled: bool = False) -> str:
+    """One line of Markdown prose for the terminal: code spans lose their backticks,
+    **bold** and *italic* become ANSI bold and italic (``styled``) or plain text, and a
+    link shows where it leads. Nothing inside a code span is touched."""
+    spans: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        spans.append(match.group(2))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    text = _CODE_SPAN.sub(hide, line)
+    text = _LINK.sub(_render_link, text)
+    bold = (_BOLD_ON, _BOLD_OFF) if styled else ("", "")
+    italic = (_ITALIC_ON, _ITALIC_OFF) if styled else ("", "")
+    text = _BOLD.sub(lambda m: f"{bold[0]}{m.group(1)}{bold[1]}", text)
+    text = _ITALIC.sub(lambda m: f"{italic[0]}{m.group(1)}{italic[1]}", text)
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], text)
+
+
+def render_markdown(text: str, *, styled: bool = False) -> str:
+    """Markdown made readable in a terminal: headings underlined, code indented, emphasis
+    rendered (ANSI bold/italic when ``styled``, else just the words)."""
     out: list[str] = []
     in_code = False
     for line in text.splitlines():
@@ -530,14 +604,13 @@ def render_markdown(text: str) -> str:
             continue
         if in_code:
             out.append("    " + line)
-        elif line.startswith("# "):
-            title = line[2:].strip()
-            out.extend([title, "=" * _display_width(title)])
-        elif line.startswith("## "):
-            title = line[3:].strip()
-            out.extend([title, "-" * _display_width(title)])
+        elif line.startswith("# ") or line.startswith("## "):
+            level, title = line.split(" ", 1)
+            title = render_inline(title.strip())
+            rule = ("=" if level == "#" else "-") * _display_width(title)
+            out.extend([f"{_BOLD_ON}{title}{_BOLD_OFF}" if styled else title, rule])
         else:
-            out.append(line.replace("`", ""))
+            out.append(render_inline(line, styled=styled))
     return "\n".join(out)
 
 
