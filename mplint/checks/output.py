@@ -9,6 +9,8 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
+from mplint.semantic.api import CONSTRUCTORS
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -187,9 +189,9 @@ def _one_task_per_worker(facts: Facts, task_call: cst.Call) -> bool:
             if isinstance(binding.value, cst.Call):
                 constructors.append(binding.value)
     for constructor in constructors:
-        argument = call_argument(constructor, "maxtasksperchild", 3) or call_argument(
-            constructor, "max_tasks_per_child"
-        )
+        argument = CONSTRUCTORS[Kind.POOL].argument(
+            constructor, "maxtasksperchild"
+        ) or CONSTRUCTORS[Kind.EXECUTOR].argument(constructor, "max_tasks_per_child")
         if argument is None:
             continue
         value = argument.value
@@ -296,7 +298,7 @@ def _per_task_functions(facts: Facts) -> set[cst.FunctionDef]:
     functions = {
         use.function
         for use in facts.child_uses
-        if use.via in ("pool", "executor") and not _one_task_per_worker(facts, use.call)
+        if use.via in (Via.POOL, Via.EXECUTOR) and not _one_task_per_worker(facts, use.call)
     }
     pending = list(functions)
     while pending:
