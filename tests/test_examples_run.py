@@ -386,3 +386,16 @@ def test_lost_output_and_the_error_line_are_judged(tmp_path: Path) -> None:
     assert report.mismatch == (
         "declared the error at line 2 of program.py, the traceback names line 3"
     )
+
+
+def test_mp205_without_daemon_the_exit_waits_for_the_records(tmp_path: Path) -> None:
+    """MP205's broken program loses the records because the child is a daemon, not
+    because the parent reads too early: without daemon=True all of them are saved."""
+    declaration = _declaration("MP205")
+    source = declaration.broken_path.read_text(encoding="utf-8")
+    assert ", daemon=True" in source
+    plain = _write(tmp_path, source.replace(", daemon=True", ""))
+    result = runner.run_program(plain, declaration.start_method, declaration.timeout)
+    assert result.exit_code == 0, result.stderr
+    assert "main flow done" in result.stdout
+    assert declaration.broken.stdout_missing in result.stdout
