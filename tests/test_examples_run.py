@@ -111,7 +111,7 @@ def _explain(report, what: str) -> str:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("side", SIDES)
-@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(EXAMPLE_CODES))
+@pytest.mark.parametrize("code", EXAMPLE_CODES)
 def test_example_behaves_as_declared(code: str, side: str) -> None:
     report = _report(code, side)
     assert report.matches, _explain(report, f"{code} {side}.py")
@@ -158,7 +158,7 @@ def _handler_gives_up_quietly(handler: ast.ExceptHandler) -> bool:
     return False
 
 
-@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(EXAMPLE_CODES))
+@pytest.mark.parametrize("code", EXAMPLE_CODES)
 def test_fixed_program_is_a_model(code: str) -> None:
     path = _declaration(code).fixed_path
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -203,7 +203,7 @@ def test_opinionated_rules_are_silent_on_the_fixed_programs() -> None:
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(EXAMPLE_CODES))
+@pytest.mark.parametrize("code", EXAMPLE_CODES)
 def test_every_example_is_described_in_chinese(code: str) -> None:
     declaration = _declaration(code)
     for side in (declaration.broken, declaration.fixed):

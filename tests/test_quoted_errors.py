@@ -234,7 +234,7 @@ def verdicts(quotes: list[Quote], code: str) -> list[str]:
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-@pytest.mark.parametrize("code", example_runs.codes_with_rewrites_expected_to_fail(CODES))
+@pytest.mark.parametrize("code", CODES)
 def test_broken_example_behaves_as_declared_on_every_version(code: str, version: str) -> None:
     if example_runs.python_for(version) is None:
         pytest.skip(example_runs.missing_reason(version))
@@ -280,22 +280,7 @@ def _messages(lang: str) -> dict[str, list[tuple[str, int, str]]]:
     return found
 
 
-# Known wrong quotes in messages, each reported; strict, so a fix makes the test say so.
-WRONG_MESSAGE_QUOTES = {
-    "MP401": "mplint/checks/pickling_errors.py says 3.13 prints 'cannot pickle 'TextIOWrapper' "
-    "instances'; 3.12 already does",
-}
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        pytest.param(code, marks=pytest.mark.xfail(reason=WRONG_MESSAGE_QUOTES[code], strict=True))
-        if code in WRONG_MESSAGE_QUOTES
-        else code
-        for code in CODES
-    ],
-)
+@pytest.mark.parametrize("code", CODES)
 def test_errors_quoted_in_the_messages_are_printed(code: str) -> None:
     """Every variant of the message: on the broken example and on every fixture."""
     quotes: dict[str, Quote] = {}
