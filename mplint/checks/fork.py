@@ -10,8 +10,10 @@ from functools import cached_property
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, Phrase, check, messages
-from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
+from mplint.facts import Facts, FastVisitor, bound_names, call_argument
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
+from mplint.semantic.api import CONSTRUCTORS
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -70,7 +72,9 @@ def _short(node: cst.CSTNode, limit: int = 60) -> str:
 
 _FORK_FUNCTIONS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
 _STOP_METHODS = frozenset({"join", "shutdown", "terminate"})
-_NOT_THREADS = frozenset({"process", "pool", "executor", "manager", "queue", "pipe"})
+_NOT_THREADS = frozenset(
+    {Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER, Kind.QUEUE, Kind.PIPE}
+)
 
 
 @dataclass(slots=True)
@@ -90,39 +94,16 @@ class _ThreadFacts:
     @cached_property
     def thread_classes(self) -> set[str]:
         """Classes of this file that derive from threading.Thread, directly or in turn."""
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.facts.classes.items():
-                if name in found:
-                    continue
-                for base in cls.bases:
-                    if self.facts.resolve(base.value) == "threading.Thread" or (
-                        isinstance(base.value, cst.Name) and base.value.value in found
-                    ):
-                        found.add(name)
-                        changed = True
-                        break
-        return found
+        return set(self.facts.subclasses_of("threading.Thread"))
 
     def is_thread(self, node: cst.BaseExpression) -> bool:
         facts = self.facts
-        if facts.kind_of(node) == "thread":
+        if facts.kind_of(node) == Kind.THREAD:
             return True
         if isinstance(node, cst.Call):
             return isinstance(node.func, cst.Name) and node.func.value in self.thread_classes
         if isinstance(node, cst.Attribute):
-            name = dotted_name(node)
-            function = facts.function_of(node)
-            cls = facts.class_of(function) if function is not None else None
-            if name is None or not name.startswith("self.") or cls is None:
-                return False
-            stored = [
-                b.value
-                for b in facts.self_attribute_bindings
-                if b.name == name and _inside(facts, b.node, cls)
-            ]
+            stored = [b.value for b in facts.attribute_bindings_of(node)]
             return bool(stored) and all(v is not None and self.is_thread(v) for v in stored)
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
@@ -142,9 +123,9 @@ class _ThreadFacts:
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
                 return _CODE.format(code=_short(call))
-            if method in ("submit", "map") and facts.kind_of(func.value) == "thread-executor":
+            if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
                 return _ON_THREAD_EXECUTOR.format(code=_short(call))
-        if facts.kind_of_call(call) == "thread-pool":
+        if facts.kind_of_call(call) == Kind.THREAD_POOL:
             return _CODE.format(code=_short(call))
         return None
 
@@ -181,7 +162,7 @@ class _ThreadFacts:
         holder = func.value if isinstance(func, cst.Attribute) else None
         for item in enclosing_with_items(self.facts, call):
             kind = self.facts.kind_of(item.item)
-            if kind not in ("thread-executor", "thread-pool"):
+            if kind not in (Kind.THREAD_EXECUTOR, Kind.THREAD_POOL):
                 continue
             named = item.asname.name if item.asname is not None else None
             if item.item is call or (
@@ -204,16 +185,16 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
-            if method == "start" and facts.kind_of(receiver) == "process":
+            if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
                     return _FORKED_PROCESS.format(code=_short(call))
                 return None
-            if method in ("submit", "map") and facts.kind_of(receiver) == "executor":
+            if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
                     return _FORKING_EXECUTOR.format(code=_short(call))
                 return None
-        if facts.kind_of_call(call) == "pool" and qualname == "multiprocessing.Pool":
+        if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
                 return _FORKED_POOL.format(code=_short(call))
         return None
@@ -238,9 +219,10 @@ class _ThreadFacts:
         return None
 
     def _executor_may_fork(self, creation: cst.Call) -> bool:
-        if call_argument(creation, "max_tasks_per_child") is not None:
+        executor = CONSTRUCTORS[Kind.EXECUTOR]
+        if executor.argument(creation, "max_tasks_per_child") is not None:
             return False  # uses spawn unless a context is given; stay silent
-        context = call_argument(creation, "mp_context", 1)
+        context = executor.argument(creation, "mp_context")
         if context is not None:
             return self.facts.context_method(context.value) == "fork"
         return self.facts.may_fork(None)
@@ -305,7 +287,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 # -- MP109 -------------------------------------------------------------
@@ -761,7 +743,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
     children = {
         use.function
         for use in facts.child_uses
-        if use.via in ("process", "pool", "executor", "run")
+        if use.via in (Via.PROCESS, Via.POOL, Via.EXECUTOR, Via.RUN)
     }
     if not children:
         return

@@ -18,6 +18,7 @@ from mplint.facts import (
     string_value,
 )
 from mplint.names import MANAGER_PROXY_KINDS
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -40,7 +41,7 @@ messages(
                 en="`{name}` has its authkey written in the source: anyone who can reach the "
                 "port and knows the key gets arbitrary code execution through pickle. Read the "
                 "key from the environment or a protected file, or use `os.urandom(32)`.",
-                zh="`{name}` 的 authkey 直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
+                zh="`{name}` 的认证密钥（`authkey`）直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
                 "通过 pickle 执行任意代码。请从环境变量或受保护的文件读取密钥，或使用 "
                 "`os.urandom(32)`。",
             ),
@@ -58,7 +59,7 @@ messages(
     }
 )
 
-PROXY_CONTAINER_KINDS = frozenset({"proxy-dict", "proxy-list", "proxy-namespace"})
+PROXY_CONTAINER_KINDS = frozenset({Kind.PROXY_DICT, Kind.PROXY_LIST, Kind.PROXY_NAMESPACE})
 
 # Methods that change the object they are called on.
 MUTATING_METHODS = frozenset(
@@ -115,11 +116,11 @@ def _copied_from_proxy(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpres
     ``d[k]``, ``d[k][j]``, ``d[k].attr``, ``d.get(k)``, ``d.setdefault(k, [])``, ``ns.attr``."""
     while True:
         if isinstance(node, cst.Subscript):
-            if _proxy_kind(facts, node.value) in ("proxy-dict", "proxy-list"):
+            if _proxy_kind(facts, node.value) in (Kind.PROXY_DICT, Kind.PROXY_LIST):
                 return node.value
             node = node.value
         elif isinstance(node, cst.Attribute):
-            if _proxy_kind(facts, node.value) == "proxy-namespace":
+            if _proxy_kind(facts, node.value) == Kind.PROXY_NAMESPACE:
                 return node.value
             node = node.value
         elif (
@@ -127,7 +128,7 @@ def _copied_from_proxy(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpres
             and isinstance(node.func, cst.Attribute)
             and node.func.attr.value in ("get", "setdefault")
         ):
-            if _proxy_kind(facts, node.func.value) == "proxy-dict":
+            if _proxy_kind(facts, node.func.value) == Kind.PROXY_DICT:
                 return node.func.value
             return None
         else:
@@ -156,7 +157,7 @@ class _Mutations(FastVisitor):
         if not isinstance(func, cst.Attribute):
             return
         receiver_kind = self.facts.kind_through_parameters(func.value)
-        if receiver_kind in PROXY_CONTAINER_KINDS or receiver_kind == "manager":
+        if receiver_kind in PROXY_CONTAINER_KINDS or receiver_kind == Kind.MANAGER:
             # m.dict({"a": m.list()}), d.update(a=m.list()), lst.append(m.dict())
             if any(self._holds_proxy(arg.value) for arg in node.args):
                 self.stores_proxies = True
@@ -202,7 +203,7 @@ class _Mutations(FastVisitor):
             func = node.func
             if (
                 isinstance(func, cst.Attribute)
-                and self.facts.kind_through_parameters(func.value) == "manager"
+                and self.facts.kind_through_parameters(func.value) == Kind.MANAGER
                 and func.attr.value not in MANAGER_METHODS
             ):
                 return True
@@ -221,7 +222,7 @@ class _Mutations(FastVisitor):
             return self._holds_proxy(node.value)
         if isinstance(node, cst.Name | cst.Attribute):
             kind = self.facts.kind_through_parameters(node)
-            return kind is not None and (kind.startswith("proxy-") or kind == "manager")
+            return kind is not None and (kind.startswith("proxy-") or kind == Kind.MANAGER)
         return False
 
 
@@ -712,7 +713,7 @@ def _directly_in(facts: Facts, node: cst.CSTNode, with_node: cst.With) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 def _dead_uses(
@@ -739,7 +740,7 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
     for (scope, name), bindings in list(facts.bindings.items()):
         for binding in bindings:
             item = binding.node
-            if not isinstance(item, cst.WithItem) or facts.kind_of(binding.value) != "manager":
+            if not isinstance(item, cst.WithItem) or facts.kind_of(binding.value) != Kind.MANAGER:
                 continue
             if item.asname is None or not isinstance(item.asname.name, cst.Name):
                 continue
@@ -772,7 +773,7 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                     },
                 )
     # m.shutdown() as a statement of its own.
-    for call in facts.method_calls("shutdown", kinds=("manager",)):
+    for call in facts.method_calls("shutdown", kinds=(Kind.MANAGER,)):
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         expression = facts.parent(call)
         if not isinstance(receiver, cst.Name) or not isinstance(expression, cst.Expr):

@@ -9,9 +9,11 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, FastVisitor, Scope, call_argument, is_method_call
+from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -75,8 +77,8 @@ messages(
 ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 ITERATOR_METHODS = frozenset({"imap", "imap_unordered"})
 # multiprocessing.Pool and its thread twin share the same join/close/terminate logic.
-POOL_LIKE = frozenset({"pool", "thread-pool"})
-EXECUTOR_LIKE = frozenset({"executor", "thread-executor"})
+POOL_LIKE = frozenset({Kind.POOL, Kind.THREAD_POOL})
+EXECUTOR_LIKE = frozenset({Kind.EXECUTOR, Kind.THREAD_EXECUTOR})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
@@ -155,7 +157,9 @@ _NOT_FETCHING = frozenset({"ready", "done", "running", "cancelled"})
 def _has_error_callback(call: cst.Call) -> bool:
     if any(arg.star == "**" for arg in call.args):
         return True
-    argument = call_argument(call, "error_callback", 4)
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    api = method_api(Kind.POOL, method)
+    argument = api.argument(call, "error_callback") if api is not None else None
     if argument is None:
         return False
     return not (isinstance(argument.value, cst.Name) and argument.value.value == "None")
@@ -494,9 +498,9 @@ _RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__
 def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
     qualname = facts.resolve(call.func)
     if qualname == "multiprocessing.Manager":
-        return "manager"
+        return Kind.MANAGER
     kind = kind_of_constructor(qualname)
-    return kind if kind in ("pool", "executor") else None
+    return kind if kind in (Kind.POOL, Kind.EXECUTOR) else None
 
 
 def _never_released(facts: Facts, call: cst.Call) -> bool:
@@ -616,7 +620,7 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = kind_of_constructor(facts.resolve(call.func))
-        if kind not in ("pool", "executor"):
+        if kind not in (Kind.POOL, Kind.EXECUTOR):
             continue
         loop = _enclosing_iteration(facts, call)
         if loop is None:
@@ -625,5 +629,5 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
             continue
         if _varies_per_iteration(facts, call, loop):
             continue
-        what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
+        what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})

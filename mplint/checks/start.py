@@ -11,6 +11,8 @@ from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
+from mplint.semantic.api import CONSTRUCTORS, Api, method_api
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -73,18 +75,18 @@ def _starts_processes(facts: Facts, call: cst.Call) -> Phrase | None:
     if qualname == "multiprocessing.Manager":
         return _MANAGER
     kind = facts.kind_of_call(call)
-    if kind == "pool":
+    if kind == Kind.POOL:
         return _POOL
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
     receiver = facts.kind_of(func.value)
-    if method == "start" and receiver == "process":
+    if method == "start" and receiver == Kind.PROCESS:
         return _PROCESS_START
-    if method == "start" and receiver == "manager":
+    if method == "start" and receiver == Kind.MANAGER:
         return _MANAGER_START
-    if receiver == "executor" and method in ("submit", "map"):
+    if receiver == Kind.EXECUTOR and method in ("submit", "map"):
         return _EXECUTOR_TASK.format(method=method)
     return None
 
@@ -146,7 +148,7 @@ def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
     value = small.value
     if isinstance(value, cst.ListComp):
         value = value.elt
-    return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
+    return isinstance(value, cst.Call) and facts.kind_of_call(value) == Kind.PROCESS
 
 
 class _NamesRunAtDefinition(FastVisitor):
@@ -319,21 +321,18 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = facts.kind_of_call(call)
         candidates: list[tuple[cst.BaseExpression, str]] = []
+        task = facts.task_argument(call)
+        if task is None:
+            continue
         # A Process that is dropped unused is never started, so never pickled.
-        if kind == "process" and facts.may_spawn(call.func) and not facts.result_dropped(call):
-            target = call_argument(call, "target", 1)
-            if target is not None:
-                candidates.append((target.value, "spawn"))
+        if kind == Kind.PROCESS and facts.may_spawn(call.func) and not facts.result_dropped(call):
+            candidates.append((task.value, "spawn"))
         if kind in POOL_KINDS and facts.may_spawn(call.func):
-            initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
-            if initializer is not None:
-                candidates.append((initializer.value, "spawn"))
+            candidates.append((task.value, "spawn"))
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             if facts.kind_of(func.value) in POOL_KINDS:
-                task = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
-                if task is not None:
-                    candidates.append((task.value, "pool"))
+                candidates.append((task.value, "pool"))
         for node, when in candidates:
             what = _unpicklable_callable(facts, node)
             if what is not None:
@@ -449,11 +448,11 @@ class _ReturnFinder(FastVisitor):
 
 
 _RECEIVERS = {
-    "process": Phrase("child process", "子进程"),
-    "pool": Phrase("pool", "进程池"),
-    "executor": Phrase("executor", "执行器"),
-    "thread-pool": Phrase("pool", "线程池"),
-    "thread-executor": Phrase("executor", "执行器"),
+    Kind.PROCESS: Phrase("child process", "子进程"),
+    Kind.POOL: Phrase("pool", "进程池"),
+    Kind.EXECUTOR: Phrase("executor", "执行器"),
+    Kind.THREAD_POOL: Phrase("pool", "线程池"),
+    Kind.THREAD_EXECUTOR: Phrase("executor", "执行器"),
 }
 
 
@@ -463,13 +462,13 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         kind = facts.kind_of_call(call)
         argument: cst.Arg | None = None
         receiver = None
-        if kind == "process":
-            argument, receiver = call_argument(call, "target", 1), "process"
+        if kind == Kind.PROCESS:
+            argument, receiver = facts.task_argument(call), Kind.PROCESS
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             holder = facts.kind_of(func.value)
-            if holder in _RECEIVERS and holder != "process":
-                argument = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
+            if holder in _RECEIVERS and holder != Kind.PROCESS:
+                argument = facts.task_argument(call)
                 receiver = holder
         if argument is None or receiver is None or not isinstance(argument.value, cst.Call):
             continue
@@ -524,7 +523,7 @@ def _pass_function_itself(
     if any(a.star for a in call.args):
         return None
     function = render(inner.func)
-    if receiver in ("executor", "thread-executor") and method == "submit":
+    if receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit":
         if later:
             return None
         parts = [function, *positional, *(f"{k}={v}" for k, v in keywords)]
@@ -533,15 +532,16 @@ def _pass_function_itself(
             Applicability.UNSAFE,
             (Replace(inner, ", ".join(parts)),),
         )
-    if receiver == "process":
-        names, position = ("args", "kwargs"), 3
-    elif method in ("apply", "apply_async"):
-        names, position = ("args", "kwds"), 1
+    if receiver == Kind.PROCESS:
+        api: Api | None = CONSTRUCTORS[Kind.PROCESS]
     else:
+        api = method_api(Kind(receiver), method or "")
+    if api is None or api.args is None or api.kwargs is None:
         return None  # map and friends: which argument was meant is not clear
+    names = (api.args, api.kwargs)
     if any(a.keyword is None for a in later):
         return None
-    if call_argument(call, names[0], position) or call_argument(call, names[1], position + 1):
+    if api.argument(call, api.args) or api.argument(call, api.kwargs):
         return None
     parts = [function]
     if positional:
@@ -620,21 +620,13 @@ _CONSEQUENCE = {
 
 
 def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Arg]]:
-    kind = facts.kind_of_call(call)
-    if kind == "process":
-        argument = call_argument(call, "args", 3)
-        if argument is not None:
-            yield "args", argument
-    if kind in ("pool", "executor", "thread-pool", "thread-executor"):
-        argument = call_argument(call, "initargs", 3 if kind in ("pool", "thread-pool") else None)
-        if argument is not None:
-            yield "initargs", argument
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("apply", "apply_async"):
-        if facts.kind_of(func.value) in ("pool", "thread-pool"):
-            argument = call_argument(call, "args", 1)
-            if argument is not None:
-                yield "args", argument
+    """The ``args=``/``initargs=`` a call hands its task: it must be a tuple."""
+    api = facts.api_of(call)
+    if api is None or api.args is None or facts.kind_of_call(call) == Kind.THREAD:
+        return
+    argument = api.argument(call, api.args)
+    if argument is not None:
+        yield api.args, argument
 
 
 @check("MP107")

@@ -18,6 +18,7 @@ from mplint.flow import (
     uses_of,
 )
 from mplint.names import kind_of_constructor
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -88,17 +89,17 @@ SET_START_METHOD = "multiprocessing.set_start_method"
 # What fixes the default context when made through it (a bare Process does not; Pipe and
 # the Raw* values do not either).
 _CONTEXT_FIXING_KINDS = {
-    "pool": "Pool",
-    "executor": "ProcessPoolExecutor",
-    "manager": "Manager",
-    "queue": "Queue",
-    "lock": "Lock",
-    "semaphore": "Semaphore",
-    "condition": "Condition",
-    "event": "Event",
-    "barrier": "Barrier",
-    "value": "Value",
-    "array": "Array",
+    Kind.POOL: "Pool",
+    Kind.EXECUTOR: "ProcessPoolExecutor",
+    Kind.MANAGER: "Manager",
+    Kind.QUEUE: "Queue",
+    Kind.LOCK: "Lock",
+    Kind.SEMAPHORE: "Semaphore",
+    Kind.CONDITION: "Condition",
+    Kind.EVENT: "Event",
+    Kind.BARRIER: "Barrier",
+    Kind.VALUE: "Value",
+    Kind.ARRAY: "Array",
 }
 _CONTEXT_KEYWORDS = ("context", "mp_context", "ctx")
 _TOLERANT_EXCEPTIONS = frozenset({"RuntimeError", "Exception", "BaseException"})
@@ -174,8 +175,8 @@ def _fixes_default_context(facts: Facts, call: cst.Call) -> Phrase | None:
         call_argument(call, "allow_none", 0)
     ):
         return Phrase(
-            "`get_start_method()` (without allow_none=True)",
-            "`get_start_method()`（没有 allow_none=True）",
+            "`get_start_method()` (without `allow_none=True`)",
+            "`get_start_method()`（没有 `allow_none=True`）",
         )
     kind = kind_of_constructor(qualname)
     if kind in _CONTEXT_FIXING_KINDS:
@@ -188,7 +189,7 @@ def _fixes_default_context(facts: Facts, call: cst.Call) -> Phrase | None:
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "start":
         receiver = func.value
-        if facts.kind_of(receiver) == "process" and facts.context_method(receiver) is None:
+        if facts.kind_of(receiver) == Kind.PROCESS and facts.context_method(receiver) is None:
             return Phrase("starting a Process", "启动 Process")
     return None
 
@@ -378,7 +379,7 @@ def _start_creates_child(facts: Facts, cls: cst.ClassDef, start: cst.FunctionDef
 
 @check("MP105")
 def run_instead_of_start(facts: Facts) -> Iterator[Finding]:
-    for call in facts.method_calls("run", kinds=("process",)):
+    for call in facts.method_calls("run", kinds=(Kind.PROCESS,)):
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
         name = dotted_name(receiver)
         if name is None:
@@ -495,7 +496,7 @@ def _loop_restarts(facts: Facts, start: cst.Call, scope: cst.CSTNode, variable: 
 def start_twice(facts: Facts) -> Iterator[Finding]:
     starts = [
         call
-        for call in facts.method_calls("start", kinds=("process",))
+        for call in facts.method_calls("start", kinds=(Kind.PROCESS,))
         if isinstance(call.func, cst.Attribute)
     ]
     for call in starts:

@@ -21,48 +21,50 @@ from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
+from mplint.semantic.kinds import Kind
 
 _render = cst.Module(body=[]).code_for_node
 
-PROCESS_LOCK_KINDS = frozenset({"lock", "semaphore", "condition"})
-CONDITION_KINDS = frozenset({"condition", "thread-condition"})
+PROCESS_LOCK_KINDS = frozenset({Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION})
+CONDITION_KINDS = frozenset({Kind.CONDITION, Kind.THREAD_CONDITION})
 THREAD_PRIMITIVES = frozenset(
     {
-        "thread-lock",
-        "thread-semaphore",
-        "thread-condition",
-        "thread-event",
-        "thread-queue",
-        "thread-barrier",
+        Kind.THREAD_LOCK,
+        Kind.THREAD_SEMAPHORE,
+        Kind.THREAD_CONDITION,
+        Kind.THREAD_EVENT,
+        Kind.THREAD_QUEUE,
+        Kind.THREAD_BARRIER,
     }
 )
 # multiprocessing objects that may only be shared by inheritance (Process args, initargs).
 INHERITED_ONLY = frozenset(
     {
-        "queue",
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.QUEUE,
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 SHARED_AT_MODULE_LEVEL = frozenset(
     {
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "queue",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.QUEUE,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 
@@ -76,9 +78,9 @@ messages(
             en="`{process}.join()` waits for a process that puts items on `{queue}` before "
             "this code takes them off: once the data outgrows the pipe buffer the child cannot "
             "exit and both processes hang. Get the items first, then join.",
-            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 join 之后才取"
+            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 `join()` 之后才取"
             "数据：数据一旦超过管道缓冲区，子进程无法退出，两个进程互相等待而卡死。请先取完数据，"
-            "再 join。",
+            "再调用 `join()`。",
         ),
         "MP403": Message(
             en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
@@ -87,11 +89,11 @@ messages(
             "`multiprocessing.{replacement}`。",
         ),
         "MP404": Message(
-            en="`{call}` decides whether to {action}, but its answer is stale at once (other "
+            en="`{call}` decides whether to call {action}, but its answer is stale at once (other "
             "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
             "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
-            zh="`{call}` 被用来决定是否 {action}，但它的结果立刻就会过时（其他进程和后台"
-            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或"
+            zh="`{call}` 被用来决定是否调用 {action}，但它的结果立刻就会过时（其他进程和后台"
+            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或 "
             "`get(timeout=...)` 加 `except queue.Empty`。",
         ),
         "MP405": Message(
@@ -99,7 +101,7 @@ messages(
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
             "`with {lock}:` (or try/finally).",
             zh="`{lock}` 在这里获取，但 `release()` 不在 `finally` 中：中间一旦抛出异常，"
-            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
+            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 `try`/`finally`）。",
         ),
         "MP406": Message(
             en="`{name}`, a multiprocessing {what}, is made at module level and used here in a "
@@ -108,14 +110,14 @@ messages(
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
             "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
-            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池的 `initializer=`）传给子进程。",
         ),
         "MP407": Message(
             en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
             "notify sent before the wait is lost and the waiter hangs, and a wake-up does not "
             "mean the state changed. Use `{cond}.wait_for(predicate)` or "
             "`while not ready: {cond}.wait()`.",
-            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 wait 之前发出的 notify "
+            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 `wait()` 之前发出的 `notify()` "
             "会丢失，等待方永远挂起；被唤醒也不代表状态已改变。请使用 "
             "`{cond}.wait_for(predicate)` 或 `while not ready: {cond}.wait()`。",
         ),
@@ -130,15 +132,15 @@ messages(
                 en="`{call}` raises `queue.Empty` when no item arrives in time, and nothing "
                 "here catches it. Wrap it in `try:` ... `except queue.Empty:` (import queue).",
                 zh="`{call}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里没有捕获它。请用 "
-                "`try:` ... `except queue.Empty:` 包起来（需 import queue）。",
+                "`try:` ... `except queue.Empty:` 包起来（需 `import queue`）。",
             ),
             "no_such_exception": Message(
                 en="`{handler}` does not exist: `Queue` here is a factory function, so reaching "
                 "this handler raises 'AttributeError: 'function' object has no attribute "
                 "'Empty''. Catch `queue.Empty` (import queue).",
-                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 except 时会报 "
+                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 `except` 时会报 "
                 "'AttributeError: 'function' object has no attribute 'Empty''。请捕获 "
-                "`queue.Empty`（需 import queue）。",
+                "`queue.Empty`（需 `import queue`）。",
             ),
         },
         "MP410": {
@@ -178,30 +180,12 @@ messages(
 
 def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
     """What an expression holds, through parameters and ``self.x = parameter``."""
-    kind = facts.kind_through_parameters(node)
-    if kind is not None or not isinstance(node, cst.Attribute):
-        return kind
-    bindings = _self_bindings(facts, node)
-    kinds = {
-        facts.kind_through_parameters(b.value) if b.value is not None else None for b in bindings
-    }
-    return kinds.pop() if len(kinds) == 1 else None
+    return facts.kind_through_parameters(node)
 
 
 def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
-    """The ``self.x = ...`` assignments of the class a ``self.x`` expression belongs to."""
-    name = dotted_name(node)
-    if name is None or not name.startswith("self.") or name.count(".") != 1:
-        return []
-    function = facts.function_of(node)
-    cls = facts.class_of(function) if function is not None else None
-    if cls is None:
-        return []
-    return [
-        b
-        for b in facts.self_attribute_bindings
-        if b.name == name and flow.is_inside(facts, b.node, cls)
-    ]
+    """What ``self.x`` (or ``obj.x``) is bound to, across its class's methods."""
+    return facts.attribute_bindings_of(node)
 
 
 def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
@@ -248,36 +232,8 @@ def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> l
 
 
 def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
-    """Functions run in a child process, and the functions of this file they call."""
-    reach = set(facts.child_functions)
-    stack = list(reach)
-    while stack:
-        function = stack.pop()
-        for call in facts.calls_by_function.get(function, ()):
-            callee = facts.function_for(call.func)
-            if callee is not None and callee not in reach:
-                reach.add(callee)
-                stack.append(callee)
-    return reach
-
-
-def _process_arguments(facts: Facts, call: cst.Call) -> list[cst.Arg]:
-    """``args=`` and ``kwargs=`` of a Process call. A subclass with its own ``__init__``
-    takes other parameters: nothing is read from it."""
-    if facts.resolve(call.func) != "multiprocessing.Process":
-        cls = (
-            facts.process_subclasses.get(call.func.value)
-            if isinstance(call.func, cst.Name)
-            else None
-        )
-        if cls is None or facts.method_of(cls, "__init__") is not None:
-            return []
-    found = []
-    for keyword, position in (("args", 3), ("kwargs", 4)):
-        argument = call_argument(call, keyword, position)
-        if argument is not None:
-            found.append(argument)
-    return found
+    """Functions run in a child process, and the functions of this file they run."""
+    return facts.child_reachable
 
 
 def _receiver(call: cst.Call) -> cst.BaseExpression | None:
@@ -298,7 +254,7 @@ def _function_boundary(node: cst.CSTNode) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
-    return container is not None and flow.is_inside(facts, node, container)
+    return facts.is_inside(node, container)
 
 
 def _calls_in(facts: Facts, node: cst.CSTNode) -> list[cst.Call]:
@@ -414,7 +370,7 @@ _PAYLOADS = {
         ),
         Phrase(
             "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
-            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池的 `initializer=` 传递。",
         ),
     ),
     "inherited": _Payload(
@@ -428,7 +384,7 @@ _PAYLOADS = {
         Phrase("", ""),
         Phrase(
             "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
-            "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+            "请作为 Process 参数或通过进程池的 `initializer=` 传递，或改用 Manager 提供的对象。",
         ),
     ),
 }
@@ -457,7 +413,7 @@ _CHANNELS = {
     "initargs": (
         Phrase(
             "as pool initializer arguments (pickled under spawn/forkserver)",
-            "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
+            "作为进程池 `initializer=` 的参数（spawn/forkserver 下会被序列化）",
         ),
         Phrase("starting the workers fails with {error}. ", "启动工作进程时会因 {error} 而失败。"),
     ),
@@ -587,43 +543,28 @@ def _unpicklable(
 def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
     """The values a call sends to another process, with the channel they go through."""
     kind = facts.kind_of_call(call)
-    if kind == "process" and facts.may_spawn(call.func):
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                yield argument.value, "process"
-    if kind in POOL_KINDS and facts.may_spawn(call.func):
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
-        if argument is not None and not argument.star:
-            yield argument.value, "initargs"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        if facts.may_spawn(call.func):
+            channel = "process" if kind == Kind.PROCESS else "initargs"
+            for argument in facts.sent_arguments(call):
+                yield argument.value, channel
+        return
     method = _method(call)
     receiver = _receiver(call)
     if method is None or receiver is None:
         return
-    if method in ("put", "put_nowait"):
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "queue":
-            yield argument.value, "queue"
-    elif method == "send":
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "pipe":
-            yield argument.value, "pipe"
-    elif method in ("apply", "apply_async", "submit", "map", "map_async", "imap", "starmap"):
-        if _kind(facts, receiver) not in POOL_KINDS:
-            return
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    yield argument.value, "pool"
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star and (
-                    argument.keyword is None or argument.keyword.value != "fn"
-                ):
-                    yield argument.value, "pool"
-        else:
-            argument = call_argument(call, "iterable", 1)
-            if argument is not None and isinstance(argument.value, cst.List | cst.Tuple):
+    receiver_kind = _kind(facts, receiver)
+    api = method_api(receiver_kind, method)
+    if api is None:
+        return
+    if receiver_kind == Kind.QUEUE and api.sends is not None:
+        yield from ((a.value, "queue") for a in sent_arguments(api, call))
+    elif receiver_kind == Kind.PIPE and method == "send":
+        yield from ((a.value, "pipe") for a in sent_arguments(api, call))
+    elif receiver_kind in POOL_KINDS:
+        one_by_one = api.items is not None or api.rest_are_items
+        for argument in sent_arguments(api, call):
+            if not one_by_one or isinstance(argument.value, cst.List | cst.Tuple):
                 yield argument.value, "pool"
 
 
@@ -672,7 +613,7 @@ def _process_calls(
     if depth > 4:
         return []
     if isinstance(node, cst.Call):
-        return [node] if facts.kind_of_call(node) == "process" else []
+        return [node] if facts.kind_of_call(node) == Kind.PROCESS else []
     if not isinstance(node, cst.Name):
         return []
     found: list[cst.Call] = []
@@ -738,7 +679,7 @@ def _queue_methods_on_parameters(
     facts: Facts, process_call: cst.Call
 ) -> list[tuple[cst.BaseExpression, set[str]]]:
     """For a Process call: (argument passed, queue methods the target calls on it)."""
-    target = call_argument(process_call, "target", 1)
+    target = facts.task_argument(process_call)
     function = facts.function_for(target.value) if target is not None else None
     if function is None:
         return []
@@ -790,7 +731,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     if receiver is not None and _same_variable(facts, queue, receiver):
         return "drain" if _method(call) in _GETS else None
     passes = any(_same_variable(facts, queue, arg.value) for arg in call.args) or (
-        facts.kind_of_call(call) == "process"
+        facts.kind_of_call(call) == Kind.PROCESS
         and any(
             isinstance(argument, cst.Tuple | cst.List)
             and any(_same_variable(facts, queue, e.value) for e in argument.elements)
@@ -799,7 +740,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     )
     if not passes:
         return None
-    if facts.kind_of_call(call) == "process":
+    if facts.kind_of_call(call) == Kind.PROCESS:
         for argument, methods in _queue_methods_on_parameters(facts, call):
             if _same_variable(facts, queue, argument):
                 if methods & _GETS:
@@ -857,7 +798,7 @@ def _join_comes_first(
         kind = _drain_kind(facts, call, queue)
         if kind is None:
             continue
-        if kind == "drain" and facts.kind_of_call(call) == "process":
+        if kind == "drain" and facts.kind_of_call(call) == Kind.PROCESS:
             # A reader process drains from its start(), not from its creation.
             starts = [
                 order[id(other)]
@@ -881,45 +822,49 @@ def _join_comes_first(
 # -- MP403 -------------------------------------------------------------------
 
 _THREAD_NAMES = {
-    "thread-lock": ("`threading` lock", "Lock"),
-    "thread-semaphore": ("`threading` semaphore", "Semaphore"),
-    "thread-condition": ("`threading.Condition`", "Condition"),
-    "thread-event": ("`threading.Event`", "Event"),
-    "thread-queue": ("`queue.Queue`", "Queue"),
-    "thread-barrier": ("`threading.Barrier`", "Barrier"),
+    Kind.THREAD_LOCK: ("`threading.Lock`", "Lock"),
+    Kind.THREAD_SEMAPHORE: ("`threading.Semaphore`", "Semaphore"),
+    Kind.THREAD_CONDITION: ("`threading.Condition`", "Condition"),
+    Kind.THREAD_EVENT: ("`threading.Event`", "Event"),
+    Kind.THREAD_QUEUE: ("`queue.Queue`", "Queue"),
+    Kind.THREAD_BARRIER: ("`threading.Barrier`", "Barrier"),
 }
 
 
 def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """Arguments a call hands to a function run in a child process: (element, how)."""
+    """Arguments a call hands to a function run in a child process: (element, how).
+    Through ``args``/``kwargs``/``initargs`` literals, the rest of ``submit``, the
+    tuples of ``starmap`` and the bound arguments of a ``functools.partial`` task."""
     kind = facts.kind_of_call(call)
-    literals: list[cst.BaseExpression] = []
-    how = "process"
-    if kind == "process":
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                literals.append(argument.value)
-    elif kind in POOL_KINDS:
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
-        if argument is not None and not argument.star:
-            literals.append(argument.value)
-        how = "pool"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        api = facts.api_of(call)
+        how = "process" if kind == Kind.PROCESS else "pool"
     else:
-        method = _method(call)
         receiver = _receiver(call)
-        if receiver is None or _kind(facts, receiver) not in POOL_KINDS:
+        method = _method(call)
+        receiver_kind = _kind(facts, receiver) if receiver is not None else None
+        if receiver_kind not in POOL_KINDS or method is None:
             return
+        api = method_api(receiver_kind, method)
         how = "pool"
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    literals.append(argument.value)
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star:
-                    yield argument.value, how
-    for literal in literals:
+    if api is None:
+        return
+    task = api.argument(call, api.task) if api.task is not None else None
+    if task is not None and not task.star:
+        for value in facts.partial_arguments(task.value):
+            yield value, how
+    tuples = starmap_tuples(api, call)
+    if tuples is not None:
+        for elements in tuples:
+            yield from ((element, how) for element in elements)
+        return
+    for argument in sent_arguments(api, call):
+        if api.rest_are_args:
+            yield argument.value, how
+            continue
+        if api.items is not None or api.rest_are_items:
+            continue
+        literal = argument.value
         if isinstance(literal, cst.Tuple | cst.List):
             for element in literal.elements:
                 if not isinstance(element, cst.StarredElement):
@@ -1003,7 +948,7 @@ def _finding_403(
             "how": how_phrase,
             "outcome": outcome,
         },
-        fix=_queue_fix(facts, node, fixed) if kind == "thread-queue" else None,
+        fix=_queue_fix(facts, node, fixed) if kind == Kind.THREAD_QUEUE else None,
     )
 
 
@@ -1047,13 +992,14 @@ def _blocking(call: cst.Call) -> bool:
     method = _method(call)
     if method not in ("get", "put"):
         return False
-    block_position = 0 if method == "get" else 1
-    block = call_argument(call, "block", block_position)
+    api = method_api(Kind.QUEUE, method)
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and (
         block.star or not (isinstance(block.value, cst.Name) and block.value.value == "True")
     ):
         return False
-    timeout = call_argument(call, "timeout", block_position + 1)
+    timeout = api.argument(call, "timeout")
     return timeout is None or (not timeout.star and _is_none(timeout.value))
 
 
@@ -1079,7 +1025,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         if method not in ("empty", "full", "qsize") or receiver is None:
             continue
         statement = _deciding_statement(facts, call)
-        if statement is None or _kind(facts, receiver) != "queue":
+        if statement is None or _kind(facts, receiver) != Kind.QUEUE:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
@@ -1098,7 +1044,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP404",
                 call,
-                {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
+                {"call": _render(call), "action": f"`{_render(receiver)}.{verb}()`"},
             )
 
 
@@ -1146,7 +1092,7 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if _method(call) != "acquire" or receiver is None or dotted_name(receiver) is None:
             continue
-        if _kind(facts, receiver) not in ("lock", "semaphore", "condition"):
+        if _kind(facts, receiver) not in (Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION):
             continue
         releases = [
             other
@@ -1245,16 +1191,16 @@ def _with_block_fix(
 # -- MP406 -------------------------------------------------------------------
 
 _KIND_NAMES = {
-    "lock": "Lock",
-    "semaphore": "Semaphore",
-    "condition": "Condition",
-    "event": "Event",
-    "barrier": "Barrier",
-    "queue": "Queue",
-    "value": "Value",
-    "array": "Array",
-    "raw-value": "RawValue",
-    "raw-array": "RawArray",
+    Kind.LOCK: "Lock",
+    Kind.SEMAPHORE: "Semaphore",
+    Kind.CONDITION: "Condition",
+    Kind.EVENT: "Event",
+    Kind.BARRIER: "Barrier",
+    Kind.QUEUE: "Queue",
+    Kind.VALUE: "Value",
+    Kind.ARRAY: "Array",
+    Kind.RAW_VALUE: "RawValue",
+    Kind.RAW_ARRAY: "RawArray",
 }
 
 
@@ -1339,12 +1285,12 @@ def _shared_target(
     """``v.value`` of a Value, or ``a[i]`` of an Array with an index every process uses."""
     if isinstance(target, cst.Attribute) and target.attr.value == "value":
         kind = _kind(facts, target.value)
-        if kind in ("value", "raw-value"):
+        if kind in (Kind.VALUE, Kind.RAW_VALUE):
             return target.value, kind
     if isinstance(target, cst.Subscript) and len(target.slice) == 1:
         kind = _kind(facts, target.value)
         index = target.slice[0].slice
-        if kind in ("array", "raw-array") and isinstance(index, cst.Index):
+        if kind in (Kind.ARRAY, Kind.RAW_ARRAY) and isinstance(index, cst.Index):
             if _shared_index(facts, index.value):
                 return target.value, kind
     return None
@@ -1515,10 +1461,12 @@ def _may_raise_empty(call: cst.Call) -> bool:
         return True
     if method != "get":
         return False
-    block = call_argument(call, "block", 0)
+    api = method_api(Kind.QUEUE, "get")
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and not block.star and _arg_is_false(block):
         return True
-    timeout = call_argument(call, "timeout", 1)
+    timeout = api.argument(call, "timeout")
     return timeout is not None and not timeout.star and not _is_none(timeout.value)
 
 
@@ -1592,7 +1540,7 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if receiver is None or not _may_raise_empty(call):
             continue
-        if _kind(facts, receiver) != "queue" or _handled(facts, call):
+        if _kind(facts, receiver) != Kind.QUEUE or _handled(facts, call):
             continue
         yield Finding(
             "MP409",
@@ -1724,7 +1672,7 @@ _NEEDS_LOCK = {"notify": "notify", "notify_all": "notify", "wait": "wait", "wait
 
 
 def _condition_error(kind: str | None, method: str) -> str:
-    if kind == "thread-condition":
+    if kind == Kind.THREAD_CONDITION:
         return f"RuntimeError: cannot {_NEEDS_LOCK[method]} on un-acquired lock"
     if _NEEDS_LOCK[method] == "wait":
         return "AssertionError: must acquire() condition before using wait()"
