@@ -20,6 +20,7 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.flow import exclusive, loads_of, uses_of
+from mplint.names import kind_of_constructor
 
 JOIN_BEFORE_START = "join-before-start"
 CLOSED_BEFORE_START = "close-before-start"
@@ -146,6 +147,15 @@ def _called(facts: Facts, event: _Event) -> cst.Call | None:
     return None
 
 
+def _makes_process(facts: Facts, call: cst.Call) -> bool:
+    """A new, unstarted Process: its class called directly (not a function that may
+    return a started one)."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in facts.process_subclasses:
+        return not facts.visible_bindings(func)
+    return kind_of_constructor(facts.resolve(func)) == "process"
+
+
 def _single_process_names(facts: Facts) -> Iterator[tuple[str, Scope, cst.CSTNode]]:
     """Names bound once, to a new Process, in their scope."""
     for (scope, name), bindings in facts.bindings.items():
@@ -156,7 +166,7 @@ def _single_process_names(facts: Facts) -> Iterator[tuple[str, Scope, cst.CSTNod
             isinstance(binding.node, cst.Assign)
             and binding.unpack_index is None
             and isinstance(binding.value, cst.Call)
-            and facts.kind_of(binding.value) == "process"
+            and _makes_process(facts, binding.value)
         ):
             yield name, scope, binding.node
 
