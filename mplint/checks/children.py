@@ -22,7 +22,15 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Binding, Facts, FastVisitor, call_argument
+from mplint.facts import (
+    POOL_KINDS,
+    POOL_TASK_METHODS,
+    Binding,
+    Facts,
+    FastVisitor,
+    bound_names,
+    call_argument,
+)
 from mplint.flow import loads_of, uses_of
 
 _SPAWN_NOTE_EN = (
@@ -223,6 +231,8 @@ def _is_global_read(facts: Facts, name: cst.Name) -> bool:
         holder = facts.parent(facts.parent(parent) or parent)
         if isinstance(holder, cst.AssignTarget | cst.For | cst.CompFor):
             return False
+    if _bound_nearby(facts, name):
+        return False
     scope = facts.scope_of(name)
     while not isinstance(scope, cst.Module):
         if isinstance(scope, cst.FunctionDef) and name.value in facts.globals_declared.get(
@@ -233,6 +243,24 @@ def _is_global_read(facts: Facts, name: cst.Name) -> bool:
             return False
         scope = facts.scope_of(scope)
     return True
+
+
+def _bound_nearby(facts: Facts, name: cst.Name) -> bool:
+    """The name is bound by an enclosing comprehension (``[x for x in ...]``) or except
+    clause (``except E as x``), which the bindings of the facts do not record."""
+    for ancestor in facts.ancestors(name):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.Module):
+            return False
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            comp: cst.CompFor | None = ancestor.for_in
+            while comp is not None:
+                if name.value in bound_names(comp.target):
+                    return True
+                comp = comp.inner_for_in
+        if isinstance(ancestor, cst.ExceptHandler) and ancestor.name is not None:
+            if name.value in bound_names(ancestor.name.name):  # type: ignore[arg-type]
+                return True
+    return False
 
 
 class _Names(FastVisitor):
