@@ -77,13 +77,13 @@ messages(
             ),
         },
         "MP113": Message(
-            en='`{name}` is defined under `if __name__ == "__main__":` and sent to a child '
-            "process: under spawn and forkserver the child re-imports this file as "
+            en='`{name}` is defined under `if __name__ == "__main__":` and a child process '
+            "needs it: under spawn and forkserver the child re-imports this file as "
             "`__mp_main__`, skips that block and cannot find it (`AttributeError: Can't get "
             "attribute '{name}'`): a Process child dies, a Pool hangs for ever and an executor "
             "raises `BrokenProcessPool`. " + _SPAWN_NOTE_EN + " Move the definition to "
             "module level, above the guard.",
-            zh='`{name}` 定义在 `if __name__ == "__main__":` 入口保护之内，却被交给子进程运行：'
+            zh='`{name}` 定义在 `if __name__ == "__main__":` 入口保护之内，子进程却需要用到它：'
             "在 `spawn` 和 `forkserver` 方式下，子进程会以 `__mp_main__` 的名字重新导入本文件，"
             "跳过这段代码，于是找不到它（`AttributeError: Can't get attribute '{name}'`）："
             "`Process` 的子进程直接退出，进程池永远挂起，执行器抛出 `BrokenProcessPool`。"
@@ -332,6 +332,10 @@ def _sent_classes(facts: Facts) -> Iterator[tuple[cst.ClassDef, cst.Call]]:
             cls = _main_class(facts, target.value) if target is not None else None
             if cls is not None:
                 yield cls, call
+            for keyword, position in (("args", 3), ("kwargs", 4)):
+                sent = call_argument(call, keyword, position)
+                if sent is not None and not sent.star:
+                    yield from ((c, call) for c in _main_objects(facts, sent.value, 0))
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             if facts.kind_of(func.value) in POOL_KINDS:
@@ -339,6 +343,32 @@ def _sent_classes(facts: Facts) -> Iterator[tuple[cst.ClassDef, cst.Call]]:
                 cls = _main_class(facts, task.value) if task is not None else None
                 if cls is not None:
                     yield cls, call
+                for argument in call.args[1:]:
+                    if not argument.star and argument.keyword is None:
+                        yield from ((c, call) for c in _main_objects(facts, argument.value, 0))
+
+
+def _main_objects(facts: Facts, node: cst.BaseExpression, depth: int) -> Iterator[cst.ClassDef]:
+    """Classes of the main guard whose objects an argument holds: ``Point(1, 2)``, a
+    tuple, list or dict of them, or a name bound once to one."""
+    if depth > 3:
+        return
+    if isinstance(node, cst.Call):
+        cls = _main_class(facts, node.func)
+        if cls is not None:
+            yield cls
+    elif isinstance(node, cst.Tuple | cst.List | cst.Set):
+        for element in node.elements:
+            yield from _main_objects(facts, element.value, depth + 1)
+    elif isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                yield from _main_objects(facts, element.value, depth + 1)
+    elif isinstance(node, cst.Name):
+        bindings = facts.visible_bindings(node)
+        if len(bindings) == 1 and bindings[0].value is not None:
+            if bindings[0].unpack_index is None:
+                yield from _main_objects(facts, bindings[0].value, depth + 1)
 
 
 @check("MP113")
