@@ -806,9 +806,15 @@ def _global_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
         if send is None:
             continue
         closure = _child_closure(facts, {use.function})
+        rebound = {  # MP110 reports globals the child rebinds
+            name
+            for function in closure
+            for name in facts.globals_declared.get(function, ())
+            if facts.bindings.get((function, name))
+        }
         changed = {
             text
-            for text, base, _ in _in_place_changes(facts, names)
+            for text, base, _ in _in_place_changes(facts, names - rebound)
             if _in_any(facts, base, closure) and _is_global_read(facts, base)
         }
         if not changed:
