@@ -8,10 +8,13 @@ from mplint.checks import (
     managers,
     opinionated,
     output,
+    pool_misuse,
     pools,
     start,
     startup,
     sync,
+    sync_keywords,
+    third_party,
 )
 from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
@@ -23,10 +26,13 @@ FAMILIES = (
     lifecycle,
     lifecycle_extra,
     pools,
+    pool_misuse,
     sync,
+    sync_keywords,
     managers,
     output,
     opinionated,
+    third_party,
 )
 
 __all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]
