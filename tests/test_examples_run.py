@@ -180,12 +180,7 @@ def test_fixed_program_is_a_model(code: str) -> None:
 
 
 def test_opinionated_rules_are_silent_on_the_fixed_programs() -> None:
-    """``mplint check --extend-select MP9 examples/*/fixed.py`` finds nothing to say.
-
-    One exception, until MP901 follows RULES.md ("join() returns when the child
-    dies; it hangs only when the child hangs"): MP901 on a plain ``join()``,
-    which the fixed programs use on purpose.
-    """
+    """``mplint check --extend-select MP9 examples/*/fixed.py`` finds nothing to say."""
     from mplint.config import Settings
     from mplint.engine import lint_source
 
@@ -193,12 +188,8 @@ def test_opinionated_rules_are_silent_on_the_fixed_programs() -> None:
     found = []
     for code in EXAMPLE_CODES:
         path = _declaration(code).fixed_path
-        lines = path.read_text(encoding="utf-8").splitlines()
         result = lint_source(path.read_text(encoding="utf-8"), str(path), settings)
         for diagnostic in result.diagnostics:
-            line = lines[diagnostic.line - 1]
-            if diagnostic.code == "MP901" and line.strip().endswith(".join()"):
-                continue
             found.append(f"{path.parent.name}/fixed.py:{diagnostic.line}: {diagnostic.message}")
     assert not found, "\n".join(found)
 
