@@ -364,7 +364,12 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
         loop = next((a for a in facts.ancestors(item.start) if isinstance(a, cst.For)), item.start)
         after = loop
     # An unguarded start at import time is MP101's: under spawn the child dies re-importing.
-    if not only_last_joined and not facts.runs_at_import(item.start):
+    # Only the main flow is known to reach the end of the program.
+    if (
+        not only_last_joined
+        and not facts.runs_at_import(item.start)
+        and flows.in_main_flow(item.start)
+    ):
         for _call, value in given:
             kind = facts.kind_through_parameters(value)
             shown = flows_text(value)
