@@ -966,6 +966,9 @@ def _after_join_with_timeout(
     """`p.join(timeout)` earlier on the path: terminate() is the fallback when the process
     did not stop by itself, which is what the docs recommend."""
     facts = flows.facts
+    base = stop.value.value if isinstance(stop.value, cst.Attribute) else stop.value
+    if not isinstance(base, cst.Name):
+        return False  # `jobs[-1].terminate()`: no name to order the uses by
     here = flows.order(_ordering_name(stop))
     function = facts.function_of(stop)
     for base, method in _receiver_uses(flows, receiver):
