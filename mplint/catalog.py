@@ -58,7 +58,11 @@ RULES: dict[str, Rule] = {
             "child assigns a global the parent reads",
         ),
         Rule("MP111", "start-twice", "start() called twice, or its None result used"),
-        Rule("MP201", "process-never-joined", "started process never joined (zombie)"),
+        Rule(
+            "MP201",
+            "process-never-joined",
+            "unjoined process: crashes under spawn, results read too early, zombies in a loop",
+        ),
         Rule(
             "MP202", "terminate-unsafe", "terminate()/kill() on a process holding shared resources"
         ),
