@@ -304,7 +304,8 @@ def _long_running_loop(flows: _Flow, start: cst.CSTNode) -> bool:
     facts = flows.facts
     for ancestor in facts.ancestors(start):
         if isinstance(ancestor, cst.While) and flow.is_inside(facts, start, ancestor.body):
-            return True
+            if _runs_until_stopped(ancestor.test):
+                return True
         if isinstance(ancestor, cst.For) and flow.is_inside(facts, start, ancestor.body):
             iterator = ancestor.iter
             if isinstance(iterator, cst.Call) and (
@@ -327,6 +328,16 @@ def _long_running_loop(flows: _Flow, start: cst.CSTNode) -> bool:
                 if facts.function_for(call.func) is ancestor
             )
     return False
+
+
+def _runs_until_stopped(test: cst.BaseExpression) -> bool:
+    """`while True:`, `while running:`, `while not stop.is_set():`: a loop that goes on until
+    something outside it says stop, not a counted one (`while i < 3:`)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Name | cst.Attribute | cst.Call):
+        return True
+    return isinstance(test, cst.Integer) and test.value != "0"
 
 
 def _reaped_by_hand(facts: Facts) -> bool:
