@@ -363,9 +363,9 @@ _PAYLOADS = {
         Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
         Phrase(
             "'TypeError: cannot pickle '_io.TextIOWrapper' object' (a binary file: "
-            "'_io.BufferedReader'; 3.13 says 'cannot pickle 'TextIOWrapper' instances')",
+            "'_io.BufferedReader'; 3.12 and 3.13 say 'cannot pickle 'TextIOWrapper' instances')",
             "'TypeError: cannot pickle '_io.TextIOWrapper' object'（二进制文件为 "
-            "'_io.BufferedReader'；3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
+            "'_io.BufferedReader'；3.12 和 3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
         ),
         Phrase(
             "Send the path and open the file in the receiver.",
