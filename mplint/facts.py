@@ -1386,6 +1386,15 @@ class Facts:
             found = self._callees[call] = reach.callees(self, call)
         return found
 
+    def entry_points(self, include_child_functions: bool) -> list[cst.FunctionDef | None]:
+        """The module's own code (None), then every function of this file that nothing in
+        it runs (a library API, a console script's main, a callback); functions sent to a
+        child count as entry points only with ``include_child_functions``."""
+        called = {callee for call in self.calls for callee in self.callees(call)}
+        if not include_child_functions:
+            called |= self.child_functions
+        return [None, *(f for f in self.functions if f not in called)]
+
     @cached_property
     def child_reachable(self) -> set[cst.FunctionDef]:
         """Functions run in a child process, and every function of this file they run."""

@@ -183,9 +183,9 @@ def call_flow(facts: Facts, root: cst.FunctionDef | None = None) -> list[Step]:
             if isinstance(facts.scope_of(call), cst.Lambda):
                 continue
             steps.append(Step(call, via))
-            callee = facts.function_for(call.func)
-            if callee is not None and callee not in seen:
-                visit(callee, (*via, call), seen | {callee})
+            for callee in facts.callees(call):  # f(), Cls() -> __init__, a decorator's wrapper
+                if callee not in seen:
+                    visit(callee, (*via, call), seen | {callee})
 
     visit(root, (), frozenset({root}) if root is not None else frozenset())
     return steps

@@ -8,7 +8,14 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
+from mplint.facts import (
+    POOL_KINDS,
+    POOL_TASK_METHODS,
+    Facts,
+    FastVisitor,
+    call_argument,
+    dotted_name,
+)
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
@@ -99,9 +106,10 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
         if what is not None and _may_spawn_for(facts, call):
             flagged.append((call, _capitalize(what)))
             continue
-        function = facts.function_for(call.func)
-        if function is not None and function in starters:
-            flagged.append((call, f"`{function.name.value}()`, which starts processes,"))
+        # f() or Cls() (its __init__) or a decorated f (its wrapper) that starts processes
+        if any(callee in starters for callee in facts.callees(call)):
+            name = dotted_name(call.func) or "call"
+            flagged.append((call, f"`{name}()`, which starts processes,"))
     fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
     for call, what in flagged:
         yield Finding("MP101", call, {"what": what}, fix=fix)
