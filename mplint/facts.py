@@ -1239,6 +1239,20 @@ class Facts:
         )
         return CallSite(function, None, (), {}, True, bound)
 
+    def parameter_receiving(self, call: cst.Call, argument: cst.BaseExpression) -> cst.Param | None:
+        """The parameter of a function of this file that ``argument`` of ``call`` is passed
+        as (``helper(pool)`` -> ``def helper(p)``: p); None when unsure."""
+        for callee in self.callees(call):
+            for site in self.call_sites.get(callee, ()):
+                if site.call is not call:
+                    continue
+                params = callee.params
+                every = [*params.posonly_params, *params.params, *params.kwonly_params]
+                for param in every:
+                    if site.argument_for(param) is argument:
+                        return param
+        return None
+
     def parameter_kind(self, param: cst.Param) -> Kind | None:
         """The kind every call site of this file passes for a parameter (see
         ``call_sites``), or None when there is none, they disagree or one is unclear."""
