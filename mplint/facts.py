@@ -875,7 +875,7 @@ class Facts:
     def kind_of(self, node: cst.BaseExpression | None) -> Kind | None:
         """What object an expression holds (a ``Kind``), or None when unsure."""
         kind = self._kind_of(node, 0)
-        return None if kind is None or kind == _CYCLE else Kind(kind)
+        return None if kind is None or kind == _CYCLE else kind  # type: ignore[return-value]
 
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
@@ -899,7 +899,11 @@ class Facts:
         if isinstance(node, cst.Call):
             return self._call_kind(node, depth)
         if isinstance(node, cst.Name):
-            loop = self._comprehension_binding(node) if self.comprehension_targets else None
+            loop = (
+                self._comprehension_binding(node)
+                if node.value in self.comprehension_names
+                else None
+            )
             if loop is not None:
                 return self._loop_variable_kind(loop, node.value, depth)
             bindings = self.visible_bindings(node)
@@ -940,6 +944,10 @@ class Facts:
                 kind = self._kind_of(binding.value, depth + 1)
             kinds.add(kind)
         return _one_kind(kinds)
+
+    @cached_property
+    def comprehension_names(self) -> frozenset[str]:
+        return frozenset(n for names in self.comprehension_targets.values() for n in names)
 
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
@@ -1392,6 +1400,11 @@ class Facts:
         """The roots and every function of this file they run (``None``: module code),
         through calls, constructors (``Cls.__init__``) and decorators' wrappers."""
         return reach.reachable_from(self, roots)
+
+    @cached_property
+    def callers(self) -> dict[cst.FunctionDef, set[cst.FunctionDef]]:
+        """Function -> the functions of this file that run it (see ``semantic.reach``)."""
+        return reach.callers(self)
 
     def callees(self, call: cst.Call) -> list[cst.FunctionDef]:
         """The functions of this file a call runs (see ``semantic.reach``)."""
