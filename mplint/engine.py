@@ -17,7 +17,8 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from mplint.catalog import RULES, doc_url
-from mplint.checks import MESSAGES, REGISTRY, Finding
+from mplint.checks import REGISTRY, Finding
+from mplint.checks.base import render_message
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
 from mplint.facts import Facts
@@ -43,7 +44,7 @@ _NOQA = re.compile(
 )
 _LEARN_MORE = {
     "en": " See `mplint explain {code}`.",
-    "zh-CN": " 详见 `mplint explain {code}`。",
+    "zh-CN": "详见 `mplint explain {code}`。",
 }
 
 
@@ -216,7 +217,7 @@ def make_diagnostic(
     render_fix: Callable[[], tuple[TextEdit, ...]] | None,
 ) -> Diagnostic:
     rule = RULES[finding.code]
-    message = MESSAGES[finding.code].render(settings.lang, finding.params)
+    message = render_message(finding, settings.lang)
     message += _LEARN_MORE.get(settings.lang, _LEARN_MORE["en"]).format(code=finding.code)
     fix = None
     if finding.fix is not None and render_fix is not None:

@@ -9,7 +9,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, FastVisitor, bound_names, call_argument
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
 from mplint.semantic.api import CONSTRUCTORS
@@ -20,11 +20,11 @@ messages(
         "MP108": Message(
             en="{fork} runs after {thread} started a thread on this path: under fork the child "
             "keeps only the forking thread and inherits every lock the other threads held, so "
-            "it can deadlock (a DeprecationWarning from Python 3.12). Start the processes "
+            "it can deadlock. Start the processes "
             'before any thread, or use `multiprocessing.get_context("spawn")`.',
-            zh="{fork_zh} 在 {thread_zh} 启动线程之后执行：在 fork 方式下子进程只保留调用 fork 的那个"
-            "线程，却继承了其他线程持有的所有锁，可能因此死锁（Python 3.12 起会给出 "
-            "DeprecationWarning）。请在启动任何线程之前创建进程，或者使用 "
+            zh="{thread} 启动线程之后，又执行了 {fork}：在 fork 方式下子进程只保留调用 fork 的那个"
+            "线程，却继承了其他线程持有的所有锁，可能因此死锁。请在启动任何线程之前创建进程，"
+            "或者使用 "
             '`multiprocessing.get_context("spawn")`。',
         ),
         "MP109": Message(
@@ -44,6 +44,20 @@ messages(
             "从进程池或执行器任务中返回、放进 Queue，或者使用共享的 Value。",
         ),
     }
+)
+
+# How MP108 names the call that forks and the one that started threads.
+_CODE = Phrase("`{code}`", "`{code}`")
+_ON_THREAD_EXECUTOR = Phrase("`{code}` on a ThreadPoolExecutor", "ThreadPoolExecutor 的 `{code}`")
+_FORKED_PROCESS = Phrase(
+    "`{code}` (a process started by fork)", "`{code}`（以 fork 方式启动的进程）"
+)
+_FORKING_EXECUTOR = Phrase(
+    "`{code}` (a ProcessPoolExecutor that forks)",
+    "`{code}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
+)
+_FORKED_POOL = Phrase(
+    "`{code}` (its workers are forked)", "`{code}`（它的工作进程以 fork 方式创建）"
 )
 
 _render = cst.Module(body=[]).code_for_node
@@ -100,7 +114,7 @@ class _ThreadFacts:
             )
         return False
 
-    def starts_threads(self, call: cst.Call) -> tuple[str, str] | None:
+    def starts_threads(self, call: cst.Call) -> Phrase | None:
         """Describes the call when it starts threads: ``Thread.start()``, a task given to a
         ThreadPoolExecutor, a ThreadPool being made."""
         facts = self.facts
@@ -108,14 +122,11 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
-                return f"`{_short(call)}`", f"`{_short(call)}`"
+                return _CODE.format(code=_short(call))
             if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
-                return (
-                    f"`{_short(call)}` on a ThreadPoolExecutor",
-                    f"ThreadPoolExecutor 的 `{_short(call)}`",
-                )
+                return _ON_THREAD_EXECUTOR.format(code=_short(call))
         if facts.kind_of_call(call) == Kind.THREAD_POOL:
-            return f"`{_short(call)}`", f"`{_short(call)}`"
+            return _CODE.format(code=_short(call))
         return None
 
     def stops_threads(self, call: cst.Call) -> bool:
@@ -163,38 +174,29 @@ class _ThreadFacts:
                 return with_node if isinstance(with_node, cst.With) else None
         return None
 
-    def forks(self, call: cst.Call) -> tuple[str, str] | None:
+    def forks(self, call: cst.Call) -> Phrase | None:
         """Describes the call when it forks: ``os.fork()``, or a process, pool or executor
         started with the fork method."""
         facts = self.facts
         qualname = facts.resolve(call.func)
         if qualname in _FORK_FUNCTIONS:
-            return f"`{_short(call.func)}()`", f"`{_short(call.func)}()`"
+            return _CODE.format(code=f"{_short(call.func)}()")
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
             if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
-                    return (
-                        f"`{_short(call)}` (a process started by fork)",
-                        f"`{_short(call)}`（以 fork 方式启动的进程）",
-                    )
+                    return _FORKED_PROCESS.format(code=_short(call))
                 return None
             if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
-                    return (
-                        f"`{_short(call)}` (a ProcessPoolExecutor that forks)",
-                        f"`{_short(call)}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
-                    )
+                    return _FORKING_EXECUTOR.format(code=_short(call))
                 return None
         if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
-                return (
-                    f"`{_short(call)}` (its workers are forked)",
-                    f"`{_short(call)}`（它的工作进程以 fork 方式创建）",
-                )
+                return _FORKED_POOL.format(code=_short(call))
         return None
 
     def _class_may_fork(self, receiver: cst.BaseExpression) -> bool:
@@ -278,12 +280,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                     yield Finding(
                         "MP108",
                         call,
-                        {
-                            "fork": fork[0],
-                            "fork_zh": fork[1],
-                            "thread": thread[0],
-                            "thread_zh": thread[1],
-                        },
+                        {"fork": fork, "thread": thread},
                     )
                     break
 

@@ -17,7 +17,7 @@ from functools import cached_property
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
 from mplint.semantic.kinds import Kind, Via
 
@@ -47,15 +47,15 @@ messages(
             en="{who} runs `{function}`, which starts processes of its own: it fails with "
             "'AssertionError: daemonic processes are not allowed to have children'. Use a "
             "non-daemonic Process that joins its children, or hand all tasks to one pool.",
-            zh="{who_zh}运行的 `{function}` 会自己再创建进程：会报 'AssertionError: daemonic "
-            "processes are not allowed to have children'。请改用非守护的 Process 并 join "
+            zh="{who}运行的 `{function}` 会自己再创建进程：会报 'AssertionError: daemonic "
+            "processes are not allowed to have children'。请改用非守护的 Process 并用 `join()` 等待"
             "它的子进程，或把所有任务交给同一个进程池。",
         ),
         "MP205": Message(
             en="The daemonic process `{name}` is started and never joined: it is killed "
             "when the main process exits and its unfinished work and output are lost. "
             "Call `{name}.join()` before the end, or drop `daemon=True`.",
-            zh="守护进程 `{name}` 启动后从未被 join：主进程退出时它会被直接杀死，未完成的"
+            zh="守护进程 `{name}` 启动后从未调用 `join()`：主进程退出时它会被直接杀死，未完成的"
             "工作和输出都会丢失。请在结束前调用 `{name}.join()`，或去掉 `daemon=True`。",
         ),
         "MP206": Message(
@@ -68,7 +68,7 @@ messages(
             en="`{function}` runs as a Process target and returns a value: the value is "
             "thrown away in the child and the exit code is 0 anyway. Send results back "
             "through a Queue, or use a Pool or ProcessPoolExecutor.",
-            zh="`{function}` 作为 Process 的 target 运行却返回了一个值：这个值在子进程里被"
+            zh="`{function}` 作为 Process 的目标函数运行却返回了一个值：这个值在子进程里被"
             "丢弃，退出码仍然是 0。请通过 Queue 把结果发回，或改用 Pool / "
             "ProcessPoolExecutor。",
         ),
@@ -1135,6 +1135,13 @@ def _self_rebound_between(
 # -- MP204 ---------------------------------------------------------------
 
 
+_POOL_WORKER = Phrase(
+    "A `multiprocessing.Pool` worker (always daemonic)",
+    "`multiprocessing.Pool` 的工作进程（总是守护进程）",
+)
+_DAEMON = Phrase("A daemonic process", "守护进程")
+
+
 @check("MP204")
 def daemon_has_children(facts: Facts) -> Iterator[Finding]:
     flows = _flow(facts)
@@ -1146,23 +1153,20 @@ def daemon_has_children(facts: Facts) -> Iterator[Finding]:
         if use.function not in makers or id(use.call) in reported:
             continue
         if use.via in (Via.POOL, Via.INITIALIZER) and use.daemonic:
-            who = (
-                "A `multiprocessing.Pool` worker (always daemonic)",
-                "`multiprocessing.Pool` 的工作进程（总是守护进程）",
-            )
+            who = _POOL_WORKER
         elif (
             use.via == Via.PROCESS
             and isinstance(use.call, cst.Call)
             and _made_daemonic(flows, use.call)
         ):
-            who = ("A daemonic process", "守护进程")
+            who = _DAEMON
         else:
             continue
         reported.add(id(use.call))
         yield Finding(
             "MP204",
             use.call,
-            {"who": who[0], "who_zh": who[1], "function": use.function.name.value},
+            {"who": who, "function": use.function.name.value},
         )
     # Process subclasses whose instances are daemonic and whose run() makes processes.
     for item in flows.started:
@@ -1177,11 +1181,7 @@ def daemon_has_children(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP204",
                 call,
-                {
-                    "who": "A daemonic process",
-                    "who_zh": "守护进程",
-                    "function": f"{cls.name.value}.run",
-                },
+                {"who": _DAEMON, "function": f"{cls.name.value}.run"},
             )
 
 

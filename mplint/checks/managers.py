@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import (
     MANAGER_CLASSES,
     Facts,
@@ -26,21 +26,32 @@ messages(
             en="`{target}` is a local copy of a value fetched from the manager proxy "
             "`{proxy}`: {how} changes only that copy, and the change is lost. Read the value, "
             "change it, then assign it back (`{store} = value`).",
-            zh="`{target}` 是从 Manager 代理对象 `{proxy}` 取回的值的本地副本：{how_zh}"
+            zh="`{target}` 是从 Manager 代理对象 `{proxy}` 取回的值的本地副本：{how}"
             "只修改了这个副本，修改会丢失。请先读出值、修改后再赋值回去（`{store} = value`）。",
         ),
-        "MP502": Message(
-            en="{what}: anyone who can reach the port and knows the key gets arbitrary code "
-            "execution through pickle. {instead}",
-            zh="{what_zh}：任何能连上该端口并知道密钥的人都可以通过 pickle 执行任意代码。"
-            "{instead_zh}",
-        ),
+        "MP502": {
+            "all_interfaces": Message(
+                en="`{name}` listens on all network interfaces ({host}): anyone who can reach "
+                "the port and knows the key gets arbitrary code execution through pickle. Bind "
+                "to 127.0.0.1 and reach it through an SSH tunnel or a VPN.",
+                zh="`{name}` 监听所有网络接口（{host}）：任何能连上该端口并知道密钥的人都可以"
+                "通过 pickle 执行任意代码。请绑定到 127.0.0.1，并通过 SSH 隧道或 VPN 访问。",
+            ),
+            "literal_authkey": Message(
+                en="`{name}` has its authkey written in the source: anyone who can reach the "
+                "port and knows the key gets arbitrary code execution through pickle. Read the "
+                "key from the environment or a protected file, or use `os.urandom(32)`.",
+                zh="`{name}` 的认证密钥（`authkey`）直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
+                "通过 pickle 执行任意代码。请从环境变量或受保护的文件读取密钥，或使用 "
+                "`os.urandom(32)`。",
+            ),
+        },
         "MP503": Message(
             en="`{proxy}` is a proxy of the manager `{manager}`, which was shut down {when}: "
             "using it now fails with a connection error (FileNotFoundError, "
             "ConnectionRefusedError, BrokenPipeError). Copy what you need (`dict(...)`, "
             "`list(...)`) while the manager runs, or use it inside the block.",
-            zh="`{proxy}` 是 Manager `{manager}` 的代理对象，而该 Manager {when_zh}已经关闭："
+            zh="`{proxy}` 是 Manager `{manager}` 的代理对象，而该 Manager {when}已经关闭："
             "现在使用它会报连接错误（FileNotFoundError、ConnectionRefusedError、"
             "BrokenPipeError）。请在 Manager 运行时复制所需的数据（`dict(...)`、`list(...)`），"
             "或在代码块内使用它。",
@@ -132,7 +143,7 @@ class _Mutations(FastVisitor):
         super().__init__()
         self.facts = facts
         self.module_level = module_level
-        self.found: list[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, str]] = []
+        self.found: list[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, Phrase]] = []
         self.stores_proxies = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -153,7 +164,7 @@ class _Mutations(FastVisitor):
         if func.attr.value in MUTATING_METHODS:
             proxy = _copied_from_proxy(self.facts, func.value)
             if proxy is not None:
-                self.found.append((node, func.value, proxy, f"`.{func.attr.value}()`"))
+                self.found.append((node, func.value, proxy, _CALLED.format(method=func.attr.value)))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -167,27 +178,23 @@ class _Mutations(FastVisitor):
         self._assigned(node.target, node.value)
 
     def visit_Del(self, node: cst.Del) -> None:
-        self._changed(node.target, "`del`")
+        self._changed(node.target, _DELETED)
 
     def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Subscript | cst.Attribute):
             if not _is_self_attribute(target) and self._holds_proxy(value):
                 self.stores_proxies = True
-        self._changed(target, "assigning to it")
+        self._changed(target, _ASSIGNED)
 
-    def _changed(self, target: cst.BaseExpression, how: str) -> None:
+    def _changed(self, target: cst.BaseExpression, how: Phrase) -> None:
         if isinstance(target, cst.Tuple | cst.List):
             for element in target.elements:
                 self._changed(element.value, how)
         elif isinstance(target, cst.Subscript | cst.Attribute):
             proxy = _copied_from_proxy(self.facts, target.value)
             if proxy is not None:
-                if how != "`del`":
-                    how = (
-                        "assigning to one of its items"
-                        if isinstance(target, cst.Subscript)
-                        else "setting one of its attributes"
-                    )
+                if how is not _DELETED:
+                    how = _ITEM_ASSIGNED if isinstance(target, cst.Subscript) else _ATTRIBUTE_SET
                 self.found.append((target, target.value, proxy, how))
 
     def _holds_proxy(self, node: cst.BaseExpression) -> bool:
@@ -219,11 +226,12 @@ class _Mutations(FastVisitor):
         return False
 
 
-_HOW_ZH = {
-    "`del`": "`del`",
-    "assigning to one of its items": "对它的元素赋值",
-    "setting one of its attributes": "设置它的属性",
-}
+# How a copy was changed, as the message says it.
+_CALLED = Phrase("`.{method}()`", "调用 `.{method}()` ")
+_DELETED = Phrase("`del`", "用 `del` 删除元素")
+_ASSIGNED = Phrase("assigning to it", "对它赋值")
+_ITEM_ASSIGNED = Phrase("assigning to one of its items", "对它的元素赋值")
+_ATTRIBUTE_SET = Phrase("setting one of its attributes", "设置它的属性")
 
 
 def _store_spelling(target: cst.BaseExpression, proxy: cst.BaseExpression) -> str:
@@ -276,7 +284,7 @@ def _scopes_with_proxies(facts: Facts) -> list[Scope]:
 
 @check("MP501")
 def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
-    found: dict[int, tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, str]] = {}
+    found: dict[int, tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, Phrase]] = {}
     stores_proxies = False
     for scope in _scopes_with_proxies(facts):
         if isinstance(scope, cst.Lambda):
@@ -296,7 +304,6 @@ def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
                 "target": _short(target),
                 "proxy": _short(proxy),
                 "how": how,
-                "how_zh": _HOW_ZH.get(how, how),
                 "store": _store_spelling(target, proxy),
             },
         )
@@ -411,29 +418,23 @@ def manager_exposed(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     "MP502",
                     address,
-                    {
-                        "what": f"`{name}` listens on all network interfaces ({host!r})",
-                        "what_zh": f"`{name}` 监听所有网络接口（{host!r}）",
-                        "instead": "Bind to 127.0.0.1 and reach it through an SSH tunnel or a VPN.",
-                        "instead_zh": "请绑定到 127.0.0.1，并通过 SSH 隧道或 VPN 访问。",
-                    },
+                    {"name": name, "host": repr(host)},
+                    variant="all_interfaces",
                 )
         authkey = call_argument(call, "authkey", offset + 1)
         if authkey is not None and not authkey.star and _is_literal_key(facts, authkey.value):
             yield Finding(
                 "MP502",
                 authkey,
-                {
-                    "what": f"`{name}` has its authkey written in the source",
-                    "what_zh": f"`{name}` 的 authkey 直接写在源代码里",
-                    "instead": "Read the key from the environment or a protected file, or use "
-                    "`os.urandom(32)`.",
-                    "instead_zh": "请从环境变量或受保护的文件读取密钥，或使用 `os.urandom(32)`。",
-                },
+                {"name": name},
+                variant="literal_authkey",
             )
 
 
 # -- MP503 -------------------------------------------------------------
+
+_WITH_ENDED = Phrase("when its `with` block ended", "在 `with` 代码块结束时")
+_SHUT_DOWN = Phrase("by `shutdown()`", "通过 `shutdown()`")
 
 _CONDITIONAL = (
     cst.If,
@@ -768,8 +769,7 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                     {
                         "proxy": use.value,
                         "manager": name,
-                        "when": "when its `with` block ended",
-                        "when_zh": "在 `with` 代码块结束时",
+                        "when": _WITH_ENDED,
                     },
                 )
     # m.shutdown() as a statement of its own.
@@ -791,7 +791,6 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                 {
                     "proxy": use.value,
                     "manager": receiver.value,
-                    "when": "by `shutdown()`",
-                    "when_zh": "通过 `shutdown()`",
+                    "when": _SHUT_DOWN,
                 },
             )

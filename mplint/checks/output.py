@@ -21,7 +21,7 @@ messages(
             "`flush=True`.",
             zh="这个子进程向标准输出打印后没有刷新缓冲区就调用了 `os._exit()`：缓冲区里的内容会被"
             "丢弃（标准输出是文件或管道时会全部丢失）。请在 `os._exit()` 之前调用 "
-            "`sys.stdout.flush()`，或在 print 时传入 `flush=True`。",
+            "`sys.stdout.flush()`，或在 `print()` 时传入 `flush=True`。",
         ),
         "MP602": Message(
             en="`{call}` runs once per pool task, but the worker process lives on for many "

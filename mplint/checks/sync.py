@@ -10,11 +10,13 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
@@ -70,29 +72,28 @@ messages(
     {
         "MP401": Message(
             en="{what} is sent {channel}, and it cannot be pickled ({why}): {outcome}{advice}",
-            zh="{what_zh}{channel_zh}，但它无法被 pickle 序列化（{why_zh}）：{outcome_zh}"
-            "{advice_zh}",
+            zh="{what}{channel}，但它无法被 pickle 序列化（{why}）：{outcome}{advice}",
         ),
         "MP402": Message(
             en="`{process}.join()` waits for a process that puts items on `{queue}` before "
             "this code takes them off: once the data outgrows the pipe buffer the child cannot "
             "exit and both processes hang. Get the items first, then join.",
-            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 join 之后才取"
+            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 `join()` 之后才取"
             "数据：数据一旦超过管道缓冲区，子进程无法退出，两个进程互相等待而卡死。请先取完数据，"
-            "再 join。",
+            "再调用 `join()`。",
         ),
         "MP403": Message(
             en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
             "`multiprocessing.{replacement}` instead.",
-            zh="`{name}` 是只用于线程的 {what}，却{how_zh}：{outcome_zh}请改用 "
+            zh="`{name}` 是只用于线程的 {what}，却{how}：{outcome}请改用 "
             "`multiprocessing.{replacement}`。",
         ),
         "MP404": Message(
-            en="`{call}` decides whether to {action}, but its answer is stale at once (other "
+            en="`{call}` decides whether to call {action}, but its answer is stale at once (other "
             "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
             "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
-            zh="`{call}` 被用来决定是否 {action}，但它的结果立刻就会过时（其他进程和后台"
-            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或"
+            zh="`{call}` 被用来决定是否调用 {action}，但它的结果立刻就会过时（其他进程和后台"
+            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或 "
             "`get(timeout=...)` 加 `except queue.Empty`。",
         ),
         "MP405": Message(
@@ -100,7 +101,7 @@ messages(
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
             "`with {lock}:` (or try/finally).",
             zh="`{lock}` 在这里获取，但 `release()` 不在 `finally` 中：中间一旦抛出异常，"
-            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
+            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 `try`/`finally`）。",
         ),
         "MP406": Message(
             en="`{name}`, a multiprocessing {what}, is made at module level and used here in a "
@@ -109,14 +110,14 @@ messages(
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
             "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
-            "共享。请在 main 保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池的 `initializer=`）传给子进程。",
         ),
         "MP407": Message(
             en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
             "notify sent before the wait is lost and the waiter hangs, and a wake-up does not "
             "mean the state changed. Use `{cond}.wait_for(predicate)` or "
             "`while not ready: {cond}.wait()`.",
-            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 wait 之前发出的 notify "
+            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 `wait()` 之前发出的 `notify()` "
             "会丢失，等待方永远挂起；被唤醒也不代表状态已改变。请使用 "
             "`{cond}.wait_for(predicate)` 或 `while not ready: {cond}.wait()`。",
         ),
@@ -124,18 +125,47 @@ messages(
             en="`{statement}` reads and writes the shared {what} `{name}` in two steps without "
             "its lock: processes running it at once lose updates. {advice}",
             zh="`{statement}` 分两步读写共享的 {what} `{name}`，却没有加锁：多个进程同时执行会"
-            "丢失更新。{advice_zh}",
+            "丢失更新。{advice}",
         ),
-        "MP409": Message(
-            en="{problem} {advice}",
-            zh="{problem_zh}{advice_zh}",
-        ),
-        "MP410": Message(
-            en="{what} {who} gets a lock of its own, so it guards nothing. Create one lock in "
-            "the parent and pass it to the processes.",
-            zh="{what_zh}{who_zh}都拿到自己的一把锁，什么也保护不了。请在父进程中创建一把锁，"
-            "再传给各个进程。",
-        ),
+        "MP409": {
+            "unhandled": Message(
+                en="`{call}` raises `queue.Empty` when no item arrives in time, and nothing "
+                "here catches it. Wrap it in `try:` ... `except queue.Empty:` (import queue).",
+                zh="`{call}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里没有捕获它。请用 "
+                "`try:` ... `except queue.Empty:` 包起来（需 `import queue`）。",
+            ),
+            "no_such_exception": Message(
+                en="`{handler}` does not exist: `Queue` here is a factory function, so reaching "
+                "this handler raises 'AttributeError: 'function' object has no attribute "
+                "'Empty''. Catch `queue.Empty` (import queue).",
+                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 `except` 时会报 "
+                "'AttributeError: 'function' object has no attribute 'Empty''。请捕获 "
+                "`queue.Empty`（需 `import queue`）。",
+            ),
+        },
+        "MP410": {
+            "with_new_lock": Message(
+                en="`with {call}:` makes a new lock each time it runs: every process and every "
+                "call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`with {call}:` 每次执行都新建一把锁：每个进程、每次调用都拿到自己的一把锁，"
+                "什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "thrown_away": Message(
+                en="`{call}` makes a lock that is used once and thrown away: every process and "
+                "every call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`{call}` 新建的锁用一次就被丢弃：每个进程、每次调用都拿到自己的一把锁，什么也"
+                "保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "made_in_child": Message(
+                en="`{name}` is made inside `{function}()`, which runs in a child process: each "
+                "process (and each call) gets a lock of its own, so it guards nothing. Create "
+                "one lock in the parent and pass it to the processes.",
+                zh="`{name}` 在子进程运行的 `{function}()` 内部创建：每个进程（每次调用）都拿到"
+                "自己的一把锁，什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+        },
         "MP411": Message(
             en="`{call}` is called without holding the condition: it raises '{error}'. Call it "
             "inside `with {cond}:`.",
@@ -262,106 +292,134 @@ def _line_code(line: cst.SimpleStatementLine) -> str:
 
 # -- MP401 -------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    what: Phrase
+    why: Phrase
+    error: Phrase  # what pickling it raises, as CPython prints it
+    advice: Phrase
+
+
+_SEND_A_LIST = Phrase(
+    "Send a list, or the arguments to rebuild the generator on the other side.",
+    "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+)
+_GENERATOR_ERROR = Phrase(
+    "'TypeError: cannot pickle 'generator' object'", "'TypeError: cannot pickle 'generator' object'"
+)
 _PAYLOADS = {
-    "lambda": (
-        "A lambda",
-        "lambda 函数",
-        "pickle stores functions by name and a lambda has none",
-        "pickle 按名字保存函数，而 lambda 没有名字",
-        "Use a function defined at module level.",
-        "请改用在模块顶层定义的函数。",
+    "lambda": _Payload(
+        Phrase("A lambda", "lambda 函数"),
+        Phrase(
+            "pickle stores functions by name and a lambda has none",
+            "pickle 按名字保存函数，而 lambda 没有名字",
+        ),
+        LOCAL_OBJECT_ERROR,  # replaced per node by pickling_error()
+        Phrase("Use a function defined at module level.", "请改用在模块顶层定义的函数。"),
     ),
-    "nested": (
-        "The nested function `{name}`",
-        "嵌套函数 `{name}`",
-        "pickle finds functions by their module-level name",
-        "pickle 按模块顶层的名字查找函数",
-        "Define it at module level.",
-        "请把它定义在模块顶层。",
+    "nested": _Payload(
+        Phrase("The nested function `{name}`", "嵌套函数 `{name}` "),
+        Phrase(
+            "pickle finds functions by their module-level name", "pickle 按模块顶层的名字查找函数"
+        ),
+        LOCAL_OBJECT_ERROR,
+        Phrase("Define it at module level.", "请把它定义在模块顶层。"),
     ),
-    "genexp": (
-        "A generator expression",
-        "生成器表达式",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "genexp": _Payload(
+        Phrase("A generator expression", "生成器表达式"),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "generator": (
-        "`{name}`, a generator,",
-        "生成器 `{name}`",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "generator": _Payload(
+        Phrase("`{name}`, a generator,", "生成器 `{name}` "),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "file": (
-        "An open file",
-        "打开的文件对象",
-        "a file object belongs to this process",
-        "文件对象只属于当前进程",
-        "Send the path and open the file in the receiver.",
-        "请发送文件路径，在接收方再打开文件。",
+    "file": _Payload(
+        Phrase("An open file", "打开的文件对象"),
+        Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
+        Phrase(
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object' (a binary file: "
+            "'_io.BufferedReader'; 3.13 says 'cannot pickle 'TextIOWrapper' instances')",
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object'（二进制文件为 "
+            "'_io.BufferedReader'；3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
+        ),
+        Phrase(
+            "Send the path and open the file in the receiver.",
+            "请发送文件路径，在接收方再打开文件。",
+        ),
     ),
-    "database": (
-        "A database connection",
-        "数据库连接",
-        "a connection belongs to this process",
-        "数据库连接只属于当前进程",
-        "Send the database path and connect in the receiver.",
-        "请发送数据库路径，在接收方再建立连接。",
+    "database": _Payload(
+        Phrase("A database connection", "数据库连接"),
+        Phrase("a connection belongs to this process", "数据库连接只属于当前进程"),
+        Phrase("a 'TypeError: cannot pickle ...' error", "'TypeError: cannot pickle ...' 错误"),
+        Phrase(
+            "Send the database path and connect in the receiver.",
+            "请发送数据库路径，在接收方再建立连接。",
+        ),
     ),
-    "thread": (
-        "`{name}`, a `threading`/`queue` object,",
-        "`{name}`（`threading`/`queue` 的对象）",
-        "it holds a `_thread.lock`",
-        "它内部持有 `_thread.lock`",
-        "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
-        "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+    "thread": _Payload(
+        Phrase("`{name}`, a `threading`/`queue` object,", "`{name}`（`threading`/`queue` 的对象）"),
+        Phrase("it holds a `_thread.lock`", "它内部持有 `_thread.lock`"),
+        Phrase(
+            "'TypeError: cannot pickle '_thread.lock' object' (an RLock: '_thread.RLock')",
+            "'TypeError: cannot pickle '_thread.lock' object'（RLock 为 '_thread.RLock'）",
+        ),
+        Phrase(
+            "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
+            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池的 `initializer=` 传递。",
+        ),
     ),
-    "inherited": (
-        "`{name}`, a multiprocessing {kind},",
-        "`{name}`（multiprocessing 的 {kind}）",
-        "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
-        "be shared between processes through inheritance'",
-        "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
-        "processes through inheritance'",
-        "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
-        "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+    "inherited": _Payload(
+        Phrase("`{name}`, a multiprocessing {kind},", "`{name}`（multiprocessing 的 {kind}）"),
+        Phrase(
+            "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
+            "be shared between processes through inheritance'",
+            "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
+            "processes through inheritance'",
+        ),
+        Phrase("", ""),
+        Phrase(
+            "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
+            "请作为 Process 参数或通过进程池的 `initializer=` 传递，或改用 Manager 提供的对象。",
+        ),
     ),
 }
 
+# Where the payload goes, and what happens there ({error} is the payload's error).
 _CHANNELS = {
     "queue": (
-        "on a process queue",
-        "被放入进程队列",
-        "the queue's feeder thread prints a traceback and drops the item, and the receiver "
-        "waits for it for ever. ",
-        "队列的后台线程打印异常后丢弃该数据，接收方会一直等下去。",
+        Phrase("on a process queue", "被放入进程队列"),
+        Phrase(
+            "the queue's feeder thread prints a traceback ({error}) and drops the item, and the "
+            "receiver waits for it for ever. ",
+            "队列的后台线程打印异常（{error}）后丢弃该数据，接收方会一直等下去。",
+        ),
     ),
     "pipe": (
-        "through a Pipe connection",
-        "通过 Pipe 连接发送",
-        "`send()` raises `TypeError`/`PicklingError`. ",
-        "`send()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase("through a Pipe connection", "通过 Pipe 连接发送"),
+        Phrase("`send()` raises {error}. ", "`send()` 会抛出 {error}。"),
     ),
     "process": (
-        "as a Process argument (pickled under spawn/forkserver)",
-        "作为 Process 参数（spawn/forkserver 下会被序列化）",
-        "`start()` raises `TypeError`/`PicklingError`. ",
-        "`start()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase(
+            "as a Process argument (pickled under spawn/forkserver)",
+            "作为 Process 参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("`start()` raises {error}. ", "`start()` 会抛出 {error}。"),
     ),
     "initargs": (
-        "as pool initializer arguments (pickled under spawn/forkserver)",
-        "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
-        "starting the workers fails. ",
-        "启动工作进程时会失败。",
+        Phrase(
+            "as pool initializer arguments (pickled under spawn/forkserver)",
+            "作为进程池 `initializer=` 的参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("starting the workers fails with {error}. ", "启动工作进程时会因 {error} 而失败。"),
     ),
     "pool": (
-        "as a pool or executor task argument",
-        "作为进程池或执行器任务的参数",
-        "the task fails with `TypeError`/`PicklingError`. ",
-        "该任务会因 `TypeError`/`PicklingError` 而失败。",
+        Phrase("as a pool or executor task argument", "作为进程池或执行器任务的参数"),
+        Phrase("the task fails with {error}. ", "该任务会因 {error} 而失败。"),
     ),
 }
 
@@ -519,26 +577,25 @@ def unpicklable_payload(facts: Facts) -> Iterator[Finding]:
             ):
                 continue  # args=params: not a literal we can read
             for node, key, name, kind in _unpicklable(facts, payload, channel):
-                what, what_zh, why, why_zh, advice, advice_zh = _PAYLOADS[key]
-                ch_en, ch_zh, outcome, outcome_zh = _CHANNELS[channel]
-                if key == "inherited":
-                    outcome, outcome_zh = "", ""
+                payload_facts = _PAYLOADS[key]
+                where, outcome = _CHANNELS[channel]
+                error = pickling_error(facts, node) if key == "lambda" else payload_facts.error
                 yield Finding(
                     "MP401",
                     node,
                     {
-                        "what": what.format(name=name, kind=kind),
-                        "what_zh": what_zh.format(name=name, kind=kind),
-                        "channel": ch_en,
-                        "channel_zh": ch_zh,
-                        "why": why,
-                        "why_zh": why_zh,
-                        "outcome": outcome,
-                        "outcome_zh": outcome_zh,
-                        "advice": advice,
-                        "advice_zh": advice_zh,
+                        "what": payload_facts.what.format(name=name, kind=kind),
+                        "channel": where,
+                        "why": payload_facts.why,
+                        "outcome": _NO_OUTCOME
+                        if key == "inherited"
+                        else outcome.format(error=error),
+                        "advice": payload_facts.advice,
                     },
                 )
+
+
+_NO_OUTCOME = Phrase("", "")
 
 
 # -- MP402 -------------------------------------------------------------------
@@ -765,8 +822,8 @@ def _join_comes_first(
 # -- MP403 -------------------------------------------------------------------
 
 _THREAD_NAMES = {
-    Kind.THREAD_LOCK: ("`threading` lock", "Lock"),
-    Kind.THREAD_SEMAPHORE: ("`threading` semaphore", "Semaphore"),
+    Kind.THREAD_LOCK: ("`threading.Lock`", "Lock"),
+    Kind.THREAD_SEMAPHORE: ("`threading.Semaphore`", "Semaphore"),
     Kind.THREAD_CONDITION: ("`threading.Condition`", "Condition"),
     Kind.THREAD_EVENT: ("`threading.Event`", "Event"),
     Kind.THREAD_QUEUE: ("`queue.Queue`", "Queue"),
@@ -848,24 +905,30 @@ def _queue_fix(facts: Facts, node: cst.BaseExpression, fixed: set[int]) -> FixPl
 
 _HOW_403 = {
     "process": (
-        "is passed to a child process",
-        "被传给了子进程",
-        "under fork each process gets its own copy and nothing is shared; under "
-        "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
-        "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` 会报 "
-        "'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a child process", "被传给了子进程"),
+        Phrase(
+            "under fork each process gets its own copy and nothing is shared; under "
+            "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
+            "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` "
+            "会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "pool": (
-        "is passed to a pool or executor",
-        "被传给了进程池或执行器",
-        "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
-        "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a pool or executor", "被传给了进程池或执行器"),
+        Phrase(
+            "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
+            "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "global": (
-        "is used both by the parent and by code that runs in a child process",
-        "同时被父进程和在子进程中运行的代码使用",
-        "each process has its own copy (under spawn a fresh one), so nothing is shared.",
-        "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        Phrase(
+            "is used both by the parent and by code that runs in a child process",
+            "同时被父进程和在子进程中运行的代码使用",
+        ),
+        Phrase(
+            "each process has its own copy (under spawn a fresh one), so nothing is shared.",
+            "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        ),
     ),
 }
 
@@ -874,7 +937,7 @@ def _finding_403(
     facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
 ) -> Finding:
     what, replacement = _THREAD_NAMES[kind]
-    how_en, how_zh, outcome, outcome_zh = _HOW_403[how]
+    how_phrase, outcome = _HOW_403[how]
     return Finding(
         "MP403",
         node,
@@ -882,10 +945,8 @@ def _finding_403(
             "name": _render(node),
             "what": what,
             "replacement": replacement,
-            "how": how_en,
-            "how_zh": how_zh,
+            "how": how_phrase,
             "outcome": outcome,
-            "outcome_zh": outcome_zh,
         },
         fix=_queue_fix(facts, node, fixed) if kind == Kind.THREAD_QUEUE else None,
     )
@@ -983,7 +1044,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP404",
                 call,
-                {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
+                {"call": _render(call), "action": f"`{_render(receiver)}.{verb}()`"},
             )
 
 
@@ -1293,6 +1354,15 @@ def _raw_or_unlocked(facts: Facts, holder: cst.BaseExpression) -> bool:
     return False
 
 
+_HOLD_A_LOCK = Phrase(
+    "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process.",
+    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。",
+)
+_USE_GET_LOCK = Phrase(
+    "Wrap it in `with {name}.get_lock():`.", "请把它放进 `with {name}.get_lock():` 中。"
+)
+
+
 @check("MP408")
 def shared_value_race(facts: Facts) -> Iterator[Finding]:
     reach = _child_reachable(facts)
@@ -1314,13 +1384,9 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
             if kind.startswith("raw-"):
                 what = "Raw" + what
             if raw:
-                advice = "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process."
-                advice_zh = (
-                    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。"
-                )
+                advice = _HOLD_A_LOCK
             else:
-                advice = f"Wrap it in `with {name}.get_lock():`."
-                advice_zh = f"请把它放进 `with {name}.get_lock():` 中。"
+                advice = _USE_GET_LOCK.format(name=name)
             yield Finding(
                 "MP408",
                 statement,
@@ -1329,7 +1395,6 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
                     "what": what,
                     "name": name,
                     "advice": advice,
-                    "advice_zh": advice_zh,
                 },
                 fix=None if raw else _get_lock_fix(facts, statement, name),
             )
@@ -1480,14 +1545,8 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             call,
-            {
-                "problem": f"`{_render(call)}` raises `queue.Empty` when no item arrives in "
-                "time, and nothing here catches it.",
-                "problem_zh": f"`{_render(call)}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里"
-                "没有捕获它。",
-                "advice": "Wrap it in `try:` ... `except queue.Empty:` (import queue).",
-                "advice_zh": "请用 `try:` ... `except queue.Empty:` 包起来（需 import queue）。",
-            },
+            {"call": _render(call)},
+            variant="unhandled",
         )
     shadowed = any(name == "queue" for _, name in facts.bindings)
     for handler_type in _handler_types(facts):
@@ -1504,16 +1563,8 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             handler_type,
-            {
-                "problem": f"`{_render(handler_type)}` does not exist: `Queue` here is a factory "
-                "function, so reaching this handler raises "
-                "'AttributeError: 'function' object has no attribute 'Empty''.",
-                "problem_zh": f"`{_render(handler_type)}` 并不存在：这里的 `Queue` 是一个工厂函数，"
-                "执行到这个 except 时会报 "
-                "'AttributeError: 'function' object has no attribute 'Empty''。",
-                "advice": "Catch `queue.Empty` (import queue).",
-                "advice_zh": "请捕获 `queue.Empty`（需 import queue）。",
-            },
+            {"handler": _render(handler_type)},
+            variant="no_such_exception",
             fix=fix,
         )
 
@@ -1585,23 +1636,15 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`with {_render(call)}:` makes a new lock each time it runs:",
-                    "what_zh": f"`with {_render(call)}:` 每次执行都新建一把锁：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="with_new_lock",
             )
         elif isinstance(parent, cst.Attribute) and parent.value is call:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`{_render(call)}` makes a lock that is used once and thrown away:",
-                    "what_zh": f"`{_render(call)}` 新建的锁用一次就被丢弃：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="thrown_away",
             )
     reach = _child_reachable(facts)
     for (scope, name), bindings in facts.bindings.items():
@@ -1618,13 +1661,8 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 binding.value,
-                {
-                    "what": f"`{name}` is made inside `{scope.name.value}()`, which runs in a "
-                    "child process:",
-                    "what_zh": f"`{name}` 在子进程运行的 `{scope.name.value}()` 内部创建：",
-                    "who": "each process (and each call)",
-                    "who_zh": "每个进程（每次调用）",
-                },
+                {"name": name, "function": scope.name.value},
+                variant="made_in_child",
             )
 
 
