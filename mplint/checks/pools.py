@@ -508,7 +508,8 @@ def _never_released(facts: Facts, call: cst.Call) -> bool:
     if isinstance(parent, cst.Expr):
         # a bare `Pool()` statement: made, never used, never closed (unless the test
         # around it expects the constructor to raise)
-        return not _expected_to_raise(facts, call)
+        # (an executor starts no worker before its first task: nothing leaks)
+        return facts.kind_of(call) != Kind.EXECUTOR and not _expected_to_raise(facts, call)
     if isinstance(parent, cst.Attribute) and parent.value is call:
         return parent.attr.value not in _RELEASES  # Pool(4).map(...): dropped at once
     stored = _stored_attribute(facts, call)
