@@ -35,6 +35,7 @@ from mplint.semantic.api import (
     task_arguments,
 )
 from mplint.semantic.kinds import Kind, Via
+from mplint.semantic.values import element_origins, origins
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
 
@@ -949,6 +950,32 @@ class Facts:
     def comprehension_names(self) -> frozenset[str]:
         return frozenset(n for names in self.comprehension_targets.values() for n in names)
 
+    def comprehension_loop(self, name: cst.Name) -> cst.CompFor | None:
+        """The comprehension ``for`` that binds this name where it is used, if any."""
+        if name.value not in self.comprehension_names:
+            return None
+        return self._comprehension_binding(name)
+
+    def origins(
+        self, node: cst.BaseExpression | None, through_parameters: bool = False
+    ) -> list[cst.Call] | None:
+        """The constructor calls an expression may hold; None when unsure
+        (``semantic.values``)."""
+        return origins(self, node, through_parameters)
+
+    def element_origins(
+        self, node: cst.BaseExpression, through_parameters: bool = False
+    ) -> list[cst.Call] | None:
+        """The constructor calls a container's elements may hold; None when unsure."""
+        return element_origins(self, node, through_parameters)
+
+    def is_empty_container(self, node: cst.BaseExpression) -> bool:
+        return _is_empty_container(node)
+
+    def fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
+        """``append``/``add``/``insert``/``extend`` calls on the container ``node`` names."""
+        return self._fill_calls(node, binding)
+
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
         for ancestor in self.ancestors(name):
@@ -1013,6 +1040,11 @@ class Facts:
                 and func.value not in self.module_functions
             ):
                 return self._element_kind(node.args[0].value, depth + 1)  # list(procs)
+            function = self.function_for(func) if isinstance(func, cst.Name) else None
+            if function is not None and not function.decorators:  # procs = make_all()
+                returned = self.returns.get(function)
+                if returned and all(v is not None for v in returned):
+                    return _one_kind({self._element_kind(v, depth + 1) for v in returned})  # type: ignore[arg-type]
             return None
         if isinstance(node, cst.Name | cst.Attribute):
             bindings = (

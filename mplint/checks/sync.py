@@ -188,47 +188,9 @@ def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
     return facts.attribute_bindings_of(node)
 
 
-def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
+def _origins(facts: Facts, node: cst.BaseExpression | None) -> list[cst.Call]:
     """The constructor calls an expression may hold (empty when unknown)."""
-    if node is None or depth > 6:
-        return []
-    if isinstance(node, cst.Call):
-        return [node]
-    if isinstance(node, cst.Attribute):
-        bindings = _self_bindings(facts, node)
-        found_here: list[cst.Call] = []
-        for binding in bindings:
-            inner = _origins(facts, binding.value, depth + 1)
-            if not inner:
-                return []
-            found_here.extend(inner)
-        return found_here
-    if isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        if not bindings:
-            return []
-        found: list[cst.Call] = []
-        for binding in bindings:
-            if isinstance(binding.node, cst.Param):
-                owner = facts.parent(facts.parent(binding.node) or binding.node)
-                sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
-                if not sites:
-                    return []
-                for site in sites:
-                    argument = site.argument_for(binding.node)
-                    inner = _origins(facts, argument, depth + 1)
-                    if not inner:
-                        return []
-                    found.extend(inner)
-            elif binding.value is None or binding.unpack_index is not None:
-                return []
-            else:
-                inner = _origins(facts, binding.value, depth + 1)
-                if not inner:
-                    return []
-                found.extend(inner)
-        return found
-    return []
+    return facts.origins(node, through_parameters=True) or []
 
 
 def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
