@@ -920,6 +920,10 @@ class Facts:
         and from outside it (see ``semantic.classes``); empty when unknown."""
         return classes.attribute_bindings(self, node)
 
+    def class_chain(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        """The class and the classes of this file it derives from, nearest first."""
+        return classes.local_bases(self, cls)
+
     def instance_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
         """The class of this file an object is an instance of (``self``, ``w = Cls()``)."""
         return classes.instance_class(self, node)
@@ -1270,7 +1274,13 @@ class Facts:
         if not isinstance(node, cst.Name | cst.Attribute):
             return None
         function = self.function_for(node)
-        if function is None or function.decorators:
+        if function is None:
+            cls = self.local_class(node) if isinstance(node, cst.Name) else None
+            init = classes.inherited_init(self, cls) if cls is not None else None
+            if init is None or init.decorators:
+                return None
+            return CallSite(init, None, (), {}, True, True)  # Cls(a) runs __init__(self, a)
+        if function.decorators:
             return None
         bound = (
             isinstance(node, cst.Attribute)

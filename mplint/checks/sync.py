@@ -922,6 +922,10 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
             kind = _kind(facts, element)
             if kind in THREAD_PRIMITIVES:
                 yield _finding_403(facts, element, kind, how, fixed)
+    # A threading primitive kept on a Process subclass: start() pickles the object with
+    # its attributes under spawn/forkserver; under fork each side has its own copy.
+    for attribute, kind in _thread_primitives_on_processes(facts):
+        yield _finding_403(facts, attribute, kind, "process", fixed)
     # A module-level thread primitive read both in the parent and in a child's code.
     reach = _child_reachable(facts)
     if not reach:
@@ -940,6 +944,34 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
         in_parent = [n for n in loads if facts.function_of(n) not in reach]
         if in_child and in_parent:
             yield _finding_403(facts, in_child[0], kind, "global", fixed)
+
+
+def _thread_primitives_on_processes(
+    facts: Facts,
+) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """``self.lock = threading.Lock()`` in a method other than ``run`` of a Process
+    subclass this file makes (and that does not define its own pickling)."""
+    made = {
+        id(base)
+        for call in facts.calls
+        if (cls := facts.local_class(call.func)) is not None
+        for base in facts.class_chain(cls)
+    }
+    for cls in facts.process_subclasses.values():
+        if id(cls) not in made or any(
+            facts.method_of(cls, name) is not None
+            for name in ("__getstate__", "__reduce__", "__reduce_ex__")
+        ):
+            continue
+        for binding in facts.self_attribute_bindings:
+            function = facts.function_of(binding.node)
+            if function is None or facts.class_of(function) is not cls:
+                continue
+            if function.name.value == "run" or binding.target is None:
+                continue
+            kind = facts.kind_of(binding.value)
+            if kind in THREAD_PRIMITIVES:
+                yield binding.target, kind
 
 
 def _rebound_by_global(facts: Facts, name: str) -> bool:
@@ -1061,8 +1093,14 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
             for other in _calls_in(facts, call)
             if _method(other) == "release" and _same(_receiver(other) or other, receiver)
         ]
-        if not releases or any(_in_finally_or_handler(facts, r) for r in releases):
-            continue  # released elsewhere (another function), or in a finally
+        if not releases:
+            # Released by another method of the class (enter/leave, __enter__/__exit__):
+            # safe when the acquire is the last thing its method does.
+            if _released_by_another_method(facts, call, receiver) and not _ends_method(facts, call):
+                yield Finding("MP405", call, {"lock": _render(receiver)})
+            continue  # else released elsewhere (another module?): unsure
+        if any(_in_finally_or_handler(facts, r) for r in releases):
+            continue  # released in a finally
         if any(_next_statement(facts, call, r) for r in releases):
             continue  # acquire(); release(): nothing in between can raise
         yield Finding(
@@ -1071,6 +1109,50 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
             {"lock": _render(receiver)},
             fix=_with_block_fix(facts, call, receiver, releases),
         )
+
+
+def _released_by_another_method(
+    facts: Facts, acquire: cst.Call, receiver: cst.BaseExpression
+) -> bool:
+    """``self.lock.release()`` in another method of the class that acquires ``self.lock``."""
+    if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)):
+        return False
+    if receiver.value.value != "self":
+        return False
+    mine = facts.attribute_bindings_of(receiver)
+    here = facts.function_of(acquire)
+    if not mine or here is None:
+        return False
+    for call in facts.method_calls("release"):
+        other = _receiver(call)
+        if not isinstance(other, cst.Attribute) or other.attr.value != receiver.attr.value:
+            continue
+        if facts.function_of(call) is not here and facts.attribute_bindings_of(other) == mine:
+            return True
+    return False
+
+
+def _ends_method(facts: Facts, call: cst.Call) -> bool:
+    """The acquire is a whole statement and only ``return``/``return self``/``pass``
+    follow it in its method: nothing can raise between it and the release."""
+    line = _statement_line(facts, call)
+    function = facts.function_of(call)
+    if line is None or function is None or facts.parent(line) is not function.body:
+        return False
+    body = list(function.body.body)
+    rest = body[body.index(line) + 1 :]
+    for statement in rest:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Return) and (
+                small.value is None or isinstance(small.value, cst.Name)
+            ):
+                continue
+            return False
+    return True
 
 
 def _next_statement(facts: Facts, first: cst.Call, second: cst.Call) -> bool:
