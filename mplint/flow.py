@@ -266,3 +266,59 @@ def runs_before(facts: Facts, first: Step, second: Step, loops_run: bool = False
         if function is None or not unconditional_within(facts, node, function.body, loops_run):
             return False
     return True
+
+
+_EXITS = (cst.Break, cst.Continue, cst.Return, cst.Raise)
+
+
+def decided_regions(facts: Facts, test: cst.CSTNode) -> list[cst.CSTNode]:
+    """The code whose running an expression decides (a queue's ``empty()``,
+    ``qsize()``...):
+    - ``if test:`` / ``while test:``: the body and the ``else``;
+    - ``for _ in range(test):``: the loop body (the test counts its rounds);
+    - ``if test: break`` (or continue/return/raise): what follows the ``if`` in its block;
+    - ``while test: wait``: what follows the loop in its block (it runs once the test
+      turns false).
+    Empty when the expression decides nothing it can see."""
+    child: cst.CSTNode = test
+    for ancestor in facts.ancestors(test):
+        if isinstance(ancestor, cst.If | cst.While) and child is ancestor.test:
+            regions: list[cst.CSTNode] = [ancestor.body]
+            if ancestor.orelse is not None:
+                regions.append(ancestor.orelse)
+            if isinstance(ancestor, cst.While) or (
+                isinstance(ancestor, cst.If) and ancestor.orelse is None and _exits(ancestor.body)
+            ):
+                regions.extend(_following(facts, ancestor))
+            return regions
+        if isinstance(ancestor, cst.For) and child is ancestor.iter:
+            iterable = ancestor.iter
+            counted = (
+                isinstance(iterable, cst.Call)
+                and isinstance(iterable.func, cst.Name)
+                and iterable.func.value == "range"
+            )
+            return [ancestor.body] if counted else []
+        if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or isinstance(
+            ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef
+        ):
+            return []
+        child = ancestor
+    return []
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    """The block ends by leaving: ``break``, ``continue``, ``return`` or ``raise``."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return bool(block.body) and isinstance(block.body[-1], _EXITS)
+    last = block.body[-1] if block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], _EXITS)
+
+
+def _following(facts: Facts, statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements after ``statement`` in its block."""
+    block = facts.parent(statement)
+    body = list(getattr(block, "body", ()))
+    if statement not in body:
+        return []
+    return body[body.index(statement) + 1 :]

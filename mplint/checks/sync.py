@@ -997,20 +997,6 @@ def _blocking(call: cst.Call) -> bool:
     return timeout is None or (not timeout.star and _is_none(timeout.value))
 
 
-def _deciding_statement(facts: Facts, call: cst.Call) -> cst.If | cst.While | None:
-    """The if/while whose test holds the call."""
-    child: cst.CSTNode = call
-    for ancestor in facts.ancestors(call):
-        if isinstance(ancestor, cst.If | cst.While):
-            return ancestor if child is ancestor.test else None
-        if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or _function_boundary(
-            ancestor
-        ):
-            return None
-        child = ancestor
-    return None
-
-
 @check("MP404")
 def queue_size_race(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -1018,17 +1004,14 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if method not in ("empty", "full", "qsize") or receiver is None:
             continue
-        statement = _deciding_statement(facts, call)
-        if statement is None or _kind(facts, receiver) != Kind.QUEUE:
+        branches = flow.decided_regions(facts, call)
+        if not branches or _kind(facts, receiver) != Kind.QUEUE:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
-        branches = [statement.body]
-        if isinstance(statement, cst.If) and statement.orelse is not None:
-            branches.append(statement.orelse)
         actions = [
             other
-            for other in _calls_in(facts, statement)
+            for other in _calls_in(facts, call)
             if _blocking(other)
             and _same(_receiver(other) or other, receiver)
             and any(_inside(facts, other, branch) for branch in branches)
