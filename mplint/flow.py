@@ -322,3 +322,24 @@ def _following(facts: Facts, statement: cst.CSTNode) -> list[cst.CSTNode]:
     if statement not in body:
         return []
     return body[body.index(statement) + 1 :]
+
+
+def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
+    """Can the node run more than once per run of its function: inside a ``for``/
+    ``while`` body, a ``while`` test or a comprehension's element, within the same
+    function."""
+    child: cst.CSTNode = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return False
+        if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
+            return True
+        if isinstance(ancestor, cst.While) and child is ancestor.test:
+            return True  # while (item := q.get()) is not DONE:
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            if child is ancestor.elt:
+                return True
+        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
+            return True
+        child = ancestor
+    return False

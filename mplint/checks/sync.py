@@ -753,6 +753,9 @@ def _join_comes_first(
 ) -> bool:
     start, end = order[id(process)], order[id(join)]
     drained_after = False
+    # A child that puts in a loop outlasts a parent that takes a fixed few items first.
+    puts_repeat = _puts_repeat(facts, process, queue)
+    single_takes = 0
     for call in facts.calls:
         index = order[id(call)]
         if index <= start or call is process or facts.scope_of(call) is not scope:
@@ -773,12 +776,53 @@ def _join_comes_first(
                 return False
             index = min(starts)
         if index < end:
+            if puts_repeat and kind == "drain" and _takes_once(facts, call, queue):
+                single_takes += 1
+                continue
             return False  # drained (or maybe drained) before the join
         if kind == "unknown":
             continue
         if not flow.exclusive(facts, join, call):
             drained_after = True
-    return drained_after
+    return drained_after or single_takes > 0
+
+
+def _puts_repeat(facts: Facts, process: cst.Call, queue: cst.Name) -> bool:
+    """The child's function puts to this queue inside a loop."""
+    target = facts.task_argument(process)
+    function = facts.function_for(target.value) if target is not None else None
+    site = (
+        next((s for s in facts.call_sites.get(function, ()) if s.call is process), None)
+        if function is not None
+        else None
+    )
+    if function is None or site is None:
+        return False
+    params = function.params
+    names = {
+        param.name.value
+        for param in [*params.posonly_params, *params.params, *params.kwonly_params]
+        if (argument := site.argument_for(param)) is not None
+        and _same_variable(facts, queue, argument)
+    }
+    return any(
+        _method(call) in _PUTS
+        and isinstance(receiver := _receiver(call), cst.Name)
+        and receiver.value in names
+        and flow.in_loop(facts, call)
+        for call in facts.calls_by_function.get(function, ())
+    )
+
+
+def _takes_once(facts: Facts, call: cst.Call, queue: cst.Name) -> bool:
+    """``q.get()`` of this very queue, run once (not in a loop or comprehension)."""
+    receiver = _receiver(call)
+    return (
+        receiver is not None
+        and _same_variable(facts, queue, receiver)
+        and _method(call) in _GETS
+        and not flow.in_loop(facts, call)
+    )
 
 
 # -- MP403 -------------------------------------------------------------------
