@@ -10,9 +10,7 @@ so that checks stay silent.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 
 import libcst as cst
@@ -34,10 +32,42 @@ from mplint.semantic.api import (
     starmap_tuples,
     task_arguments,
 )
+from mplint.semantic.collect import _Collector
 from mplint.semantic.kinds import Kind, Via
+from mplint.semantic.records import Binding, CallSite, ChildUse, Scope
+from mplint.semantic.syntax import (
+    FastVisitor,
+    _arguments,
+    bound_names,
+    call_argument,
+    dotted_name,
+    is_main_guard_test,
+    is_method_call,
+    string_value,
+)
 from mplint.semantic.values import element_origins, origins
 
-Scope = cst.Module | cst.FunctionDef | cst.Lambda
+# Re-exported: the checks import these names from here.
+__all__ = [
+    "ASYNC_RESULT_METHODS",
+    "MANAGER_CLASSES",
+    "POOL_KINDS",
+    "POOL_TASK_METHODS",
+    "START_METHODS",
+    "Binding",
+    "CallSite",
+    "ChildUse",
+    "Facts",
+    "FastVisitor",
+    "Scope",
+    "bound_names",
+    "call_argument",
+    "dotted_name",
+    "is_main_guard_test",
+    "is_method_call",
+    "string_value",
+]
+
 
 POOL_TASK_METHODS = frozenset(
     {
@@ -56,311 +86,10 @@ POOL_KINDS = frozenset({Kind.POOL, Kind.EXECUTOR})
 START_METHODS = ("fork", "spawn", "forkserver")
 
 
-@dataclass(frozen=True, slots=True)
-class ChildUse:
-    """A function of this file that runs in another process, and how it gets there."""
-
-    function: cst.FunctionDef
-    via: Via
-    call: cst.CSTNode  # the call (or class) that sends it there
-    daemonic: bool
-
-
-@dataclass(slots=True)
-class Binding:
-    name: str
-    value: cst.BaseExpression | None  # None: bound to something unknown (a parameter, a loop)
-    node: cst.CSTNode  # the statement or expression that binds it
-    scope: Scope
-    unpack_index: int | None = None  # a, b = Pipe(): position in the tuple
-    target: cst.BaseExpression | None = None  # obj.x = ...: the attribute stored to
-
-
 ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 MANAGER_CLASSES = frozenset(
     {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
 )
-
-
-@dataclass(frozen=True, slots=True)
-class CallSite:
-    """A place that calls a function of this file, directly or by handing it to a
-    process, thread, pool or executor, with the arguments it passes."""
-
-    function: cst.FunctionDef
-    call: cst.Call | None
-    positional: tuple[cst.BaseExpression, ...]
-    keywords: Mapping[str, cst.BaseExpression]
-    complete: bool  # False when *args, **kwargs or a non-literal args= hide arguments
-    bound: bool  # called as self.method: the first parameter is self
-
-    def extended(
-        self,
-        call: cst.Call,
-        positional: Iterable[cst.BaseExpression],
-        keywords: Mapping[str, cst.BaseExpression],
-        complete: bool,
-    ) -> CallSite:
-        """This site with more arguments appended (a partial's, then the call's)."""
-        return CallSite(
-            self.function,
-            call,
-            (*self.positional, *positional) if self.complete else self.positional,
-            {**self.keywords, **keywords},
-            self.complete and complete,
-            self.bound,
-        )
-
-    def argument_for(self, param: cst.Param) -> cst.BaseExpression | None:
-        """The expression this site passes for ``param`` (its default when left out),
-        or None when that cannot be read."""
-        params = self.function.params
-        positional = [*params.posonly_params, *params.params]
-        if self.bound:
-            if not positional or positional[0] is param:
-                return None
-            positional = positional[1:]
-        name = param.name.value
-        if param in positional:
-            index = positional.index(param)
-            if index < len(self.positional):
-                return self.positional[index]
-            if not self.complete:
-                return None
-            if param not in params.posonly_params and name in self.keywords:
-                return self.keywords[name]
-            return param.default
-        if param in params.kwonly_params:
-            if name in self.keywords:
-                return self.keywords[name]
-            return param.default if self.complete else None
-        return None
-
-
-def _arguments(
-    args: Iterable[cst.Arg],
-) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression], bool]:
-    """The positional and keyword arguments of a call; complete is False after a star."""
-    positional: list[cst.BaseExpression] = []
-    keywords: dict[str, cst.BaseExpression] = {}
-    complete = True
-    for arg in args:
-        if arg.star:
-            complete = False
-        elif arg.keyword is not None:
-            keywords[arg.keyword.value] = arg.value
-        elif complete:
-            positional.append(arg.value)
-    return positional, keywords, complete
-
-
-def string_value(node: cst.BaseExpression | None) -> str | None:
-    """The value of a plain string literal, else None."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
-def dotted_name(node: cst.BaseExpression) -> str | None:
-    """``a.b.c`` as a string, for plain names and attribute chains only."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
-
-
-def bound_names(target: cst.BaseExpression) -> set[str]:
-    """The plain names an assignment target binds: ``a``, ``a, (b, c)``, ``[a, b]``."""
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, cst.Tuple | cst.List):
-        names: set[str] = set()
-        for element in target.elements:
-            names |= bound_names(element.value)
-        return names
-    return set()
-
-
-def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:
-    """Is this ``receiver.method(...)`` for a plain name ``receiver``?"""
-    func = call.func
-    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-        return False
-    method = func.attr.value
-    wanted = method == methods if isinstance(methods, str) else method in methods
-    return wanted and func.value.value == receiver
-
-
-def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
-    """The argument passed as ``keyword=`` or at ``position`` (counting positional args only)."""
-    positional = 0
-    for arg in call.args:
-        if arg.keyword is not None:
-            if arg.keyword.value == keyword:
-                return arg
-            continue
-        if arg.star:
-            return None if position is not None and positional <= position else arg
-        if position is not None and positional == position:
-            return arg
-        positional += 1
-    return None
-
-
-def is_main_guard_test(test: cst.BaseExpression) -> bool:
-    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-        return False
-    target = test.comparisons[0]
-    if not isinstance(target.operator, cst.Equal):
-        return False
-    sides = (test.left, target.comparator)
-    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
-    strings = [s for s in sides if string_value(s) == "__main__"]
-    return len(names) == 1 and len(strings) == 1
-
-
-# Nodes that carry only layout or punctuation: the walk does not descend into them.
-_LAYOUT_BASES = (
-    cst.BaseParenthesizableWhitespace,
-    cst.EmptyLine,
-    cst.TrailingWhitespace,
-    cst.Newline,
-    cst.Comment,
-    cst.LeftParen,
-    cst.RightParen,
-    cst.LeftSquareBracket,
-    cst.RightSquareBracket,
-    cst.LeftCurlyBrace,
-    cst.RightCurlyBrace,
-    cst.Comma,
-    cst.Dot,
-    cst.Colon,
-    cst.Semicolon,
-    cst.AssignEqual,
-    cst.BaseBinaryOp,
-    cst.BaseBooleanOp,
-    cst.BaseCompOp,
-    cst.BaseUnaryOp,
-    cst.BaseAugOp,
-)
-# isinstance() against libcst's abstract classes is slow; the walk tests exact types.
-_WALKED_TYPES = frozenset(
-    value
-    for value in vars(cst).values()
-    if isinstance(value, type)
-    and issubclass(value, cst.CSTNode)
-    and not issubclass(value, _LAYOUT_BASES)
-)
-# Fields in the order their code appears, where the dataclass lists them otherwise.
-_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
-    cst.Module: ("header", "body", "footer"),
-    cst.FunctionDef: (
-        "leading_lines",
-        "decorators",
-        "lines_after_decorators",
-        "asynchronous",
-        "name",
-        "type_parameters",
-        "params",
-        "returns",
-        "body",
-    ),
-    cst.ClassDef: (
-        "leading_lines",
-        "decorators",
-        "lines_after_decorators",
-        "name",
-        "type_parameters",
-        "bases",
-        "keywords",
-        "body",
-    ),
-    cst.Parameters: (
-        "posonly_params",
-        "posonly_ind",
-        "params",
-        "star_arg",
-        "kwonly_params",
-        "star_kwarg",
-    ),
-    cst.IfExp: ("body", "test", "orelse"),
-    cst.Arg: ("star", "keyword", "equal", "value", "comma"),
-    cst.Param: ("star", "name", "annotation", "equal", "default", "comma"),
-    cst.ImportFrom: ("relative", "module", "names"),
-    cst.ExceptHandler: ("leading_lines", "type", "name", "body"),
-    cst.IndentedBlock: ("header", "body", "footer"),
-    cst.For: ("leading_lines", "asynchronous", "target", "iter", "body", "orelse"),
-    cst.With: ("leading_lines", "asynchronous", "items", "body"),
-    cst.CompFor: ("asynchronous", "target", "iter", "ifs", "inner_for_in"),
-}
-_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
-_FIRST = ("leading_lines", "lpar")
-
-
-def _all_fields_in_source_order(node_type: type) -> tuple[str, ...]:
-    fields = _ALL_FIELDS.get(node_type)
-    if fields is None:
-        names = [f.name for f in dataclasses.fields(node_type)]
-        ordered = [n for n in _FIRST if n in names]
-        ordered += [n for n in _SOURCE_ORDER.get(node_type, ()) if n not in ordered]
-        ordered += [n for n in names if n not in ordered]
-        fields = _ALL_FIELDS[node_type] = tuple(ordered)
-    return fields
-
-
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    """The fields the facts walk enters, in source order: layout fields left out."""
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        fields = _CHILD_FIELDS[node_type] = tuple(
-            name
-            for name in _all_fields_in_source_order(node_type)
-            if not name.startswith(("whitespace", "lpar", "rpar", "leading_lines", "lines_"))
-        )
-    return fields
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    children: list[cst.CSTNode] = []
-    for name in _all_fields_in_source_order(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            children.append(value)
-        elif type(value) is tuple or type(value) is list:
-            children.extend(v for v in value if isinstance(v, cst.CSTNode))
-    return children
-
-
-class FastVisitor(cst.CSTVisitor):
-    """A read-only visitor used as usual (``visit_X``/``leave_X``, ``node.visit(v)``) that
-    walks the nodes itself: libcst's own visit rebuilds every node it passes, which
-    costs as much as parsing them. Do not override ``on_visit``/``on_leave``."""
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        # libcst calls this for the root only, then our on_leave for it.
-        if not cst.CSTVisitor.on_visit(self, node):
-            return False
-        todo: list[tuple[cst.CSTNode, bool]] = [(c, False) for c in reversed(_children(node))]
-        while todo:
-            current, leaving = todo.pop()
-            if leaving:
-                cst.CSTVisitor.on_leave(self, current)
-                continue
-            todo.append((current, True))
-            if cst.CSTVisitor.on_visit(self, current):
-                todo.extend((c, False) for c in reversed(_children(current)))
-        return False
 
 
 # What the kind search returns for a value that flows back to itself.
@@ -408,225 +137,6 @@ def _one_kind(kinds: set[str | None]) -> str | None:
     if not real:
         return _CYCLE if kinds else None
     return real.pop() if len(real) == 1 else None
-
-
-class _Collector:
-    """One pre-order walk over the module. It reads the nodes' fields directly instead of
-    using libcst's visitor, which rebuilds every node it passes and costs as much as the
-    parse itself; layout and punctuation nodes are not entered."""
-
-    def __init__(self, facts: Facts) -> None:
-        self.facts = facts
-        self.stack: list[cst.CSTNode] = []
-        self.scopes: list[Scope] = []
-        self.handlers = {
-            cst.Import: self._import,
-            cst.ImportFrom: self._import_from,
-            cst.Call: self._call,
-            cst.FunctionDef: self._function,
-            cst.Lambda: self._lambda,
-            cst.ClassDef: self._class,
-            cst.Assign: self._assign,
-            cst.AnnAssign: self._ann_assign,
-            cst.NamedExpr: self._walrus,
-            cst.WithItem: self._with_item,
-            cst.Global: self._global,
-            cst.If: self._if,
-            cst.For: self._for,
-            cst.CompFor: self._comp_for,
-            cst.Return: self._return,
-            cst.Attribute: self._attribute,
-            cst.Name: self._name,
-        }
-
-    def walk(self, module: cst.Module) -> None:
-        parents = self.facts.parents
-        handlers = self.handlers
-        stack = self.stack
-        leave = object()
-        todo: list[tuple[cst.CSTNode, object]] = [(module, None)]
-        while todo:
-            node, parent = todo.pop()
-            if parent is leave:
-                stack.pop()
-                if isinstance(node, cst.FunctionDef | cst.Lambda):
-                    self.scopes.pop()
-                continue
-            if parent is not None:
-                parents[node] = parent  # type: ignore[assignment]
-            stack.append(node)
-            handler = handlers.get(type(node))
-            if handler is not None:
-                handler(node)
-            todo.append((node, leave))
-            children: list[cst.CSTNode] = []
-            for name in _child_fields(type(node)):
-                value = getattr(node, name)
-                value_type = type(value)
-                if value_type in _WALKED_TYPES:
-                    children.append(value)
-                elif value_type is tuple or value_type is list:
-                    children.extend(v for v in value if type(v) in _WALKED_TYPES)
-            for child in reversed(children):
-                todo.append((child, node))
-
-    @property
-    def scope(self) -> Scope:
-        return self.scopes[-1] if self.scopes else self.facts.module
-
-    def _import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            full = dotted_name(alias.name)
-            if full is None:
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self.facts.imports[alias.asname.name.value] = canonical(full)
-            else:
-                top = full.split(".", 1)[0]
-                self.facts.imports[top] = canonical(top)
-                if canonical(full) != full:  # import torch.multiprocessing: torch.multiprocessing.X
-                    self.facts.imports[full] = canonical(full)
-
-    def _import_from(self, node: cst.ImportFrom) -> None:
-        if node.relative or node.module is None:
-            return
-        module = dotted_name(node.module)
-        if module is None:
-            return
-        if isinstance(node.names, cst.ImportStar):
-            self.facts.star_modules.append(canonical(module))
-            return
-        for alias in node.names:
-            if not isinstance(alias.name, cst.Name):
-                continue
-            local = alias.name.value
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                local = alias.asname.name.value
-            self.facts.imports[local] = canonical(f"{module}.{alias.name.value}")
-
-    def _call(self, node: cst.Call) -> None:
-        self.facts.calls.append(node)
-
-    def _function(self, node: cst.FunctionDef) -> None:
-        self.facts.functions.append(node)
-        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
-            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
-        if isinstance(self.scope, cst.Module) and not any(
-            isinstance(n, cst.ClassDef) for n in self.stack[:-1]
-        ):
-            self.facts.module_functions.setdefault(node.name.value, node)
-        self._bind_parameters(node.params, node)
-        self.scopes.append(node)
-
-    def _lambda(self, node: cst.Lambda) -> None:
-        self._bind_parameters(node.params, node)
-        self.scopes.append(node)
-
-    def _bind_parameters(self, params: cst.Parameters, scope: Scope) -> None:
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        for extra in (params.star_arg, params.star_kwarg):
-            if isinstance(extra, cst.Param):
-                every.append(extra)
-        for param in every:
-            self._record(param.name.value, None, param, scope)
-
-    def _class(self, node: cst.ClassDef) -> None:
-        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
-            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
-        else:
-            self.facts.classes.setdefault(node.name.value, node)
-
-    def _assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._bind_target(target.target, node.value, node)
-
-    def _ann_assign(self, node: cst.AnnAssign) -> None:
-        self._bind_target(node.target, node.value, node)
-
-    def _walrus(self, node: cst.NamedExpr) -> None:
-        self._bind_target(node.target, node.value, node)
-
-    def _with_item(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self._bind_target(node.asname.name, node.item, node)
-
-    def _for(self, node: cst.For) -> None:
-        self._bind_target(node.target, None, node)
-
-    def _comp_for(self, node: cst.CompFor) -> None:
-        # A comprehension's variables live in the comprehension only: kept apart from
-        # the scope's bindings, asked by ``kind_of`` for a name used inside it.
-        self.facts.comprehension_targets[node] = bound_names(node.target)
-
-    def _return(self, node: cst.Return) -> None:
-        if isinstance(self.scope, cst.FunctionDef):
-            self.facts.returns.setdefault(self.scope, []).append(node.value)
-
-    def _attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Name):
-            self.facts.attribute_uses.append(node)
-
-    def _name(self, node: cst.Name) -> None:
-        self.facts.name_nodes.setdefault(node.value, []).append(node)
-
-    def _global(self, node: cst.Global) -> None:
-        if isinstance(self.scope, cst.FunctionDef):
-            names = self.facts.globals_declared.setdefault(self.scope, set())
-            names.update(item.name.value for item in node.names)
-
-    def _if(self, node: cst.If) -> None:
-        if (
-            len(self.stack) >= 2
-            and isinstance(self.stack[-2], cst.Module)
-            and is_main_guard_test(node.test)
-        ):
-            self.facts.main_guards.append(node)
-
-    def _bind_target(
-        self,
-        target: cst.BaseExpression,
-        value: cst.BaseExpression | None,
-        node: cst.CSTNode,
-    ) -> None:
-        if isinstance(target, cst.Name):
-            self._record(target.value, value, node, self.scope)
-        elif isinstance(target, cst.Tuple | cst.List):
-            values: list[cst.BaseExpression] | None = None
-            if isinstance(value, cst.Tuple | cst.List) and len(value.elements) == len(
-                target.elements
-            ):
-                values = [element.value for element in value.elements]
-            for index, element in enumerate(target.elements):
-                if values is not None:
-                    self._bind_target(element.value, values[index], node)
-                elif isinstance(element.value, cst.Name):
-                    self._record(element.value.value, value, node, self.scope, index)
-                else:
-                    self._bind_target(element.value, None, node)
-        elif isinstance(target, cst.Attribute):
-            if isinstance(target.value, cst.Name):
-                name = f"{target.value.value}.{target.attr.value}"
-                binding = Binding(name, value, node, self.scope, target=target)
-                self.facts.attribute_bindings.append(binding)
-                if target.value.value == "self":
-                    self.facts.self_attribute_bindings.append(binding)
-        elif isinstance(target, cst.Subscript) and value is not None:
-            holder = target.value
-            if isinstance(holder, cst.Name):  # d[k] = v: v is one of d's elements
-                key = (self.scope, holder.value)
-                self.facts.subscript_stores.setdefault(key, []).append(value)
-
-    def _record(
-        self,
-        name: str,
-        value: cst.BaseExpression | None,
-        node: cst.CSTNode,
-        scope: Scope,
-        unpack_index: int | None = None,
-    ) -> None:
-        self.facts.bindings.setdefault((scope, name), []).append(
-            Binding(name, value, node, scope, unpack_index)
-        )
 
 
 class Facts:
