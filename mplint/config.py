@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -170,6 +169,8 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def load_pyproject(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)

@@ -381,6 +381,11 @@ class Facts(KindInference):
 
     # -- the process APIs: which argument plays which part (see semantic/api.py) ----
 
+    def makes_new(self, call: cst.Call) -> bool:
+        """The call makes a new library object here (``Process(...)``, ``Worker()``), not
+        one a function of this file made and returned (``p = launch()``)."""
+        return self.kind_of(call) is not None and self.origins(call) == [call]
+
     def api_of(self, call: cst.Call) -> Api | None:
         """The table entry of a process API call: a constructor (``Process``, ``Pool``,
         an executor, a thread) or a method of an object whose kind is known. A Process

@@ -280,31 +280,40 @@ def decided_regions(facts: Facts, test: cst.CSTNode) -> list[cst.CSTNode]:
     - ``while test: wait``: what follows the loop in its block (it runs once the test
       turns false).
     Empty when the expression decides nothing it can see."""
+    statement = deciding_statement(facts, test)
+    if statement is None:
+        return []
+    if isinstance(statement, cst.For):
+        iterable = statement.iter
+        counted = (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and iterable.func.value == "range"
+        )
+        return [statement.body] if counted else []
+    regions: list[cst.CSTNode] = [statement.body]
+    if statement.orelse is not None:
+        regions.append(statement.orelse)
+    if isinstance(statement, cst.While) or (statement.orelse is None and _exits(statement.body)):
+        regions.extend(_following(facts, statement))
+    return regions
+
+
+def deciding_statement(facts: Facts, test: cst.CSTNode) -> cst.If | cst.While | cst.For | None:
+    """The ``if``/``while`` whose test holds the expression, or the ``for`` whose
+    iterable does; None when it sits in a plain statement."""
     child: cst.CSTNode = test
     for ancestor in facts.ancestors(test):
         if isinstance(ancestor, cst.If | cst.While) and child is ancestor.test:
-            regions: list[cst.CSTNode] = [ancestor.body]
-            if ancestor.orelse is not None:
-                regions.append(ancestor.orelse)
-            if isinstance(ancestor, cst.While) or (
-                isinstance(ancestor, cst.If) and ancestor.orelse is None and _exits(ancestor.body)
-            ):
-                regions.extend(_following(facts, ancestor))
-            return regions
+            return ancestor
         if isinstance(ancestor, cst.For) and child is ancestor.iter:
-            iterable = ancestor.iter
-            counted = (
-                isinstance(iterable, cst.Call)
-                and isinstance(iterable.func, cst.Name)
-                and iterable.func.value == "range"
-            )
-            return [ancestor.body] if counted else []
+            return ancestor
         if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or isinstance(
             ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef
         ):
-            return []
+            return None
         child = ancestor
-    return []
+    return None
 
 
 def _exits(block: cst.BaseSuite) -> bool:

@@ -16,13 +16,11 @@ are linted again here, one by one.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mplint.cache import Cache
 from mplint.config import Settings
@@ -36,6 +34,12 @@ from mplint.engine import (
     read_source,
 )
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# multiprocessing and concurrent.futures are imported only when a pool is started: a
+# run on a few files never starts one.
+
 
 def default_jobs() -> int:
     """The CPUs this process may run on."""
@@ -45,6 +49,8 @@ def default_jobs() -> int:
 
 
 def start_method() -> str:
+    import multiprocessing
+
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return "fork"
     return "spawn"
@@ -106,6 +112,10 @@ def _lint_in_pool(
     workers: int,
 ) -> set[int]:
     """Lint in worker processes; the indexes of the files that were done."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     done: set[int] = set()
     context = multiprocessing.get_context(start_method())
     try:
