@@ -9,7 +9,7 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, FastVisitor, Scope, is_method_call
+from mplint.facts import Binding, Facts, FastVisitor, Scope, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api
@@ -523,21 +523,99 @@ def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
 
 def _never_released(facts: Facts, call: cst.Call) -> bool:
     parent = facts.parent(call)
+    if isinstance(parent, cst.Expr):
+        # a bare `Pool()` statement: made, never used, never closed (unless the test
+        # around it expects the constructor to raise)
+        # (an executor starts no worker before its first task: nothing leaks)
+        return facts.kind_of(call) != Kind.EXECUTOR and not _expected_to_raise(facts, call)
     if isinstance(parent, cst.Attribute) and parent.value is call:
         return parent.attr.value not in _RELEASES  # Pool(4).map(...): dropped at once
+    stored = _stored_attribute(facts, call)
+    if stored is not None:
+        return _attribute_never_released(facts, *stored)
     target = _bound_name(facts, call)
     if target is None:
         return False  # with, returned, passed on, stored: not followed
     scope = _binding_scope(facts, target)
-    if scope is None:
-        return False
-    for load in flow.loads_of(facts, target.value, scope):
+    return scope is not None and _loads_never_release(facts, target.value, scope, 0)
+
+
+def _expected_to_raise(facts: Facts, node: cst.CSTNode) -> bool:
+    """Inside ``with self.assertRaises(...)`` / ``with pytest.raises(...)``."""
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.With):
+            for item in ancestor.items:
+                call = item.item
+                func = call.func if isinstance(call, cst.Call) else None
+                name = func.attr.value if isinstance(func, cst.Attribute) else None
+                if name is None and isinstance(func, cst.Name):
+                    name = func.value
+                if name is not None and name.lower().startswith(("raises", "assertraises")):
+                    return True
+    return False
+
+
+def _loads_never_release(facts: Facts, variable: str, scope: Scope, depth: int) -> bool:
+    """No read of the variable closes the object or hands it on; a helper of this file it
+    is passed to counts as closing it only when the helper does."""
+    for load in flow.loads_of(facts, variable, scope):
         attribute = facts.parent(load)
         if isinstance(attribute, cst.Attribute) and attribute.value is load:
             if attribute.attr.value in _RELEASES:
                 return False
             continue
-        return False  # handed on: with pool, return pool, f(pool), self.pool = pool, ...
+        if not _passed_to_helper_that_keeps_it(facts, load, depth):
+            return False  # handed on: with pool, return pool, self.pool = pool, ...
+    return True
+
+
+def _passed_to_helper_that_keeps_it(facts: Facts, load: cst.Name, depth: int) -> bool:
+    """``helper(pool)`` where ``helper`` is a function of this file that neither closes
+    its parameter nor hands it on (only calls its methods)."""
+    arg = facts.parent(load)
+    call = facts.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or depth > 3 or facts.function_for(call.func) is None:
+        return False
+    param = facts.parameter_receiving(call, load)
+    owner = facts.function_for(call.func)
+    if param is None or owner is None or param.star:
+        return False
+    return _loads_never_release(facts, param.name.value, owner, depth + 1)
+
+
+def _stored_attribute(facts: Facts, call: cst.Call) -> tuple[cst.Attribute, Binding] | None:
+    """``self.pool = Pool()`` / ``obj.pool = Pool()``: the attribute and its binding."""
+    parent = facts.parent(call)
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
+        return None
+    target = parent.targets[0].target
+    if not isinstance(target, cst.Attribute) or not isinstance(target.value, cst.Name):
+        return None
+    binding = next((b for b in facts.attribute_bindings if b.target is target), None)
+    return (target, binding) if binding is not None else None
+
+
+def _attribute_never_released(facts: Facts, target: cst.Attribute, binding: Binding) -> bool:
+    """No method of the class (nor any code of this file) closes ``self.x`` or hands it
+    on. Only in a script (main guard) or for a private ``_x``: a library's users may
+    close a public attribute themselves."""
+    if not facts.main_guards and not target.attr.value.startswith("_"):
+        return False
+    for use in facts.attribute_uses:
+        if use is target or use.attr.value != target.attr.value:
+            continue
+        if not any(b is binding for b in facts.attribute_bindings_of(use)):
+            continue
+        parent = facts.parent(use)
+        if isinstance(parent, cst.Attribute) and parent.value is use:
+            if parent.attr.value in _RELEASES:
+                return False
+            continue
+        if isinstance(parent, cst.AssignTarget | cst.AugAssign) or (
+            isinstance(parent, cst.Assign) and any(t.target is use for t in parent.targets)
+        ):
+            continue
+        return False  # with self.pool, return self.pool, helper(self.pool): not followed
     return True
 
 
