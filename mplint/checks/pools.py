@@ -8,6 +8,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.harmless import function_cannot_raise
 from mplint.diagnostic import Applicability
 from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
@@ -40,31 +41,16 @@ messages(
             "`terminate()`，未完成的任务会被悄悄杀掉。请在块内等待：对结果调用 `get()`/`wait()`、"
             "遍历迭代器，或先 `close()` 再 `join()`。",
         ),
-        "MP304": {
-            "pool": Message(
-                en="This Pool is made outside `with` and never closed: nothing stops its worker "
-                "processes until the garbage collector or the interpreter's exit does. Use "
-                "`with`, or call `close()` and `join()` in a `finally`.",
-                zh="这个 Pool 不是用 `with` 创建的，而且从未关闭：它的工作进程会一直运行，直到被"
-                "垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `close()` 和 "
-                "`join()`。",
-            ),
-            "executor": Message(
-                en="This ProcessPoolExecutor is made outside `with` and never shut down: nothing "
-                "stops its worker processes until the garbage collector or the interpreter's "
-                "exit does. Use `with`, or call `shutdown()` in a `finally`.",
-                zh="这个 ProcessPoolExecutor 不是用 `with` 创建的，而且从未关闭：它的工作进程会"
-                "一直运行，直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 "
-                "`shutdown()`。",
-            ),
-            "manager": Message(
-                en="This Manager is made outside `with` and never shut down: nothing stops its "
-                "server process until the garbage collector or the interpreter's exit does. Use "
-                "`with`, or call `shutdown()` in a `finally`.",
-                zh="这个 Manager 不是用 `with` 创建的，而且从未关闭：它的服务进程会一直运行，直到"
-                "被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `shutdown()`。",
-            ),
-        },
+        "MP304": Message(
+            en="This Pool is never closed and joined, and nothing waits for the tasks given "
+            "to it with `{method}()`: when the program ends, the pool's finalizer terminates "
+            "the workers and the tasks still pending are killed without a trace (their "
+            "callbacks never run). Call `{pool}.close()` then `{pool}.join()` once all the "
+            "work is submitted.",
+            zh="这个 Pool 从未 close() 和 join()，也没有任何代码等待用 `{method}()` 交给它的任务："
+            "程序结束时，进程池的终结器会终止工作进程，还没完成的任务被悄无声息地杀掉（回调"
+            "永远不会运行）。请在提交完所有任务后调用 `{pool}.close()`，再调用 `{pool}.join()`。",
+        ),
         "MP305": {
             "": Message(
                 en="A {what} is created inside this loop: its worker processes are started and "
@@ -231,8 +217,16 @@ def async_result_ignored(facts: Facts) -> Iterator[Finding]:
             params = {"ticket": "`Iterator`", "fetch": _FETCH_ITERATOR}
         else:
             continue
-        if _result_dropped(facts, call):
+        if _result_dropped(facts, call) and not _task_cannot_raise(facts, call):
             yield Finding("MP301", call, {"method": method, **params})
+
+
+def _task_cannot_raise(facts: Facts, call: cst.Call) -> bool:
+    """The task is a function of this file made only of statements that cannot raise
+    (a print, a sleep, arithmetic on its arguments): there is no exception to lose."""
+    task = facts.task_argument(call)
+    function = facts.function_for(task.value) if task is not None else None
+    return function is not None and function_cannot_raise(facts, function)
 
 
 # -- MP302 -------------------------------------------------------------
@@ -511,45 +505,67 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
 # -- MP304 -------------------------------------------------------------
 
 _RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
+_ASYNC_WORK = ASYNC_METHODS | ITERATOR_METHODS
 
 
-def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
-    qualname = facts.resolve(call.func)
-    if qualname == "multiprocessing.Manager":
-        return Kind.MANAGER
-    kind = kind_of_constructor(qualname)
-    return kind if kind in (Kind.POOL, Kind.EXECUTOR) else None
+def _is_pool_constructor(facts: Facts, call: cst.Call) -> bool:
+    # An unclosed executor or Manager is harmless: the executor's exit hook waits for its
+    # pending work, and a Manager's server stops when the manager (and every proxy that
+    # holds it) is collected, or at exit. Only a Pool kills pending work.
+    return kind_of_constructor(facts.resolve(call.func)) == Kind.POOL
 
 
-def _never_released(facts: Facts, call: cst.Call) -> bool:
+def _unwaited_work(facts: Facts, call: cst.Call) -> cst.Call | None:
+    """The first `apply_async`/`map_async`/`imap` call on a pool that is never closed,
+    terminated, joined or handed on, whose result nothing waits for. A pool that is
+    only used synchronously (`map`, `apply`) is reclaimed harmlessly when it is
+    collected or at exit; one with pending tasks has them killed."""
     parent = facts.parent(call)
     if isinstance(parent, cst.Attribute) and parent.value is call:
-        return parent.attr.value not in _RELEASES  # Pool(4).map(...): dropped at once
+        work = facts.parent(parent)  # Pool(4).apply_async(...): dropped at once
+        if (
+            parent.attr.value in _ASYNC_WORK
+            and isinstance(work, cst.Call)
+            and _result_dropped(facts, work)
+        ):
+            return work
+        return None
     target = _bound_name(facts, call)
     if target is None:
-        return False  # with, returned, passed on, stored: not followed
+        return None  # with, returned, passed on, stored: not followed
     scope = _binding_scope(facts, target)
     if scope is None:
-        return False
+        return None
+    pending: cst.Call | None = None
     for load in flow.loads_of(facts, target.value, scope):
         attribute = facts.parent(load)
-        if isinstance(attribute, cst.Attribute) and attribute.value is load:
-            if attribute.attr.value in _RELEASES:
-                return False
-            continue
-        return False  # handed on: with pool, return pool, f(pool), self.pool = pool, ...
-    return True
+        if not (isinstance(attribute, cst.Attribute) and attribute.value is load):
+            return None  # handed on: with pool, return pool, f(pool), self.pool = pool, ...
+        if attribute.attr.value in _RELEASES:
+            return None
+        work = facts.parent(attribute)
+        if (
+            pending is None
+            and attribute.attr.value in _ASYNC_WORK
+            and isinstance(work, cst.Call)
+            and _result_dropped(facts, work)
+        ):
+            pending = work
+    return pending
 
 
 @check("MP304")
 def pool_not_closed(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
-        kind = _owner_kind(facts, call)
-        if kind is None or facts.runs_at_import(call):
+        if not _is_pool_constructor(facts, call) or facts.runs_at_import(call):
             continue  # module-level objects of a library may be closed by its users
-        if not _never_released(facts, call):
+        work = _unwaited_work(facts, call)
+        if work is None:
             continue
-        yield Finding("MP304", call, variant=kind)
+        target = _bound_name(facts, call)
+        pool = target.value if target is not None else "pool"
+        method = work.func.attr.value  # type: ignore[attr-defined]
+        yield Finding("MP304", call, {"method": method, "pool": pool})
 
 
 # -- MP305 -------------------------------------------------------------
@@ -634,6 +650,28 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
     return False
 
 
+_TIMED_WAITS = frozenset({"get", "wait", "result"})
+
+
+def _timed_wait_in(facts: Facts, loop: cst.CSTNode) -> bool:
+    """True when the loop waits for each round's result with a time limit
+    (``r.wait(timeout=8)``, ``f.result(5)``): a fresh pool per item is how an item that
+    runs over is abandoned (a reused pool would keep its worker busy with it)."""
+    if not isinstance(loop, cst.For | cst.While):
+        return False
+    for call in facts.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _TIMED_WAITS
+            and (any(a.keyword is None or a.keyword.value == "timeout" for a in call.args))
+            and any(not a.star for a in call.args)
+            and flow.is_inside(facts, call, loop.body)
+        ):
+            return True
+    return False
+
+
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -646,6 +684,8 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         if isinstance(loop, cst.For | cst.While) and _leaves_after_first_pass(loop.body):
             continue
         if _varies_per_iteration(facts, call, loop):
+            continue
+        if _timed_wait_in(facts, loop):
             continue
         what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})
