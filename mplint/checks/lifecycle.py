@@ -31,7 +31,7 @@ messages(
                 "end first it deletes the semaphores behind `{given}`, and the child dies with "
                 "'FileNotFoundError: [Errno 2] No such file or directory' before doing any "
                 "work. Keep the process and call `join()` on it before the parent ends.",
-                zh="`{name}` 拿到了{what} `{given}`，却从未被 join：以 spawn 或 forkserver 方式"
+                zh="`{name}` 拿到了{what} `{given}`，却从未被 `join()`：以 spawn 或 forkserver 方式"
                 "启动时（macOS，以及 Python 3.14 起的 Linux），父进程若先运行到结尾，就会删除 "
                 "`{given}` 背后的信号量，子进程还没开始工作就以 'FileNotFoundError: [Errno 2] "
                 "No such file or directory' 崩溃。请保留这个进程，并在父进程结束前对它调用 "
@@ -43,7 +43,7 @@ messages(
                 "and the child's use of `{given}` fails with FileNotFoundError or "
                 "ConnectionResetError. Keep the process and call `join()` on it before the "
                 "parent ends.",
-                zh="`{name}` 拿到了管理器代理对象 `{given}`，却从未被 join：无论哪种启动方式，"
+                zh="`{name}` 拿到了管理器代理对象 `{given}`，却从未被 `join()`：无论哪种启动方式，"
                 "父进程若先运行到结尾，管理器就会关闭，子进程使用 `{given}` 时会报 "
                 "FileNotFoundError 或 ConnectionResetError。请保留这个进程，并在父进程结束前"
                 "对它调用 `join()`。",
@@ -62,10 +62,10 @@ messages(
                 "joined: each child's exit status is lost, and a finished child stays a zombie "
                 "until the next `start()` reaps it (fork and spawn; forkserver's children "
                 "belong to the fork server). Keep the processes and join them, or use a pool.",
-                zh="`{name}` 在一个长时间运行的循环里被反复启动，却从未被 join：每个子进程的"
+                zh="`{name}` 在一个长时间运行的循环里被反复启动，却从未被 `join()`：每个子进程的"
                 "退出状态都会丢失，结束的子进程会一直是僵尸进程，直到下一次 `start()` 把它"
-                "回收（fork 和 spawn；forkserver 的子进程归 fork server 管）。请保留这些进程"
-                "并 join 它们，或改用进程池。",
+                "回收（fork 和 spawn；forkserver 的子进程由 forkserver 服务进程负责回收）。请保留这些进程"
+                "并用 `join()` 等待它们，或改用进程池。",
             ),
         },
         "MP202": {
@@ -76,7 +76,7 @@ messages(
                 "a last resort followed by `join()`.",
                 zh="`{call}` 会在 `{name}` 可能正在使用传给它的{what} `{given}` 时杀死它："
                 "{harm}请通知进程自行停止（用 Event 或在队列中放哨兵值）并 "
-                "join 它；`terminate()` 只作最后手段，之后一定要调用 `join()`。",
+                "用 `join()` 等待它；`terminate()` 只作最后手段，之后一定要调用 `join()`。",
             ),
             "orphans": Message(
                 en="`{call}` kills `{name}` but not the processes its function `{function}` "
@@ -84,7 +84,7 @@ messages(
                 "sentinel on its queue) so that it joins its own children, then join it.",
                 zh="`{call}` 只会杀死 `{name}`，不会杀死它的函数 `{function}` 启动的子进程：它们"
                 "会成为孤儿进程继续运行。请通知进程自行停止（用 Event 或在队列中放哨兵值），让它"
-                "先 join 自己的子进程，然后再 join 它。",
+                "先用 `join()` 等待自己的子进程，然后再对它调用 `join()`。",
             ),
             "unjoined": Message(
                 en="`{call}` is not followed by `{name}.join()`: `{method}()` only sends the "
@@ -92,7 +92,7 @@ messages(
                 "still None right after it. Call `{name}.join()` after it to wait until the "
                 "process is gone.",
                 zh="`{call}` 之后没有调用 `{name}.join()`：`{method}()` 只是发出信号就返回，"
-                "紧接着的时候进程可能还在运行，exitcode 也还是 None。请在它之后调用 "
+                "紧接着的时候进程可能还在运行，`exitcode` 也还是 None。请在它之后调用 "
                 "`{name}.join()`，等进程真正结束。",
             ),
         },
@@ -805,9 +805,9 @@ def process_never_joined(facts: Facts) -> Iterator[Finding]:
 
 _ONLY_LAST_JOINED = Phrase(
     "is joined only for the loop's last round (the `join()` is after the loop)",
-    "只在循环的最后一轮被 join（`join()` 在循环之后）",
+    "只在循环的最后一轮被 `join()`（`join()` 在循环之后）",
 )
-_NEVER_JOINED = Phrase("is never joined", "从未被 join")
+_NEVER_JOINED = Phrase("is never joined", "从未被 `join()`")
 
 
 def _unjoined_message(item: Started, harm: Harm, only_last: bool) -> dict[str, str | Phrase]:

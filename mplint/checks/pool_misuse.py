@@ -69,6 +69,7 @@ ERRORS = {
 WHAT = {"pool": Phrase("pool", "进程池"), "executor": Phrase("executor", "执行器")}
 _WITH_END = Phrase("the end of its `with` block", " `with` 块结束时")
 _CLOSER = Phrase("`{method}()`", " `{method}()` ")
+_CLOSER_IN_LOOP = Phrase("`{method}()` on the loop's previous pass", "循环上一轮的 `{method}()` ")
 
 
 def _family(kind: str | None) -> str | None:
@@ -122,6 +123,43 @@ def _shut_down_before(
             continue
         if flow.dominates(facts, closing, use):
             return _CLOSER.format(method=earlier.name)
+    for later in flow.uses_of(facts, receiver.value, scope):
+        if later.name not in CLOSERS[family] or later.action is not flow.Action.CALL:
+            continue
+        closing = facts.parent(later.attribute)
+        if isinstance(closing, cst.Call) and _closed_on_an_earlier_pass(
+            facts, closing, use, binding
+        ):
+            return _CLOSER_IN_LOOP.format(method=later.name)
+    return None
+
+
+def _closed_on_an_earlier_pass(
+    facts: Facts, closing: cst.Call, use: cst.Call, binding: cst.CSTNode
+) -> bool:
+    """``for batch in batches: pool.map(f, batch); pool.close()``: the loop body closes
+    the pool that was made before the loop, so the second pass uses a closed pool."""
+    loop = _enclosing_loop(facts, closing)
+    if loop is None or _enclosing_loop(facts, use) is not loop:
+        return False
+    if flow.is_inside(facts, binding, loop) or _leaves_after_one_pass(loop):
+        return False
+    if facts.function_of(closing) is not facts.function_of(use):
+        return False
+    return flow.unconditional_within(facts, closing, loop.body) and flow.unconditional_within(
+        facts, use, loop.body
+    )
+
+
+def _enclosing_loop(facts: Facts, node: cst.CSTNode) -> cst.For | cst.While | None:
+    """The innermost for/while loop of the node's function whose body holds the node."""
+    child = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return None
+        if isinstance(ancestor, cst.For | cst.While):
+            return ancestor if child is ancestor.body else None
+        child = ancestor
     return None
 
 
