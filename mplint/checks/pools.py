@@ -47,7 +47,7 @@ messages(
             "the workers and the tasks still pending are killed without a trace (their "
             "callbacks never run). Call `{pool}.close()` then `{pool}.join()` once all the "
             "work is submitted.",
-            zh="这个 Pool 从未 close() 和 join()，也没有任何代码等待用 `{method}()` 交给它的任务："
+            zh="这个 Pool 从未调用 `close()` 和 `join()`，也没有任何代码等待用 `{method}()` 交给它的任务："
             "程序结束时，进程池的终结器会终止工作进程，还没完成的任务被悄无声息地杀掉（回调"
             "永远不会运行）。请在提交完所有任务后调用 `{pool}.close()`，再调用 `{pool}.join()`。",
         ),
