@@ -653,23 +653,45 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
 _TIMED_WAITS = frozenset({"get", "wait", "result"})
 
 
-def _timed_wait_in(facts: Facts, loop: cst.CSTNode) -> bool:
-    """True when the loop waits for each round's result with a time limit
-    (``r.wait(timeout=8)``, ``f.result(5)``): a fresh pool per item is how an item that
-    runs over is abandoned (a reused pool would keep its worker busy with it)."""
+def _timed_wait_in(facts: Facts, pool_call: cst.Call, loop: cst.CSTNode) -> bool:
+    """True when the loop waits for this round's pool's result with a time limit
+    (``r = pool.map_async(...)`` then ``r.wait(timeout=8)``, ``f.result(5)``): a fresh
+    pool per item is how an item that runs over is abandoned (a reused pool would keep
+    its worker busy with it)."""
     if not isinstance(loop, cst.For | cst.While):
+        return False
+    pool = _bound_name(facts, pool_call)
+    if pool is None:
         return False
     for call in facts.calls:
         func = call.func
-        if (
+        if not (
             isinstance(func, cst.Attribute)
             and func.attr.value in _TIMED_WAITS
-            and (any(a.keyword is None or a.keyword.value == "timeout" for a in call.args))
-            and any(not a.star for a in call.args)
+            and isinstance(func.value, cst.Name)
             and flow.is_inside(facts, call, loop.body)
+        ):
+            continue
+        timed = any(
+            not a.star and (a.keyword.value == "timeout" if a.keyword else True) for a in call.args
+        )
+        if timed and any(
+            _work_of(facts, binding.value, pool.value)
+            for binding in facts.visible_bindings(func.value)
         ):
             return True
     return False
+
+
+def _work_of(facts: Facts, value: cst.BaseExpression | None, pool: str) -> bool:
+    """``pool.apply_async(...)``, ``pool.map_async(...)``, ``pool.submit(...)``."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ASYNC_METHODS | {"submit"}
+        and isinstance(value.func.value, cst.Name)
+        and value.func.value.value == pool
+    )
 
 
 @check("MP305")
@@ -685,7 +707,7 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
             continue
         if _varies_per_iteration(facts, call, loop):
             continue
-        if _timed_wait_in(facts, loop):
+        if _timed_wait_in(facts, call, loop):
             continue
         what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})
