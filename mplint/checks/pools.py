@@ -504,7 +504,10 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
 
 # -- MP304 -------------------------------------------------------------
 
-_RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
+# What ends a pool's pending work for good: join() waits for it, terminate() kills it on
+# purpose. close() alone does not: at exit the finalizer still terminates the workers
+# and the pending tasks die (measured on 3.11 and 3.13).
+_RELEASES = frozenset({"terminate", "shutdown", "join", "__exit__", "__enter__"})
 _ASYNC_WORK = ASYNC_METHODS | ITERATOR_METHODS
 
 
