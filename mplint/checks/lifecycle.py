@@ -1540,6 +1540,8 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
         function.body.visit(finder)
         if finder.generator or not finder.returns:
             continue
+        if all(_success_status(r.value) for r in finder.returns):
+            continue  # `return 0` / `return True` only: the exit code is 0 anyway
         if "run" not in vias and _result_may_be_used(flows, function, process_calls):
             continue
         if "run" in vias and _run_result_used(facts):
@@ -1548,6 +1550,15 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
         label = f"{cls.name.value}.{function.name.value}" if cls else function.name.value
         for statement in finder.returns:
             yield Finding("MP207", statement, {"function": label})
+
+
+def _success_status(value: cst.BaseExpression | None) -> bool:
+    """``0`` or ``True``: a status that says "it worked", which the child's exit code 0
+    already says. A target returning only these loses nothing; one that also returns
+    ``False`` or ``1`` on failure does (its failure exits 0 too)."""
+    if isinstance(value, cst.Integer):
+        return value.value == "0"
+    return isinstance(value, cst.Name) and value.value == "True"
 
 
 def _run_result_used(facts: Facts) -> bool:

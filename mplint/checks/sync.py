@@ -16,6 +16,7 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.harmless import statement_cannot_raise
 from mplint.checks.payload import may_overfill
 from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.checks.staleness import stale_answer_harms
@@ -1171,8 +1172,8 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
             continue  # else released elsewhere (another module?): unsure
         if any(_in_finally_or_handler(facts, r) for r in releases):
             continue  # released in a finally
-        if any(_next_statement(facts, call, r) for r in releases):
-            continue  # acquire(); release(): nothing in between can raise
+        if any(_nothing_raises_before(facts, call, receiver, r) for r in releases):
+            continue  # acquire(); release() with only a Value update, a log line, a sleep
         yield Finding(
             "MP405",
             call,
@@ -1225,14 +1226,48 @@ def _ends_method(facts: Facts, call: cst.Call) -> bool:
     return True
 
 
-def _next_statement(facts: Facts, first: cst.Call, second: cst.Call) -> bool:
-    """True when the two calls are whole statements and the second directly follows."""
-    a, b = _statement_line(facts, first), _statement_line(facts, second)
-    block = facts.parent(a) if a is not None else None
-    if b is None or block is None or facts.parent(b) is not block:
+def _nothing_raises_before(
+    facts: Facts, acquire: cst.Call, lock: cst.BaseExpression, release: cst.Call
+) -> bool:
+    """True when every statement run between the acquire and the release is one that
+    cannot raise (see ``harmless``): the release is always reached."""
+    held = frozenset(filter(None, [dotted_name(lock)]))
+    expression = facts.parent(acquire)
+    if isinstance(expression, cst.If) and expression.test is acquire:
+        return _reaches(facts, list(_block_statements(expression.body)), release, held)
+    line = _statement_line(facts, acquire)
+    block = facts.parent(line) if line is not None else None
+    if line is None or not isinstance(block, cst.IndentedBlock | cst.Module):
         return False
-    body = list(block.body) if isinstance(block, cst.IndentedBlock | cst.Module) else []
-    return a in body and b in body and body.index(b) == body.index(a) + 1
+    body = list(block.body)
+    return _reaches(facts, body[body.index(line) + 1 :], release, held)
+
+
+def _block_statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(block.body) if isinstance(block, cst.IndentedBlock) else []
+
+
+def _reaches(
+    facts: Facts, statements: list[cst.BaseStatement], release: cst.Call, held: frozenset[str]
+) -> bool:
+    """The statements run in order until one holds the release; all before it are safe,
+    and that one leads to the release safely (its own line, or the first steps of a
+    ``try`` body or of a ``while True`` loop)."""
+    for statement in statements:
+        if not facts.is_inside(release, statement):
+            if not statement_cannot_raise(facts, statement, held):
+                return False
+            continue
+        if isinstance(statement, cst.SimpleStatementLine):
+            return _statement_line(facts, release) is statement
+        if isinstance(statement, cst.Try) or (
+            isinstance(statement, cst.While)
+            and isinstance(statement.test, cst.Name)
+            and statement.test.value == "True"
+        ):
+            return _reaches(facts, _block_statements(statement.body), release, held)
+        return False
+    return False
 
 
 def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | None:
