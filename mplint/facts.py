@@ -465,11 +465,10 @@ class Facts(KindInference):
             return CallSite(init, None, (), {}, True, True)  # Cls(a) runs __init__(self, a)
         if function.decorators:
             return None
-        bound = (
-            isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and node.value.value == "self"
-        )
+        owner = node.value if isinstance(node, cst.Attribute) else None
+        bound = isinstance(owner, cst.Name) and (
+            owner.value == "self" or owner.value not in self.classes
+        )  # self.m(a) and obj.m(a) pass self first; Cls.m(x, a) does not
         return CallSite(function, None, (), {}, True, bound)
 
     def parameter_receiving(self, call: cst.Call, argument: cst.BaseExpression) -> cst.Param | None:
@@ -524,8 +523,13 @@ class Facts(KindInference):
                 cls = self.class_of(function) if function is not None else None
             elif isinstance(owner, cst.Name):
                 cls = self.classes.get(owner.value)
+                if cls is None:  # obj.m() with obj = Cls(...)
+                    cls = self.instance_class(owner)
             if cls is not None:
-                return self.method_of(cls, node.attr.value)
+                for base in self.class_chain(cls):  # its own method, or a base class's
+                    method = self.method_of(base, node.attr.value)
+                    if method is not None:
+                        return method
         return None
 
     def inherited_method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:

@@ -236,3 +236,19 @@ def test_subclass_fixpoint_is_shared() -> None:
     _, facts = _facts(source)
     assert set(facts.process_subclasses) == {"A", "B"}
     assert set(facts.subclasses_of("threading.Thread")) == {"T", "U"}
+
+
+def test_methods_called_on_instances_are_followed() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "class Base:\n    def launch(self, q):\n        self.p = mp.Process(args=(q,))\n"
+        "class Service(Base):\n    pass\n"
+        "svc = Service()\nsvc.launch(mp.Queue())\n"
+    )
+    module, facts = _facts(source)
+    call = facts.calls[-2]
+    assert module.code_for_node(call) == "svc.launch(mp.Queue())"
+    launch = facts.function_for(call.func)
+    assert launch is not None and launch.name.value == "launch"
+    param = launch.params.params[1]
+    assert facts.parameter_kind(param) == "queue"

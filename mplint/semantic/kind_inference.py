@@ -124,7 +124,10 @@ class KindInference:
 
     def instance_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
         """The class of this file an object is an instance of (``self``, ``w = Cls()``)."""
-        return classes.instance_class(self, node)  # type: ignore[arg-type]
+        cache = self.__dict__.setdefault("_instance_classes", {})
+        if node not in cache:
+            cache[node] = classes.instance_class(self, node)  # type: ignore[arg-type]
+        return cache[node]
 
     def _kind_of_bindings(self, bindings: list[Binding], depth: int) -> str | None:
         # `self.p = None` first and the real object later: the placeholder adds no kind.
