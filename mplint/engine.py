@@ -1,4 +1,5 @@
-"""The pipeline: text -> prefilter -> libcst parse -> facts -> checks -> noqa -> diagnostics.
+"""The pipeline: text -> two prefilters (mplint.triggers) -> libcst parse -> facts -> checks
+-> noqa -> diagnostics.
 
 Pure: no printing, no imports or execution of the code being linted.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
+from mplint.triggers import mentions_process_api, uses_process_api
 
 if TYPE_CHECKING:
     # Imported where they are used: libcst and the checks cost about 100 ms of start-up,
@@ -30,17 +32,6 @@ if TYPE_CHECKING:
 
 MAX_FILE_BYTES = 20_000_000
 
-# Cheap gate: a file whose text never names a process API is not parsed.
-_MENTIONS = ("multiprocess", "concurrent", "billiard", "fork")
-# Sharper gate, tried only on the lines that hold one of those words (found with
-# str.find, which is far cheaper than a MULTILINE regex over the whole text): an
-# import of a process module, or an os.fork-style call.
-_PROCESS_LINE = re.compile(
-    r"[ \t]*(?:import[ \t][^\n]*\b(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing)"
-    r"|[^\n]*?\bfork[ \t]*\("
-)
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
@@ -62,18 +53,9 @@ class LintResult:
 
 
 def might_use_processes(text: str) -> bool:
-    """The prefilter: does the text import a process module or call fork()?"""
-    for word in _MENTIONS:
-        position = text.find(word)
-        while position >= 0:
-            start = text.rfind("\n", 0, position) + 1
-            end = text.find("\n", position)
-            if end < 0:
-                end = len(text)
-            if _PROCESS_LINE.match(text, start, end):
-                return True
-            position = text.find(word, end)
-    return False
+    """Gate 1 alone: does the text import a process module or call fork()? (The
+    parallel runner asks this before sending a file to a worker; see mplint.triggers.)"""
+    return mentions_process_api(text)
 
 
 def decode_source(data: bytes, path: str) -> str | FileError:
@@ -110,13 +92,14 @@ def lint_source(
     if source.startswith("\ufeff"):
         source = source[1:]
     enabled = frozenset(codes) if codes is not None else settings.enabled_for(path)
-    if not enabled or not might_use_processes(source):
+    if not enabled or not mentions_process_api(source):
         return result
     if "\x00" in source:
         result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
         return result
     with _no_cyclic_gc:
-        _analyse(source, path, settings, enabled, result)
+        if uses_process_api(source):
+            _analyse(source, path, settings, enabled, result)
     return result
 
 
