@@ -98,9 +98,22 @@ def lint_source(
         result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
         return result
     with _no_cyclic_gc:
-        if uses_process_api(source):
+        if uses_process_api(source) or not _compiles(source):
             _analyse(source, path, settings, enabled, result)
     return result
+
+
+def _compiles(source: str) -> bool:
+    """Does ``ast`` parse it? A file turned away by gate 2 is still checked for syntax
+    errors (at a tenth of libcst's cost), so a broken file that imports a process module
+    is reported as before, by the libcst parse and its message."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 class _NoCyclicGC:

@@ -110,3 +110,8 @@ def test_a_file_turned_away_is_not_parsed() -> None:
 def test_a_syntax_error_in_a_process_file_is_still_reported() -> None:
     result = lint_source(USES["syntax error"], "x.py", Settings())
     assert result.error is not None and "syntax error" in result.error.message
+
+
+def test_a_syntax_error_in_a_file_turned_away_is_still_reported() -> None:
+    result = lint_source("import multiprocessing\ndef broken(:\n", "x.py", Settings())
+    assert result.error is not None and "syntax error" in result.error.message
