@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from mplint.checks import Finding
     from mplint.facts import Facts
     from mplint.fixes import FixPlan
+    from mplint.incremental import IncrementalParser
+    from mplint.positions import Placed
 
 MAX_FILE_BYTES = 20_000_000
 
@@ -79,8 +81,11 @@ def lint_source(
     settings: Settings | None = None,
     *,
     codes: Iterable[str] | None = None,
+    parser: IncrementalParser | None = None,
 ) -> LintResult:
-    """Lint one file's text. ``codes`` overrides the settings' selection."""
+    """Lint one file's text. ``codes`` overrides the settings' selection. ``parser``
+    (the language server's, one per document) parses again only what an edit touched
+    and keeps the positions of the statements it did not."""
     settings = settings or Settings()
     result = LintResult(path)
     if isinstance(source, bytes):
@@ -99,7 +104,7 @@ def lint_source(
         return result
     with _no_cyclic_gc:
         if uses_process_api(source) or not _compiles(source):
-            _analyse(source, path, settings, enabled, result)
+            _analyse(source, path, settings, enabled, result, parser)
     return result
 
 
@@ -147,14 +152,19 @@ _no_cyclic_gc = _NoCyclicGC()
 
 
 def _analyse(
-    source: str, path: str, settings: Settings, enabled: frozenset[str], result: LintResult
+    source: str,
+    path: str,
+    settings: Settings,
+    enabled: frozenset[str],
+    result: LintResult,
+    parser: IncrementalParser | None,
 ) -> None:
     import libcst as cst
 
     from mplint.facts import Facts
 
     try:
-        module = cst.parse_module(source)
+        module = parser.parse(source) if parser is not None else cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         result.error = FileError(
             path,
@@ -174,7 +184,10 @@ def _analyse(
         return
     findings = run_checks(facts, enabled, result)
     if findings:
-        result.diagnostics = to_diagnostics(facts, source, findings, settings)
+        placed = parser.placed if parser is not None else None
+        result.diagnostics = to_diagnostics(facts, source, findings, settings, placed)
+    if parser is not None:
+        parser.forget_positions()
 
 
 def run_checks(facts: Facts, enabled: frozenset[str], result: LintResult) -> list[Finding]:
@@ -214,13 +227,19 @@ def is_suppressed(code: str, line: str) -> bool:
 
 
 def to_diagnostics(
-    facts: Facts, source: str, findings: list[Finding], settings: Settings
+    facts: Facts,
+    source: str,
+    findings: list[Finding],
+    settings: Settings,
+    placed_before: Placed | None = None,
 ) -> list[Diagnostic]:
     """Positions are computed only here, for files that have findings, and only for the
     statements that hold them."""
     from mplint.positions import positions_for, source_lines
 
-    positions = positions_for(facts.module, source, [f.node for f in findings], facts.parents)
+    positions = positions_for(
+        facts.module, source, [f.node for f in findings], facts.parents, placed_before
+    )
     lines = source_lines(source)
     seen: set[tuple[str, int, int]] = set()
     diagnostics = []

@@ -84,11 +84,17 @@ def _anchor(statement: cst.BaseStatement) -> cst.CSTNode:
     return statement
 
 
+# Positions of a top-level statement within itself, by the statement's id: the
+# statement, its nodes' ranges and its generated code (see mplint.incremental).
+Placed = dict[int, tuple[cst.CSTNode, Mapping[cst.CSTNode, CodeRange], str | None]]
+
+
 def positions_for(
     module: cst.Module,
     source: str,
     nodes: Iterable[cst.CSTNode],
     parents: Mapping[cst.CSTNode, cst.CSTNode],
+    placed_before: Placed | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     index_of = {id(statement): i for i, statement in enumerate(module.body)}
     wanted: dict[int, cst.BaseStatement] = {}
@@ -109,12 +115,19 @@ def positions_for(
     lines = source_lines(source)
     first_lines: dict[int, int] | None = None
     for index, statement in wanted.items():
-        alone = cst.Module(
-            body=[statement],
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-        )
-        relative, code = _statement_positions(alone)
+        before = placed_before.get(id(statement)) if placed_before is not None else None
+        if before is not None and before[0] is statement:
+            relative, code = before[1], before[2]
+        else:
+            alone = cst.Module(
+                body=[statement],
+                default_indent=module.default_indent,
+                default_newline=module.default_newline,
+            )
+            computed, code = _statement_positions(alone)
+            relative = {node: where for node, where in computed.items() if node is not alone}
+            if placed_before is not None:
+                placed_before[id(statement)] = (statement, relative, code)
         anchor = relative.get(_anchor(statement))
         if anchor is None:
             return _whole_module(module)
@@ -133,8 +146,6 @@ def positions_for(
                     return _whole_module(module)
             shift = first_lines[index] - anchor.start.line
         for node, where in relative.items():
-            if node is alone:
-                continue
             placed[node] = CodeRange(
                 CodePosition(where.start.line + shift, where.start.column),
                 CodePosition(where.end.line + shift, where.end.column),
