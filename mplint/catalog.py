@@ -118,6 +118,7 @@ def normalize_lang(value: str | None) -> str:
     return "en"
 
 
+@cache  # asked once per diagnostic (its page's URL): the answer does not change
 def _package_data_dir(name: str) -> Path:
     """rules/ and examples/ ship inside the wheel as mplint/_data/; in a checkout they sit
     beside the package."""

@@ -40,6 +40,8 @@ class IncrementalParser:
         # so the id stays its own): (statement, {node: CodeRange}, generated code).
         self.placed: dict[int, tuple[cst.CSTNode, Mapping[cst.CSTNode, Any], str | None]] = {}
         self.reused = 0  # statements kept at the last parse (for tests and benchmarks)
+        # The length of each top-level statement's text, by id, as for ``placed``.
+        self.lengths: dict[int, tuple[cst.CSTNode, int]] = {}
 
     def parse(self, source: str) -> cst.Module:
         module = None
@@ -69,10 +71,19 @@ class IncrementalParser:
             return
         header = sum(len(module.code_for_node(line)) for line in module.header)
         starts, ends, position = [], [], header
+        lengths = {}
         for statement in module.body:
             starts.append(position)
-            position += len(module.code_for_node(statement))
+            known = self.lengths.get(id(statement))
+            length = (
+                known[1]
+                if known is not None and known[0] is statement
+                else len(module.code_for_node(statement))
+            )
+            lengths[id(statement)] = (statement, length)
+            position += length
             ends.append(position)
+        self.lengths = lengths
         footer = sum(len(module.code_for_node(line)) for line in module.footer)
         if position + footer != len(source):
             return  # the pieces do not add up: parse whole next time
