@@ -40,7 +40,7 @@ _NOQA = re.compile(
 )
 _LEARN_MORE = {
     "en": " See `mplint explain {code}`.",
-    "zh-CN": " 详见 `mplint explain {code}`。",
+    "zh-CN": "详见 `mplint explain {code}`。",
 }
 
 
@@ -282,10 +282,10 @@ def make_diagnostic(
     render_fix: Callable[[], tuple[TextEdit, ...]] | None,
 ) -> Diagnostic:
     from mplint.catalog import RULES, doc_url
-    from mplint.checks import MESSAGES
+    from mplint.checks.base import render_message
 
     rule = RULES[finding.code]
-    message = MESSAGES[finding.code].render(settings.lang, finding.params)
+    message = render_message(finding, settings.lang)
     message += _LEARN_MORE.get(settings.lang, _LEARN_MORE["en"]).format(code=finding.code)
     fix = None
     if finding.fix is not None and render_fix is not None:

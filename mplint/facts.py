@@ -24,6 +24,17 @@ from mplint.names import (
     is_process_module,
     kind_of_constructor,
 )
+from mplint.semantic import classes, reach
+from mplint.semantic.api import (
+    CONSTRUCTORS,
+    Api,
+    TaskArguments,
+    method_api,
+    sent_arguments,
+    starmap_tuples,
+    task_arguments,
+)
+from mplint.semantic.kinds import Kind, Via
 
 Scope = cst.Module | cst.FunctionDef | cst.Lambda
 
@@ -40,7 +51,7 @@ POOL_TASK_METHODS = frozenset(
         "submit",
     }
 )
-POOL_KINDS = frozenset({"pool", "executor"})
+POOL_KINDS = frozenset({Kind.POOL, Kind.EXECUTOR})
 START_METHODS = ("fork", "spawn", "forkserver")
 
 
@@ -49,7 +60,7 @@ class ChildUse:
     """A function of this file that runs in another process, and how it gets there."""
 
     function: cst.FunctionDef
-    via: str  # "process", "pool", "executor", "initializer", "run"
+    via: Via
     call: cst.CSTNode  # the call (or class) that sends it there
     daemonic: bool
 
@@ -61,14 +72,12 @@ class Binding:
     node: cst.CSTNode  # the statement or expression that binds it
     scope: Scope
     unpack_index: int | None = None  # a, b = Pipe(): position in the tuple
+    target: cst.BaseExpression | None = None  # obj.x = ...: the attribute stored to
 
 
 ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 MANAGER_CLASSES = frozenset(
     {"multiprocessing.managers.BaseManager", "multiprocessing.managers.SyncManager"}
-)
-EXECUTOR_CLASSES = frozenset(
-    {"concurrent.futures.ProcessPoolExecutor", "concurrent.futures.ThreadPoolExecutor"}
 )
 
 
@@ -142,22 +151,6 @@ def _arguments(
         elif complete:
             positional.append(arg.value)
     return positional, keywords, complete
-
-
-def _keyword_literal(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] | None:
-    """``{"a": x}`` or ``dict(a=x)`` as keywords, else None."""
-    if isinstance(node, cst.Dict):
-        found: dict[str, cst.BaseExpression] = {}
-        for element in node.elements:
-            key = string_value(element.key) if isinstance(element, cst.DictElement) else None
-            if key is None or not isinstance(element, cst.DictElement):
-                return None
-            found[key] = element.value
-        return found
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
-        positional, keywords, complete = _arguments(node.args)
-        return keywords if complete and not positional else None
-    return None
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -375,6 +368,41 @@ class FastVisitor(cst.CSTVisitor):
 _CYCLE = "<cycle>"
 
 
+def _is_none(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_empty_container(node: cst.BaseExpression) -> bool:
+    """``[]``, ``{}``, ``set()``, ``list()``, ``dict()``."""
+    if isinstance(node, cst.List | cst.Dict):
+        return not node.elements
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value in ("list", "dict", "set")
+        and not node.args
+    )
+
+
+_FILL_METHODS = {"append": 1, "add": 1, "insert": 2, "extend": 1}
+# Builtins whose result holds the elements of their first argument.
+_SAME_ELEMENTS = frozenset({"list", "tuple", "set", "sorted", "reversed", "iter"})
+
+
+def _fills(call: cst.Call) -> bool:
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and _FILL_METHODS.get(func.attr.value) == len(call.args)
+        and not any(arg.star or arg.keyword for arg in call.args)
+    )
+
+
+def _receiver_text(call: cst.Call) -> str | None:
+    func = call.func
+    return dotted_name(func.value) if isinstance(func, cst.Attribute) else None
+
+
 def _one_kind(kinds: set[str | None]) -> str | None:
     """The one kind all bindings agree on, leaving out values that only cycle back."""
     real = kinds - {_CYCLE}
@@ -406,6 +434,8 @@ class _Collector:
             cst.Global: self._global,
             cst.If: self._if,
             cst.For: self._for,
+            cst.CompFor: self._comp_for,
+            cst.Return: self._return,
             cst.Attribute: self._attribute,
             cst.Name: self._name,
         }
@@ -524,6 +554,15 @@ class _Collector:
     def _for(self, node: cst.For) -> None:
         self._bind_target(node.target, None, node)
 
+    def _comp_for(self, node: cst.CompFor) -> None:
+        # A comprehension's variables live in the comprehension only: kept apart from
+        # the scope's bindings, asked by ``kind_of`` for a name used inside it.
+        self.facts.comprehension_targets[node] = bound_names(node.target)
+
+    def _return(self, node: cst.Return) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            self.facts.returns.setdefault(self.scope, []).append(node.value)
+
     def _attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name):
             self.facts.attribute_uses.append(node)
@@ -566,9 +605,17 @@ class _Collector:
                 else:
                     self._bind_target(element.value, None, node)
         elif isinstance(target, cst.Attribute):
-            name = dotted_name(target)
-            if name is not None and name.startswith("self."):
-                self.facts.self_attribute_bindings.append(Binding(name, value, node, self.scope))
+            if isinstance(target.value, cst.Name):
+                name = f"{target.value.value}.{target.attr.value}"
+                binding = Binding(name, value, node, self.scope, target=target)
+                self.facts.attribute_bindings.append(binding)
+                if target.value.value == "self":
+                    self.facts.self_attribute_bindings.append(binding)
+        elif isinstance(target, cst.Subscript) and value is not None:
+            holder = target.value
+            if isinstance(holder, cst.Name):  # d[k] = v: v is one of d's elements
+                key = (self.scope, holder.value)
+                self.facts.subscript_stores.setdefault(key, []).append(value)
 
     def _record(
         self,
@@ -597,7 +644,15 @@ class Facts:
         self.module_functions: dict[str, cst.FunctionDef] = {}
         self.classes: dict[str, cst.ClassDef] = {}
         self.bindings: dict[tuple[Scope, str], list[Binding]] = {}
+        # Every `obj.x = value` with a plain name obj; the `self.x = ...` ones again below.
+        self.attribute_bindings: list[Binding] = []
         self.self_attribute_bindings: list[Binding] = []
+        # `d[k] = value` by (scope, d): what a container was filled with.
+        self.subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        # The names each comprehension `for` binds.
+        self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
+        # `return value` of each function (None for a bare return).
+        self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
         self.globals_declared: dict[cst.FunctionDef, set[str]] = {}
         # Functions and classes defined inside a function: (scope, name) -> definition.
         self.local_definitions: dict[tuple[Scope, str], cst.FunctionDef | cst.ClassDef] = {}
@@ -615,6 +670,8 @@ class Facts:
         self._kind_pending: set[cst.CSTNode] = set()
         self._parameter_kinds: dict[cst.Param, str | None] = {}
         self._parameters_pending: set[cst.Param] = set()
+        self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
+        self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
 
     # -- tree navigation -------------------------------------------------
 
@@ -666,8 +723,13 @@ class Facts:
                 return None
         return None
 
-    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    def is_inside(self, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
+        """Is ``node`` the container or one of its descendants? The one place that asks."""
+        if container is None:
+            return False
         return node is container or any(a is container for a in self.ancestors(node))
+
+    _inside = is_inside  # the old private name, still used by checks being merged
 
     def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The innermost statement (simple or compound) that holds the node."""
@@ -812,11 +874,10 @@ class Facts:
 
     # -- objects ---------------------------------------------------------
 
-    def kind_of(self, node: cst.BaseExpression | None) -> str | None:
-        """What object an expression holds: "process", "pool", "executor", "queue",
-        "lock", "manager", "proxy-dict", "thread-lock", ... or None when unsure."""
+    def kind_of(self, node: cst.BaseExpression | None) -> Kind | None:
+        """What object an expression holds (a ``Kind``), or None when unsure."""
         kind = self._kind_of(node, 0)
-        return None if kind == _CYCLE else kind
+        return None if kind is None or kind == _CYCLE else Kind(kind)
 
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
@@ -840,61 +901,164 @@ class Facts:
         if isinstance(node, cst.Call):
             return self._call_kind(node, depth)
         if isinstance(node, cst.Name):
+            loop = self._comprehension_binding(node) if self.comprehension_targets else None
+            if loop is not None:
+                return self._loop_variable_kind(loop, node.value, depth)
             bindings = self.visible_bindings(node)
             return self._kind_of_bindings(bindings, depth)
         if isinstance(node, cst.Attribute):
-            name = dotted_name(node)
-            if name is not None and name.startswith("self.") and name.count(".") == 1:
-                function = self.function_of(node)
-                cls = self.class_of(function) if function is not None else None
-                if cls is None:
-                    return None
-                bindings = [
-                    b
-                    for b in self.self_attribute_bindings
-                    if b.name == name and self._inside(b.node, cls)
-                ]
-                return self._kind_of_bindings(bindings, depth)
+            return self._kind_of_bindings(self.attribute_bindings_of(node), depth)
+        if isinstance(node, cst.Subscript):
+            return self._element_kind(node.value, depth + 1)  # procs[0], workers[name]
         return None
 
+    def attribute_bindings_of(self, node: cst.Attribute) -> list[Binding]:
+        """What ``self.x`` or ``obj.x`` may be bound to, across the methods of its class
+        and from outside it (see ``semantic.classes``); empty when unknown."""
+        return classes.attribute_bindings(self, node)
+
+    def instance_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class of this file an object is an instance of (``self``, ``w = Cls()``)."""
+        return classes.instance_class(self, node)
+
     def _kind_of_bindings(self, bindings: list[Binding], depth: int) -> str | None:
-        if not bindings:
+        # `self.p = None` first and the real object later: the placeholder adds no kind.
+        real = [b for b in bindings if not _is_none(b.value)]
+        if not real:
             return None
         kinds = set()
-        for binding in bindings:
+        for binding in real:
             if binding.value is None:
                 node = binding.node
-                if isinstance(node, cst.For) and isinstance(node.target, cst.Name):
-                    kinds.add(self._element_kind(node.iter, depth + 1))
+                if isinstance(node, cst.For | cst.CompFor):
+                    kinds.add(self._loop_variable_kind(node, binding.name, depth))
                     continue
                 return None
-            kind = self._kind_of(binding.value, depth + 1)
             if binding.unpack_index is not None:
-                kind = "pipe" if kind == "pipe" else None
+                kind = self._kind_of(binding.value, depth + 1)
+                if kind != Kind.PIPE:  # a, b = Pipe(); else first, second = procs
+                    kind = self._element_kind(binding.value, depth + 1)
+            else:
+                kind = self._kind_of(binding.value, depth + 1)
             kinds.add(kind)
         return _one_kind(kinds)
 
+    def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
+        """The comprehension ``for`` that binds this name where it is used, if any."""
+        for ancestor in self.ancestors(name):
+            if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef | cst.Module):
+                return None
+            if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+                loop: cst.CompFor | None = ancestor.for_in
+                while loop is not None:
+                    if name.value in self.comprehension_targets.get(loop, ()):
+                        return loop
+                    loop = loop.inner_for_in
+        return None
+
+    def _loop_variable_kind(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> str | None:
+        """``for p in procs``, ``for i, p in enumerate(procs)``, ``for k, p in d.items()``."""
+        target, iterable = loop.target, loop.iter
+        if isinstance(target, cst.Name):
+            return self._element_kind(iterable, depth + 1)
+        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+            return None
+        second = target.elements[1].value
+        if not (isinstance(second, cst.Name) and second.value == name):
+            return None
+        if isinstance(iterable, cst.Call) and iterable.args:
+            func = iterable.func
+            if isinstance(func, cst.Name) and func.value == "enumerate":
+                return self._element_kind(iterable.args[0].value, depth + 1)
+            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
+                return self._element_kind(func.value, depth + 1)
+        if isinstance(iterable, cst.Call) and not iterable.args:
+            func = iterable.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "items":
+                return self._element_kind(func.value, depth + 1)
+        return None
+
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
+        """The one kind of the elements of a container (the values of a dict)."""
         if depth > 8:
             return None
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return None
             return _one_kind({self._kind_of(e.value, depth + 1) for e in node.elements})
+        if isinstance(node, cst.Dict):
+            values = [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+            if not values or len(values) != len(node.elements):
+                return None
+            return _one_kind({self._kind_of(v, depth + 1) for v in values})
         if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
             return self._kind_of(node.elt, depth + 1)
-        if isinstance(node, cst.Name):
-            bindings = self.visible_bindings(node)
-            if not bindings:
+        if isinstance(node, cst.DictComp):
+            return self._kind_of(node.value, depth + 1)
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
+                return self._element_kind(func.value, depth + 1)  # d.values()
+            if (
+                isinstance(func, cst.Name)
+                and func.value in _SAME_ELEMENTS
+                and len(node.args) >= 1
+                and not node.args[0].star
+                and func.value not in self.module_functions
+            ):
+                return self._element_kind(node.args[0].value, depth + 1)  # list(procs)
+            return None
+        if isinstance(node, cst.Name | cst.Attribute):
+            bindings = (
+                self.visible_bindings(node)
+                if isinstance(node, cst.Name)
+                else self.attribute_bindings_of(node)
+            )
+            real = [b for b in bindings if not _is_none(b.value)]
+            if not real:
                 return None
-            kinds = set()
-            for binding in bindings:
+            kinds: set[str | None] = set()
+            for binding in real:
                 if binding.value is None or binding.unpack_index is not None:
                     return None
-                if isinstance(binding.value, cst.List) and not binding.value.elements:
-                    kinds.update(self._appended_kinds(node, binding.scope, depth))
+                if _is_empty_container(binding.value):
+                    kinds.update(self._filled_kinds(node, binding, depth))
                 else:
                     kinds.add(self._element_kind(binding.value, depth + 1))
             return _one_kind(kinds)
         return None
+
+    def _filled_kinds(
+        self, node: cst.Name | cst.Attribute, binding: Binding, depth: int
+    ) -> set[str | None]:
+        """Kinds put into a container that starts empty: ``append(x)``, ``add(x)``,
+        ``insert(i, x)``, ``extend(xs)``, ``d[k] = x``, in the scope that made it (or,
+        for ``self.x``, anywhere ``self.x`` is filled)."""
+        kinds: set[str | None] = set()
+        for call in self._fill_calls(node, binding):
+            method = call.func.attr.value  # type: ignore[attr-defined]
+            if method == "extend":
+                kinds.add(self._element_kind(call.args[0].value, depth + 1))
+            else:
+                kinds.add(self._kind_of(call.args[-1].value, depth + 1))
+        if isinstance(node, cst.Name):
+            for value in self.subscript_stores.get((binding.scope, node.value), ()):
+                kinds.add(self._kind_of(value, depth + 1))
+        return kinds or {None}
+
+    def _fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
+        if isinstance(node, cst.Name):
+            candidates = self.calls_by_scope.get(binding.scope, ())
+            return [c for c in candidates if _fills(c) and _receiver_text(c) == node.value]
+        text = dotted_name(node)
+        cls = self.instance_class(node.value)
+        found = []
+        for call in self.calls:
+            if not _fills(call) or _receiver_text(call) != text:
+                continue
+            if cls is None or self.instance_class(call.func.value.value) is cls:  # type: ignore[attr-defined]
+                found.append(call)
+        return found
 
     def appends_to(self, name: str, scope: Scope) -> list[cst.Call]:
         """The ``name.append(x)`` calls of one scope, with one argument."""
@@ -911,15 +1075,7 @@ class Facts:
             grouped.setdefault(self.scope_of(call), []).append(call)
         return grouped
 
-    def _appended_kinds(self, name: cst.Name, scope: Scope, depth: int) -> set[str | None]:
-        """Kinds put into an initially empty list with ``name.append(x)`` in its scope."""
-        kinds = {
-            self._kind_of(call.args[0].value, depth + 1)
-            for call in self.appends_to(name.value, scope)
-        }
-        return kinds or {None}
-
-    def kind_of_call(self, call: cst.Call) -> str | None:
+    def kind_of_call(self, call: cst.Call) -> Kind | None:
         return self.kind_of(call)
 
     def _call_kind(self, call: cst.Call, depth: int) -> str | None:
@@ -928,55 +1084,47 @@ class Facts:
         if kind is not None:
             return kind
         if isinstance(call.func, cst.Name) and call.func.value in self.process_subclasses:
-            return "process"
+            return Kind.PROCESS
+        returned = self._returned_kind(call, depth)
+        if returned is not None:
+            return returned
         if isinstance(call.func, cst.Name) and call.func.value in self.manager_subclasses:
-            return "manager"
+            return Kind.MANAGER
         if isinstance(call.func, cst.Attribute):
             receiver = self._kind_of(call.func.value, depth + 1)
-            if receiver == "manager":
+            if receiver == Kind.MANAGER:
                 return MANAGER_PROXY_KINDS.get(call.func.attr.value)
-            if receiver == "pool" and call.func.attr.value in ASYNC_RESULT_METHODS:
-                return "async-result"
+            if receiver == Kind.POOL and call.func.attr.value in ASYNC_RESULT_METHODS:
+                return Kind.ASYNC_RESULT
         return None
+
+    def _returned_kind(self, call: cst.Call, depth: int) -> str | None:
+        """``make_pool()`` where every ``return`` of that function of this file gives one
+        kind (a bare ``return`` or none at all: unsure)."""
+        if not isinstance(call.func, cst.Name):
+            return None
+        function = self.function_for(call.func)
+        if function is None or function.decorators:
+            return None
+        values = self.returns.get(function)
+        if not values or any(v is None for v in values):
+            return None
+        return _one_kind({self._kind_of(v, depth + 1) for v in values})
 
     @cached_property
     def process_subclasses(self) -> dict[str, cst.ClassDef]:
         """Classes of this file that derive from Process, directly or through each other."""
-        found: dict[str, cst.ClassDef] = {}
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.classes.items():
-                if name in found:
-                    continue
-                for base in cls.bases:
-                    if self.resolve(base.value) == "multiprocessing.Process" or (
-                        isinstance(base.value, cst.Name) and base.value.value in found
-                    ):
-                        found[name] = cls
-                        changed = True
-                        break
-        return found
+        return self.subclasses_of("multiprocessing.Process")
 
     @cached_property
     def manager_subclasses(self) -> dict[str, cst.ClassDef]:
         """Classes of this file that derive from BaseManager or SyncManager, directly or
         through each other."""
-        found: dict[str, cst.ClassDef] = {}
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.classes.items():
-                if name in found:
-                    continue
-                for base in cls.bases:
-                    if self.resolve(base.value) in MANAGER_CLASSES or (
-                        isinstance(base.value, cst.Name) and base.value.value in found
-                    ):
-                        found[name] = cls
-                        changed = True
-                        break
-        return found
+        return self.subclasses_of(*MANAGER_CLASSES)
+
+    def subclasses_of(self, *qualnames: str) -> dict[str, cst.ClassDef]:
+        """Classes of this file deriving from one of ``qualnames`` (semantic.classes)."""
+        return classes.subclasses_of(self, qualnames)
 
     # -- parameters: what the call sites of this file pass -----------------
 
@@ -996,63 +1144,80 @@ class Facts:
         direct = self._callee(call.func)
         if direct is not None:
             yield direct.extended(call, *_arguments(call.args))
-        qualname = self.resolve(call.func)
-        if qualname in ("multiprocessing.Process", "threading.Thread"):
-            yield from self._sent_site(call, ("target", 1), ("args", 3), ("kwargs", 4))
-        elif qualname == "multiprocessing.Pool" or qualname in EXECUTOR_CLASSES:
-            position = 1 if qualname == "multiprocessing.Pool" else None
-            yield from self._sent_site(
-                call, ("initializer", position), ("initargs", position and 2), (None, None)
-            )
-        func = call.func
-        if not isinstance(func, cst.Attribute):
+        api = self.api_of(call)
+        task = self.task_argument(call, api)
+        if api is None or task is None:
             return
-        receiver = self.kind_of(func.value)
-        method = func.attr.value
-        if receiver in ("pool", "thread-pool") and method in ("apply", "apply_async"):
-            yield from self._sent_site(call, ("func", 0), ("args", 1), ("kwds", 2))
-        elif receiver in ("executor", "thread-executor") and method == "submit" and call.args:
-            first = call.args[0]
-            if first.keyword is None and not first.star:
-                callee = self._callee(first.value)
-                if callee is not None:
-                    yield callee.extended(call, *_arguments(call.args[1:]))
-
-    def _sent_site(
-        self,
-        call: cst.Call,
-        target: tuple[str, int | None],
-        args: tuple[str | None, int | None],
-        kwargs: tuple[str | None, int | None],
-    ) -> Iterator[CallSite]:
-        """The site of a function handed over as ``target=`` with ``args=``/``kwargs=``."""
-        target_arg = call_argument(call, *target)
-        if target_arg is None or target_arg.star:
-            return
-        callee = self._callee(target_arg.value)
+        callee = self._callee(task.value)
         if callee is None:
             return
-        positional: list[cst.BaseExpression] = []
-        keywords: dict[str, cst.BaseExpression] = {}
-        complete = True
-        args_arg = call_argument(call, *args) if args[0] is not None else None
-        if args_arg is not None:
-            if args_arg.star or not isinstance(args_arg.value, cst.Tuple | cst.List):
-                complete = False
-            else:
-                for element in args_arg.value.elements:
-                    if isinstance(element, cst.StarredElement):
-                        complete = False
-                        break
-                    positional.append(element.value)
-        kwargs_arg = call_argument(call, *kwargs) if kwargs[0] is not None else None
-        if kwargs_arg is not None:
-            read = _keyword_literal(kwargs_arg.value) if not kwargs_arg.star else None
-            if read is None:
-                complete = False
-            else:
-                keywords.update(read)
-        yield callee.extended(call, positional, keywords, complete)
+        tuples = starmap_tuples(api, call)
+        if tuples is not None:
+            for elements in tuples:  # starmap(f, [(a, b), ...]): one call per tuple
+                yield callee.extended(call, elements, {}, True)
+            return
+        arguments = task_arguments(api, call)
+        yield callee.extended(call, arguments.positional, arguments.keywords, arguments.complete)
+
+    # -- the process APIs: which argument plays which part (see semantic/api.py) ----
+
+    def api_of(self, call: cst.Call) -> Api | None:
+        """The table entry of a process API call: a constructor (``Process``, ``Pool``,
+        an executor, a thread) or a method of an object whose kind is known. A Process
+        subclass of this file with its own ``__init__`` takes other parameters: None."""
+        kind = self.kind_of(call)
+        if kind is not None and kind in CONSTRUCTORS:
+            cls = self.local_class(call.func)
+            if cls is not None and self.inherited_method(cls, "__init__") is not None:
+                return None
+            return CONSTRUCTORS[kind]
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            return method_api(self.kind_of(func.value), func.attr.value)
+        return None
+
+    def task_argument(self, call: cst.Call, api: Api | None = None) -> cst.Arg | None:
+        """The function a call hands over to run elsewhere: ``target=``, ``initializer=``,
+        the ``func``/``fn`` of a pool or executor method; None when there is none."""
+        api = api or self.api_of(call)
+        if api is None or api.task is None:
+            return None
+        argument = api.argument(call, api.task)
+        return None if argument is None or argument.star else argument
+
+    def sent_arguments(self, call: cst.Call) -> list[cst.Arg]:
+        """The arguments whose values go to another process or thread with the task
+        (``args``, ``kwargs``, ``initargs``, the rest of ``submit``, the items of
+        ``map``) or through a channel (``put(obj)``, ``send(obj)``)."""
+        api = self.api_of(call)
+        return list(sent_arguments(api, call)) if api is not None else []
+
+    def task_call_arguments(self, call: cst.Call) -> TaskArguments | None:
+        """What the task of ``call`` is called with, as far as the text shows."""
+        api = self.api_of(call)
+        return task_arguments(api, call) if api is not None else None
+
+    def partial_arguments(self, node: cst.BaseExpression) -> list[cst.BaseExpression]:
+        """The arguments ``functools.partial(f, a, k=b)`` binds (a and b), through nested
+        partials; empty for anything else."""
+        found: list[cst.BaseExpression] = []
+        while isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+            if not node.args or node.args[0].star:
+                break
+            found.extend(arg.value for arg in node.args[1:] if not arg.star)
+            node = node.args[0].value
+        return found
+
+    def local_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
+        """The class of this file a name refers to (module level, or nested in a function)."""
+        if not isinstance(node, cst.Name):
+            return None
+        local = self.local_definition(node)
+        if isinstance(local, cst.ClassDef):
+            return local
+        if self.visible_bindings(node):
+            return None
+        return self.classes.get(node.value)
 
     def _callee(self, node: cst.BaseExpression) -> CallSite | None:
         """A function of this file named by ``node`` (``f``, ``self.m``, ``Class.m``, or a
@@ -1076,7 +1241,7 @@ class Facts:
         )
         return CallSite(function, None, (), {}, True, bound)
 
-    def parameter_kind(self, param: cst.Param) -> str | None:
+    def parameter_kind(self, param: cst.Param) -> Kind | None:
         """The kind every call site of this file passes for a parameter (see
         ``call_sites``), or None when there is none, they disagree or one is unclear."""
         if param in self._parameter_kinds:
@@ -1106,11 +1271,25 @@ class Facts:
             self._parameters_pending.discard(param)
         return kinds.pop() if len(kinds) == 1 else None
 
-    def kind_through_parameters(self, node: cst.BaseExpression | None) -> str | None:
+    def kind_through_parameters(self, node: cst.BaseExpression | None) -> Kind | None:
         """``kind_of``, and for a name bound only as a parameter, ``parameter_kind``."""
         kind = self.kind_of(node)
-        if kind is not None or not isinstance(node, cst.Name):
+        if kind is not None:
             return kind
+        if isinstance(node, cst.Attribute) and node not in self._kind_pending:
+            # self.q = q, q a parameter: what the callers pass
+            self._kind_pending.add(node)
+            try:
+                bindings = [b for b in self.attribute_bindings_of(node) if not _is_none(b.value)]
+                kinds = {
+                    self.kind_through_parameters(b.value) if b.value is not None else None
+                    for b in bindings
+                }
+            finally:
+                self._kind_pending.discard(node)
+            return kinds.pop() if len(kinds) == 1 else None
+        if not isinstance(node, cst.Name):
+            return None
         bindings = self.visible_bindings(node)
         if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
             return self.parameter_kind(bindings[0].node)
@@ -1194,53 +1373,48 @@ class Facts:
 
     def functions_reaching(self, predicate: Callable[[cst.Call], bool]) -> set[cst.FunctionDef]:
         """Functions of this file that do something (``predicate(call)`` true for one of
-        their calls) directly or through other functions of this file they call."""
-        reaching = {
-            function
-            for function, calls in self.calls_by_function.items()
-            if function is not None and any(predicate(call) for call in calls)
-        }
-        changed = True
-        while changed:
-            changed = False
-            for function, calls in self.calls_by_function.items():
-                if function is None or function in reaching:
-                    continue
-                if any(self.function_for(call.func) in reaching for call in calls):
-                    reaching.add(function)
-                    changed = True
-        return reaching
+        their calls) directly or through other functions of this file they run."""
+        return reach.functions_reaching(self, predicate)
+
+    def reachable_from(self, roots: Iterable[cst.FunctionDef | None]) -> set[cst.FunctionDef]:
+        """The roots and every function of this file they run (``None``: module code),
+        through calls, constructors (``Cls.__init__``) and decorators' wrappers."""
+        return reach.reachable_from(self, roots)
+
+    def callees(self, call: cst.Call) -> list[cst.FunctionDef]:
+        """The functions of this file a call runs (see ``semantic.reach``)."""
+        found = self._callees.get(call)
+        if found is None:
+            found = self._callees[call] = reach.callees(self, call)
+        return found
+
+    @cached_property
+    def child_reachable(self) -> set[cst.FunctionDef]:
+        """Functions run in a child process, and every function of this file they run."""
+        return self.reachable_from(self.child_functions)
 
     @cached_property
     def child_uses(self) -> list[ChildUse]:
         """Every place a function of this file is sent to run in another process."""
         uses: list[ChildUse] = []
         for call in self.calls:
-            kind = self.kind_of_call(call)
-            if kind == "process":
-                target = call_argument(call, "target", 1)
-                function = self.function_for(target.value) if target is not None else None
-                if function is not None:
-                    uses.append(ChildUse(function, "process", call, self.is_daemonic(call)))
-            if kind in POOL_KINDS:
-                initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
-                function = self.function_for(initializer.value) if initializer is not None else None
-                if function is not None:
-                    uses.append(ChildUse(function, "initializer", call, kind == "pool"))
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
-                receiver = self.kind_of(func.value)
+            task = self.task_argument(call)
+            function = self.function_for(task.value) if task is not None else None
+            if function is None:
+                continue
+            kind = self.kind_of(call)
+            if kind == Kind.PROCESS:
+                uses.append(ChildUse(function, Via.PROCESS, call, self.is_daemonic(call)))
+            elif kind in POOL_KINDS:
+                uses.append(ChildUse(function, Via.INITIALIZER, call, kind == Kind.POOL))
+            elif isinstance(call.func, cst.Attribute):
+                receiver = self.kind_of(call.func.value)
                 if receiver in POOL_KINDS:
-                    task = call_argument(call, "func", 0)
-                    if task is None:
-                        task = call_argument(call, "fn", 0)
-                    function = self.function_for(task.value) if task is not None else None
-                    if function is not None:
-                        uses.append(ChildUse(function, receiver, call, receiver == "pool"))
+                    uses.append(ChildUse(function, Via(receiver), call, receiver == Kind.POOL))
         for cls in self.process_subclasses.values():
             run = self.method_of(cls, "run")
             if run is not None:
-                uses.append(ChildUse(run, "run", cls, False))
+                uses.append(ChildUse(run, Via.RUN, cls, False))
         return uses
 
     @cached_property

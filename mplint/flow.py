@@ -101,7 +101,7 @@ def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
 
 
 def is_inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 def _is_store(facts: Facts, name: cst.Name) -> bool:

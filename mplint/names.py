@@ -8,6 +8,8 @@ submodule spellings (``multiprocessing.pool.Pool``) are folded onto the public
 
 from __future__ import annotations
 
+from mplint.semantic.kinds import Kind
+
 _TWINS = (
     ("torch.multiprocessing", "multiprocessing"),
     ("multiprocess", "multiprocessing"),
@@ -51,64 +53,64 @@ _SPELLINGS = {
     "multiprocessing.managers.SyncManager": "multiprocessing.managers.SyncManager",
 }
 
-# What a constructor makes. Kinds starting with "thread" are threads: the
-# pickling and start-method rules never fire on them.
-KIND_BY_CONSTRUCTOR = {
-    "multiprocessing.Process": "process",
-    "multiprocessing.Pool": "pool",
-    "concurrent.futures.ProcessPoolExecutor": "executor",
-    "multiprocessing.Manager": "manager",
-    "multiprocessing.managers.SyncManager": "manager",
-    "multiprocessing.managers.BaseManager": "manager",
-    "multiprocessing.Queue": "queue",
-    "multiprocessing.JoinableQueue": "queue",
-    "multiprocessing.SimpleQueue": "queue",
-    "multiprocessing.Pipe": "pipe",
-    "multiprocessing.Lock": "lock",
-    "multiprocessing.RLock": "lock",
-    "multiprocessing.Semaphore": "semaphore",
-    "multiprocessing.BoundedSemaphore": "semaphore",
-    "multiprocessing.Condition": "condition",
-    "multiprocessing.Event": "event",
-    "multiprocessing.Barrier": "barrier",
-    "multiprocessing.Value": "value",
-    "multiprocessing.Array": "array",
-    "multiprocessing.RawValue": "raw-value",
-    "multiprocessing.RawArray": "raw-array",
-    "multiprocessing.pool.ThreadPool": "thread-pool",
-    "concurrent.futures.ThreadPoolExecutor": "thread-executor",
-    "threading.Thread": "thread",
-    "threading.Timer": "thread",
-    "threading.Lock": "thread-lock",
-    "threading.RLock": "thread-lock",
-    "threading.Semaphore": "thread-semaphore",
-    "threading.BoundedSemaphore": "thread-semaphore",
-    "threading.Condition": "thread-condition",
-    "threading.Event": "thread-event",
-    "threading.Barrier": "thread-barrier",
-    "queue.Queue": "thread-queue",
-    "queue.LifoQueue": "thread-queue",
-    "queue.PriorityQueue": "thread-queue",
-    "queue.SimpleQueue": "thread-queue",
+# What a constructor makes. Thread kinds (``Kind.is_thread``) are never pickled and
+# never a start-method matter.
+KIND_BY_CONSTRUCTOR: dict[str, Kind] = {
+    "multiprocessing.Process": Kind.PROCESS,
+    "multiprocessing.Pool": Kind.POOL,
+    "concurrent.futures.ProcessPoolExecutor": Kind.EXECUTOR,
+    "multiprocessing.Manager": Kind.MANAGER,
+    "multiprocessing.managers.SyncManager": Kind.MANAGER,
+    "multiprocessing.managers.BaseManager": Kind.MANAGER,
+    "multiprocessing.Queue": Kind.QUEUE,
+    "multiprocessing.JoinableQueue": Kind.QUEUE,
+    "multiprocessing.SimpleQueue": Kind.QUEUE,
+    "multiprocessing.Pipe": Kind.PIPE,
+    "multiprocessing.Lock": Kind.LOCK,
+    "multiprocessing.RLock": Kind.LOCK,
+    "multiprocessing.Semaphore": Kind.SEMAPHORE,
+    "multiprocessing.BoundedSemaphore": Kind.SEMAPHORE,
+    "multiprocessing.Condition": Kind.CONDITION,
+    "multiprocessing.Event": Kind.EVENT,
+    "multiprocessing.Barrier": Kind.BARRIER,
+    "multiprocessing.Value": Kind.VALUE,
+    "multiprocessing.Array": Kind.ARRAY,
+    "multiprocessing.RawValue": Kind.RAW_VALUE,
+    "multiprocessing.RawArray": Kind.RAW_ARRAY,
+    "multiprocessing.pool.ThreadPool": Kind.THREAD_POOL,
+    "concurrent.futures.ThreadPoolExecutor": Kind.THREAD_EXECUTOR,
+    "threading.Thread": Kind.THREAD,
+    "threading.Timer": Kind.THREAD,
+    "threading.Lock": Kind.THREAD_LOCK,
+    "threading.RLock": Kind.THREAD_LOCK,
+    "threading.Semaphore": Kind.THREAD_SEMAPHORE,
+    "threading.BoundedSemaphore": Kind.THREAD_SEMAPHORE,
+    "threading.Condition": Kind.THREAD_CONDITION,
+    "threading.Event": Kind.THREAD_EVENT,
+    "threading.Barrier": Kind.THREAD_BARRIER,
+    "queue.Queue": Kind.THREAD_QUEUE,
+    "queue.LifoQueue": Kind.THREAD_QUEUE,
+    "queue.PriorityQueue": Kind.THREAD_QUEUE,
+    "queue.SimpleQueue": Kind.THREAD_QUEUE,
 }
 
 # Methods of a Manager that make proxies: m.dict() -> "proxy-dict".
-MANAGER_PROXY_KINDS = {
-    "dict": "proxy-dict",
-    "list": "proxy-list",
-    "Namespace": "proxy-namespace",
-    "Queue": "queue",
-    "JoinableQueue": "queue",
-    "Lock": "lock",
-    "RLock": "lock",
-    "Semaphore": "semaphore",
-    "BoundedSemaphore": "semaphore",
-    "Condition": "condition",
-    "Event": "event",
-    "Barrier": "barrier",
-    "Value": "proxy-value",
-    "Array": "proxy-array",
-    "Pool": "pool",
+MANAGER_PROXY_KINDS: dict[str, Kind] = {
+    "dict": Kind.PROXY_DICT,
+    "list": Kind.PROXY_LIST,
+    "Namespace": Kind.PROXY_NAMESPACE,
+    "Queue": Kind.QUEUE,
+    "JoinableQueue": Kind.QUEUE,
+    "Lock": Kind.LOCK,
+    "RLock": Kind.LOCK,
+    "Semaphore": Kind.SEMAPHORE,
+    "BoundedSemaphore": Kind.SEMAPHORE,
+    "Condition": Kind.CONDITION,
+    "Event": Kind.EVENT,
+    "Barrier": Kind.BARRIER,
+    "Value": Kind.PROXY_VALUE,
+    "Array": Kind.PROXY_ARRAY,
+    "Pool": Kind.POOL,
 }
 
 # Names `from multiprocessing import *` brings in that rules care about.
@@ -157,7 +159,7 @@ def is_process_module(qualname: str) -> bool:
     ) and not qualname.startswith("multiprocessing.dummy")
 
 
-def kind_of_constructor(qualname: str | None) -> str | None:
+def kind_of_constructor(qualname: str | None) -> Kind | None:
     if qualname is None:
         return None
     return KIND_BY_CONSTRUCTOR.get(qualname)

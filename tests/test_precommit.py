@@ -76,19 +76,7 @@ def test_mplint_hook_fails_on_the_finding_and_passes_once_fixed(tmp_path: Path) 
     assert "Passed" in passed.stdout, output(passed)
 
 
-def has_fix_flag() -> bool:
-    completed = subprocess.run(
-        [sys.executable, "-m", "mplint", "check", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return "--fix" in completed.stdout
-
-
 def test_mplint_fix_hook_rewrites_the_file(tmp_path: Path) -> None:
-    if not has_fix_flag():
-        pytest.skip("`mplint check --fix` does not exist yet")
     home = tmp_path / "pre-commit-home"
     broken = example("MP107", "broken")
     assert "args=(5)" in broken

@@ -11,8 +11,8 @@ from mplint.checks import (
     startup,
     sync,
 )
-from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message
+from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
 FAMILIES = (start, startup, fork, lifecycle, pools, sync, managers, output, opinionated)
 
-__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message"]
+__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]

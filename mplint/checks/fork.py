@@ -9,20 +9,22 @@ from functools import cached_property
 
 import libcst as cst
 
-from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, FastVisitor, bound_names, call_argument, dotted_name
+from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.facts import Facts, FastVisitor, bound_names, call_argument
 from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
+from mplint.semantic.api import CONSTRUCTORS
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
         "MP108": Message(
             en="{fork} runs after {thread} started a thread on this path: under fork the child "
             "keeps only the forking thread and inherits every lock the other threads held, so "
-            "it can deadlock (a DeprecationWarning from Python 3.12). Start the processes "
+            "it can deadlock. Start the processes "
             'before any thread, or use `multiprocessing.get_context("spawn")`.',
-            zh="{fork_zh} 在 {thread_zh} 启动线程之后执行：在 fork 方式下子进程只保留调用 fork 的那个"
-            "线程，却继承了其他线程持有的所有锁，可能因此死锁（Python 3.12 起会给出 "
-            "DeprecationWarning）。请在启动任何线程之前创建进程，或者使用 "
+            zh="{thread} 启动线程之后，又执行了 {fork}：在 fork 方式下子进程只保留调用 fork 的那个"
+            "线程，却继承了其他线程持有的所有锁，可能因此死锁。请在启动任何线程之前创建进程，"
+            "或者使用 "
             '`multiprocessing.get_context("spawn")`。',
         ),
         "MP109": Message(
@@ -44,6 +46,20 @@ messages(
     }
 )
 
+# How MP108 names the call that forks and the one that started threads.
+_CODE = Phrase("`{code}`", "`{code}`")
+_ON_THREAD_EXECUTOR = Phrase("`{code}` on a ThreadPoolExecutor", "ThreadPoolExecutor 的 `{code}`")
+_FORKED_PROCESS = Phrase(
+    "`{code}` (a process started by fork)", "`{code}`（以 fork 方式启动的进程）"
+)
+_FORKING_EXECUTOR = Phrase(
+    "`{code}` (a ProcessPoolExecutor that forks)",
+    "`{code}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
+)
+_FORKED_POOL = Phrase(
+    "`{code}` (its workers are forked)", "`{code}`（它的工作进程以 fork 方式创建）"
+)
+
 _render = cst.Module(body=[]).code_for_node
 
 
@@ -56,7 +72,9 @@ def _short(node: cst.CSTNode, limit: int = 60) -> str:
 
 _FORK_FUNCTIONS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
 _STOP_METHODS = frozenset({"join", "shutdown", "terminate"})
-_NOT_THREADS = frozenset({"process", "pool", "executor", "manager", "queue", "pipe"})
+_NOT_THREADS = frozenset(
+    {Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER, Kind.QUEUE, Kind.PIPE}
+)
 
 
 @dataclass(slots=True)
@@ -76,39 +94,16 @@ class _ThreadFacts:
     @cached_property
     def thread_classes(self) -> set[str]:
         """Classes of this file that derive from threading.Thread, directly or in turn."""
-        found: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name, cls in self.facts.classes.items():
-                if name in found:
-                    continue
-                for base in cls.bases:
-                    if self.facts.resolve(base.value) == "threading.Thread" or (
-                        isinstance(base.value, cst.Name) and base.value.value in found
-                    ):
-                        found.add(name)
-                        changed = True
-                        break
-        return found
+        return set(self.facts.subclasses_of("threading.Thread"))
 
     def is_thread(self, node: cst.BaseExpression) -> bool:
         facts = self.facts
-        if facts.kind_of(node) == "thread":
+        if facts.kind_of(node) == Kind.THREAD:
             return True
         if isinstance(node, cst.Call):
             return isinstance(node.func, cst.Name) and node.func.value in self.thread_classes
         if isinstance(node, cst.Attribute):
-            name = dotted_name(node)
-            function = facts.function_of(node)
-            cls = facts.class_of(function) if function is not None else None
-            if name is None or not name.startswith("self.") or cls is None:
-                return False
-            stored = [
-                b.value
-                for b in facts.self_attribute_bindings
-                if b.name == name and _inside(facts, b.node, cls)
-            ]
+            stored = [b.value for b in facts.attribute_bindings_of(node)]
             return bool(stored) and all(v is not None and self.is_thread(v) for v in stored)
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
@@ -119,7 +114,7 @@ class _ThreadFacts:
             )
         return False
 
-    def starts_threads(self, call: cst.Call) -> tuple[str, str] | None:
+    def starts_threads(self, call: cst.Call) -> Phrase | None:
         """Describes the call when it starts threads: ``Thread.start()``, a task given to a
         ThreadPoolExecutor, a ThreadPool being made."""
         facts = self.facts
@@ -127,14 +122,11 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
-                return f"`{_short(call)}`", f"`{_short(call)}`"
-            if method in ("submit", "map") and facts.kind_of(func.value) == "thread-executor":
-                return (
-                    f"`{_short(call)}` on a ThreadPoolExecutor",
-                    f"ThreadPoolExecutor 的 `{_short(call)}`",
-                )
-        if facts.kind_of_call(call) == "thread-pool":
-            return f"`{_short(call)}`", f"`{_short(call)}`"
+                return _CODE.format(code=_short(call))
+            if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
+                return _ON_THREAD_EXECUTOR.format(code=_short(call))
+        if facts.kind_of_call(call) == Kind.THREAD_POOL:
+            return _CODE.format(code=_short(call))
         return None
 
     def stops_threads(self, call: cst.Call) -> bool:
@@ -170,7 +162,7 @@ class _ThreadFacts:
         holder = func.value if isinstance(func, cst.Attribute) else None
         for item in enclosing_with_items(self.facts, call):
             kind = self.facts.kind_of(item.item)
-            if kind not in ("thread-executor", "thread-pool"):
+            if kind not in (Kind.THREAD_EXECUTOR, Kind.THREAD_POOL):
                 continue
             named = item.asname.name if item.asname is not None else None
             if item.item is call or (
@@ -182,38 +174,29 @@ class _ThreadFacts:
                 return with_node if isinstance(with_node, cst.With) else None
         return None
 
-    def forks(self, call: cst.Call) -> tuple[str, str] | None:
+    def forks(self, call: cst.Call) -> Phrase | None:
         """Describes the call when it forks: ``os.fork()``, or a process, pool or executor
         started with the fork method."""
         facts = self.facts
         qualname = facts.resolve(call.func)
         if qualname in _FORK_FUNCTIONS:
-            return f"`{_short(call.func)}()`", f"`{_short(call.func)}()`"
+            return _CODE.format(code=f"{_short(call.func)}()")
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
-            if method == "start" and facts.kind_of(receiver) == "process":
+            if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
-                    return (
-                        f"`{_short(call)}` (a process started by fork)",
-                        f"`{_short(call)}`（以 fork 方式启动的进程）",
-                    )
+                    return _FORKED_PROCESS.format(code=_short(call))
                 return None
-            if method in ("submit", "map") and facts.kind_of(receiver) == "executor":
+            if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
-                    return (
-                        f"`{_short(call)}` (a ProcessPoolExecutor that forks)",
-                        f"`{_short(call)}`（以 fork 方式创建进程的 ProcessPoolExecutor）",
-                    )
+                    return _FORKING_EXECUTOR.format(code=_short(call))
                 return None
-        if facts.kind_of_call(call) == "pool" and qualname == "multiprocessing.Pool":
+        if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
-                return (
-                    f"`{_short(call)}` (its workers are forked)",
-                    f"`{_short(call)}`（它的工作进程以 fork 方式创建）",
-                )
+                return _FORKED_POOL.format(code=_short(call))
         return None
 
     def _class_may_fork(self, receiver: cst.BaseExpression) -> bool:
@@ -236,9 +219,10 @@ class _ThreadFacts:
         return None
 
     def _executor_may_fork(self, creation: cst.Call) -> bool:
-        if call_argument(creation, "max_tasks_per_child") is not None:
+        executor = CONSTRUCTORS[Kind.EXECUTOR]
+        if executor.argument(creation, "max_tasks_per_child") is not None:
             return False  # uses spawn unless a context is given; stay silent
-        context = call_argument(creation, "mp_context", 1)
+        context = executor.argument(creation, "mp_context")
         if context is not None:
             return self.facts.context_method(context.value) == "fork"
         return self.facts.may_fork(None)
@@ -297,18 +281,13 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                     yield Finding(
                         "MP108",
                         call,
-                        {
-                            "fork": fork[0],
-                            "fork_zh": fork[1],
-                            "thread": thread[0],
-                            "thread_zh": thread[1],
-                        },
+                        {"fork": fork, "thread": thread},
                     )
                     break
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 # -- MP109 -------------------------------------------------------------
@@ -764,7 +743,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
     children = {
         use.function
         for use in facts.child_uses
-        if use.via in ("process", "pool", "executor", "run")
+        if use.via in (Via.PROCESS, Via.POOL, Via.EXECUTOR, Via.RUN)
     }
     if not children:
         return

@@ -17,8 +17,9 @@ from functools import cached_property
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -46,15 +47,15 @@ messages(
             en="{who} runs `{function}`, which starts processes of its own: it fails with "
             "'AssertionError: daemonic processes are not allowed to have children'. Use a "
             "non-daemonic Process that joins its children, or hand all tasks to one pool.",
-            zh="{who_zh}运行的 `{function}` 会自己再创建进程：会报 'AssertionError: daemonic "
-            "processes are not allowed to have children'。请改用非守护的 Process 并 join "
+            zh="{who}运行的 `{function}` 会自己再创建进程：会报 'AssertionError: daemonic "
+            "processes are not allowed to have children'。请改用非守护的 Process 并用 `join()` 等待"
             "它的子进程，或把所有任务交给同一个进程池。",
         ),
         "MP205": Message(
             en="The daemonic process `{name}` is started and never joined: it is killed "
             "when the main process exits and its unfinished work and output are lost. "
             "Call `{name}.join()` before the end, or drop `daemon=True`.",
-            zh="守护进程 `{name}` 启动后从未被 join：主进程退出时它会被直接杀死，未完成的"
+            zh="守护进程 `{name}` 启动后从未调用 `join()`：主进程退出时它会被直接杀死，未完成的"
             "工作和输出都会丢失。请在结束前调用 `{name}.join()`，或去掉 `daemon=True`。",
         ),
         "MP206": Message(
@@ -67,7 +68,7 @@ messages(
             en="`{function}` runs as a Process target and returns a value: the value is "
             "thrown away in the child and the exit code is 0 anyway. Send results back "
             "through a Queue, or use a Pool or ProcessPoolExecutor.",
-            zh="`{function}` 作为 Process 的 target 运行却返回了一个值：这个值在子进程里被"
+            zh="`{function}` 作为 Process 的目标函数运行却返回了一个值：这个值在子进程里被"
             "丢弃，退出码仍然是 0。请通过 Queue 把结果发回，或改用 Pool / "
             "ProcessPoolExecutor。",
         ),
@@ -98,18 +99,18 @@ _CHANNEL_HARM = (
     "它正在写的消息会被截断，这个通道可能从此损坏，其他进程也无法再正常使用。",
 )
 _FRAGILE_KINDS = {
-    "lock": ("lock", "锁", _LOCK_HARM),
-    "semaphore": ("semaphore", "信号量", _LOCK_HARM),
-    "condition": ("condition", "条件变量", _LOCK_HARM),
-    "queue": ("queue", "队列", _CHANNEL_HARM),
-    "pipe": ("pipe", "管道", _CHANNEL_HARM),
-    "proxy-dict": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-list": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-namespace": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-value": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    "proxy-array": ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.LOCK: ("lock", "锁", _LOCK_HARM),
+    Kind.SEMAPHORE: ("semaphore", "信号量", _LOCK_HARM),
+    Kind.CONDITION: ("condition", "条件变量", _LOCK_HARM),
+    Kind.QUEUE: ("queue", "队列", _CHANNEL_HARM),
+    Kind.PIPE: ("pipe", "管道", _CHANNEL_HARM),
+    Kind.PROXY_DICT: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_LIST: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_NAMESPACE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_VALUE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+    Kind.PROXY_ARRAY: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
 }
-_CHILD_MAKING_KINDS = frozenset({"process", "pool", "executor", "manager"})
+_CHILD_MAKING_KINDS = frozenset({Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER})
 _BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "join"})
 
 
@@ -381,7 +382,7 @@ class _Flow:
         if depth > 6:
             return None
         if isinstance(node, cst.Call):
-            return [node] if facts.kind_of_call(node) == "process" else None
+            return [node] if facts.kind_of_call(node) == Kind.PROCESS else None
         if isinstance(node, cst.Name):
             bindings = facts.visible_bindings(node)
             if not bindings:
@@ -401,15 +402,13 @@ class _Flow:
         if isinstance(node, cst.Attribute):
             name = node.value
             if isinstance(name, cst.Name) and name.value == "self":
-                function = facts.function_of(node)
-                cls = facts.class_of(function) if function is not None else None
-                if cls is None:
-                    return None
                 values = [
                     b.value
-                    for b in facts.self_attribute_bindings
-                    if b.name == f"self.{node.attr.value}" and flow.is_inside(facts, b.node, cls)
+                    for b in facts.attribute_bindings_of(node)
+                    if not (isinstance(b.value, cst.Name) and b.value.value == "None")
                 ]
+                if not values:
+                    return None
                 calls = [v for v in values if isinstance(v, cst.Call)]
                 if not calls or len(calls) != len(values):
                     return None
@@ -478,7 +477,7 @@ class _Flow:
                 continue
             receiver = func.value
             creations = self.creations(receiver)
-            if facts.kind_of(receiver) != "process" and not creations:
+            if facts.kind_of(receiver) != Kind.PROCESS and not creations:
                 continue
             fate = self.receiver_fate(receiver)
             if fate is None:
@@ -585,7 +584,7 @@ class _Flow:
         cls = self.subclass_of(call)
         if cls is not None:
             return self.facts.inherited_method(cls, "run")
-        target = call_argument(call, "target", 1)
+        target = self.facts.task_argument(call)
         return self.facts.function_for(target.value) if target is not None else None
 
     @cached_property
@@ -600,17 +599,7 @@ class _Flow:
     def main_flow_functions(self) -> set[cst.FunctionDef]:
         """Functions the main flow runs: called from module level or the main guard, and
         the functions of this file those call, and so on."""
-        facts = self.facts
-        found: set[cst.FunctionDef] = set()
-        frontier: list[cst.FunctionDef | None] = [None]
-        while frontier:
-            caller = frontier.pop()
-            for call in facts.calls_by_function.get(caller, ()):
-                callee = facts.function_for(call.func)
-                if callee is not None and callee not in found:
-                    found.add(callee)
-                    frontier.append(callee)
-        return found
+        return self.facts.reachable_from([None])
 
     def in_main_flow(self, node: cst.CSTNode) -> bool:
         function = self.facts.function_of(node)
@@ -717,7 +706,7 @@ def _only_last_joined(facts: Facts, item: Started) -> bool:
         b
         for b in bindings
         if isinstance(b.value, cst.Call)
-        and facts.kind_of_call(b.value) == "process"
+        and facts.kind_of_call(b.value) == Kind.PROCESS
         and flow.is_inside(facts, b.node, loop.body)
     ]
     if len(made_here) != 1 or len(bindings) != 1:
@@ -773,10 +762,7 @@ def _given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.Bas
     if subclass:
         return [arg.value for arg in call.args if not arg.star]
     given: list[cst.BaseExpression] = []
-    for keyword, position in (("args", 3), ("kwargs", 4)):
-        argument = call_argument(call, keyword, position)
-        if argument is None or argument.star:
-            continue
+    for argument in facts.sent_arguments(call):
         value = argument.value
         if isinstance(value, cst.Name):
             bindings = facts.visible_bindings(value)
@@ -814,7 +800,8 @@ def _never_acquired(flows: _Flow, call: cst.Call, subclass: bool, value: cst.CST
     Process given ``args=(...)`` whose target is a function of this file."""
     facts = flows.facts
     target = flows.target_of(call)
-    argument = None if subclass else call_argument(call, "args", 3)
+    api = None if subclass else facts.api_of(call)
+    argument = api.argument(call, api.args) if api is not None and api.args else None
     if target is None or argument is None or not isinstance(argument.value, cst.Tuple):
         return False
     values = [element.value for element in argument.value.elements]
@@ -928,7 +915,7 @@ def _after_join_with_timeout(
 @check("MP202")
 def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
     flows = _flow(facts)
-    for call in facts.method_calls("terminate", "kill", kinds=("process",)):
+    for call in facts.method_calls("terminate", "kill", kinds=(Kind.PROCESS,)):
         stop = call.func
         assert isinstance(stop, cst.Attribute)
         receiver = stop.value
@@ -1073,7 +1060,7 @@ def daemon_after_start(facts: Facts) -> Iterator[Finding]:
         receiver: cst.BaseExpression = use.value
         if isinstance(receiver, cst.Name) and receiver.value == "self":
             continue  # `self.daemon = ...` inside a subclass: before its start()
-        if facts.kind_of(receiver) != "process":
+        if facts.kind_of(receiver) != Kind.PROCESS:
             continue
         yield from _daemon_after_start(flows, receiver, use)
     # self.x.daemon = ... after self.x.start() in the same method
@@ -1088,7 +1075,7 @@ def daemon_after_start(facts: Facts) -> Iterator[Finding]:
             and flow.action_of(facts, store) is flow.Action.STORE
         ):
             continue
-        if facts.kind_of(use) != "process":
+        if facts.kind_of(use) != Kind.PROCESS:
             continue
         yield from _daemon_after_start(flows, use, store)
 
@@ -1148,6 +1135,13 @@ def _self_rebound_between(
 # -- MP204 ---------------------------------------------------------------
 
 
+_POOL_WORKER = Phrase(
+    "A `multiprocessing.Pool` worker (always daemonic)",
+    "`multiprocessing.Pool` 的工作进程（总是守护进程）",
+)
+_DAEMON = Phrase("A daemonic process", "守护进程")
+
+
 @check("MP204")
 def daemon_has_children(facts: Facts) -> Iterator[Finding]:
     flows = _flow(facts)
@@ -1158,24 +1152,21 @@ def daemon_has_children(facts: Facts) -> Iterator[Finding]:
     for use in facts.child_uses:
         if use.function not in makers or id(use.call) in reported:
             continue
-        if use.via in ("pool", "initializer") and use.daemonic:
-            who = (
-                "A `multiprocessing.Pool` worker (always daemonic)",
-                "`multiprocessing.Pool` 的工作进程（总是守护进程）",
-            )
+        if use.via in (Via.POOL, Via.INITIALIZER) and use.daemonic:
+            who = _POOL_WORKER
         elif (
-            use.via == "process"
+            use.via == Via.PROCESS
             and isinstance(use.call, cst.Call)
             and _made_daemonic(flows, use.call)
         ):
-            who = ("A daemonic process", "守护进程")
+            who = _DAEMON
         else:
             continue
         reported.add(id(use.call))
         yield Finding(
             "MP204",
             use.call,
-            {"who": who[0], "who_zh": who[1], "function": use.function.name.value},
+            {"who": who, "function": use.function.name.value},
         )
     # Process subclasses whose instances are daemonic and whose run() makes processes.
     for item in flows.started:
@@ -1190,11 +1181,7 @@ def daemon_has_children(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP204",
                 call,
-                {
-                    "who": "A daemonic process",
-                    "who_zh": "守护进程",
-                    "function": f"{cls.name.value}.run",
-                },
+                {"who": _DAEMON, "function": f"{cls.name.value}.run"},
             )
 
 
@@ -1333,7 +1320,7 @@ def exitcode_before_join(facts: Facts) -> Iterator[Finding]:
             continue
         if flow.action_of(facts, read) is not flow.Action.READ:
             continue
-        if facts.kind_of(receiver) != "process" or _checks_for_none(facts, read):
+        if facts.kind_of(receiver) != Kind.PROCESS or _checks_for_none(facts, read):
             continue
         if _exitcode_too_early(flows, receiver, read):
             yield Finding("MP206", read, {"name": _render(receiver)})
@@ -1504,10 +1491,10 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
     process_calls: set[int] = set()
     for use in facts.child_uses:
         by_function.setdefault(use.function, []).append(use.via)
-        if use.via == "process":
+        if use.via == Via.PROCESS:
             process_calls.add(id(use.call))
     for function, vias in by_function.items():
-        if any(via not in ("process", "run") for via in vias):
+        if any(via not in (Via.PROCESS, Via.RUN) for via in vias):
             continue  # a pool or executor task: its return value is sent back
         if function.asynchronous is not None:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import (
     MANAGER_CLASSES,
     Facts,
@@ -18,6 +18,7 @@ from mplint.facts import (
     string_value,
 )
 from mplint.names import MANAGER_PROXY_KINDS
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -25,21 +26,32 @@ messages(
             en="`{target}` is a local copy of a value fetched from the manager proxy "
             "`{proxy}`: {how} changes only that copy, and the change is lost. Read the value, "
             "change it, then assign it back (`{store} = value`).",
-            zh="`{target}` 是从 Manager 代理对象 `{proxy}` 取回的值的本地副本：{how_zh}"
+            zh="`{target}` 是从 Manager 代理对象 `{proxy}` 取回的值的本地副本：{how}"
             "只修改了这个副本，修改会丢失。请先读出值、修改后再赋值回去（`{store} = value`）。",
         ),
-        "MP502": Message(
-            en="{what}: anyone who can reach the port and knows the key gets arbitrary code "
-            "execution through pickle. {instead}",
-            zh="{what_zh}：任何能连上该端口并知道密钥的人都可以通过 pickle 执行任意代码。"
-            "{instead_zh}",
-        ),
+        "MP502": {
+            "all_interfaces": Message(
+                en="`{name}` listens on all network interfaces ({host}): anyone who can reach "
+                "the port and knows the key gets arbitrary code execution through pickle. Bind "
+                "to 127.0.0.1 and reach it through an SSH tunnel or a VPN.",
+                zh="`{name}` 监听所有网络接口（{host}）：任何能连上该端口并知道密钥的人都可以"
+                "通过 pickle 执行任意代码。请绑定到 127.0.0.1，并通过 SSH 隧道或 VPN 访问。",
+            ),
+            "literal_authkey": Message(
+                en="`{name}` has its authkey written in the source: anyone who can reach the "
+                "port and knows the key gets arbitrary code execution through pickle. Read the "
+                "key from the environment or a protected file, or use `os.urandom(32)`.",
+                zh="`{name}` 的认证密钥（`authkey`）直接写在源代码里：任何能连上该端口并知道密钥的人都可以"
+                "通过 pickle 执行任意代码。请从环境变量或受保护的文件读取密钥，或使用 "
+                "`os.urandom(32)`。",
+            ),
+        },
         "MP503": Message(
             en="`{proxy}` is a proxy of the manager `{manager}`, which was shut down {when}: "
             "using it now fails with a connection error (FileNotFoundError, "
             "ConnectionRefusedError, BrokenPipeError). Copy what you need (`dict(...)`, "
             "`list(...)`) while the manager runs, or use it inside the block.",
-            zh="`{proxy}` 是 Manager `{manager}` 的代理对象，而该 Manager {when_zh}已经关闭："
+            zh="`{proxy}` 是 Manager `{manager}` 的代理对象，而该 Manager {when}已经关闭："
             "现在使用它会报连接错误（FileNotFoundError、ConnectionRefusedError、"
             "BrokenPipeError）。请在 Manager 运行时复制所需的数据（`dict(...)`、`list(...)`），"
             "或在代码块内使用它。",
@@ -47,7 +59,7 @@ messages(
     }
 )
 
-PROXY_CONTAINER_KINDS = frozenset({"proxy-dict", "proxy-list", "proxy-namespace"})
+PROXY_CONTAINER_KINDS = frozenset({Kind.PROXY_DICT, Kind.PROXY_LIST, Kind.PROXY_NAMESPACE})
 
 # Methods that change the object they are called on.
 MUTATING_METHODS = frozenset(
@@ -104,11 +116,11 @@ def _copied_from_proxy(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpres
     ``d[k]``, ``d[k][j]``, ``d[k].attr``, ``d.get(k)``, ``d.setdefault(k, [])``, ``ns.attr``."""
     while True:
         if isinstance(node, cst.Subscript):
-            if _proxy_kind(facts, node.value) in ("proxy-dict", "proxy-list"):
+            if _proxy_kind(facts, node.value) in (Kind.PROXY_DICT, Kind.PROXY_LIST):
                 return node.value
             node = node.value
         elif isinstance(node, cst.Attribute):
-            if _proxy_kind(facts, node.value) == "proxy-namespace":
+            if _proxy_kind(facts, node.value) == Kind.PROXY_NAMESPACE:
                 return node.value
             node = node.value
         elif (
@@ -116,7 +128,7 @@ def _copied_from_proxy(facts: Facts, node: cst.BaseExpression) -> cst.BaseExpres
             and isinstance(node.func, cst.Attribute)
             and node.func.attr.value in ("get", "setdefault")
         ):
-            if _proxy_kind(facts, node.func.value) == "proxy-dict":
+            if _proxy_kind(facts, node.func.value) == Kind.PROXY_DICT:
                 return node.func.value
             return None
         else:
@@ -131,7 +143,7 @@ class _Mutations(FastVisitor):
         super().__init__()
         self.facts = facts
         self.module_level = module_level
-        self.found: list[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, str]] = []
+        self.found: list[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, Phrase]] = []
         self.stores_proxies = False
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -145,14 +157,14 @@ class _Mutations(FastVisitor):
         if not isinstance(func, cst.Attribute):
             return
         receiver_kind = self.facts.kind_through_parameters(func.value)
-        if receiver_kind in PROXY_CONTAINER_KINDS or receiver_kind == "manager":
+        if receiver_kind in PROXY_CONTAINER_KINDS or receiver_kind == Kind.MANAGER:
             # m.dict({"a": m.list()}), d.update(a=m.list()), lst.append(m.dict())
             if any(self._holds_proxy(arg.value) for arg in node.args):
                 self.stores_proxies = True
         if func.attr.value in MUTATING_METHODS:
             proxy = _copied_from_proxy(self.facts, func.value)
             if proxy is not None:
-                self.found.append((node, func.value, proxy, f"`.{func.attr.value}()`"))
+                self.found.append((node, func.value, proxy, _CALLED.format(method=func.attr.value)))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -166,27 +178,23 @@ class _Mutations(FastVisitor):
         self._assigned(node.target, node.value)
 
     def visit_Del(self, node: cst.Del) -> None:
-        self._changed(node.target, "`del`")
+        self._changed(node.target, _DELETED)
 
     def _assigned(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Subscript | cst.Attribute):
             if not _is_self_attribute(target) and self._holds_proxy(value):
                 self.stores_proxies = True
-        self._changed(target, "assigning to it")
+        self._changed(target, _ASSIGNED)
 
-    def _changed(self, target: cst.BaseExpression, how: str) -> None:
+    def _changed(self, target: cst.BaseExpression, how: Phrase) -> None:
         if isinstance(target, cst.Tuple | cst.List):
             for element in target.elements:
                 self._changed(element.value, how)
         elif isinstance(target, cst.Subscript | cst.Attribute):
             proxy = _copied_from_proxy(self.facts, target.value)
             if proxy is not None:
-                if how != "`del`":
-                    how = (
-                        "assigning to one of its items"
-                        if isinstance(target, cst.Subscript)
-                        else "setting one of its attributes"
-                    )
+                if how is not _DELETED:
+                    how = _ITEM_ASSIGNED if isinstance(target, cst.Subscript) else _ATTRIBUTE_SET
                 self.found.append((target, target.value, proxy, how))
 
     def _holds_proxy(self, node: cst.BaseExpression) -> bool:
@@ -195,7 +203,7 @@ class _Mutations(FastVisitor):
             func = node.func
             if (
                 isinstance(func, cst.Attribute)
-                and self.facts.kind_through_parameters(func.value) == "manager"
+                and self.facts.kind_through_parameters(func.value) == Kind.MANAGER
                 and func.attr.value not in MANAGER_METHODS
             ):
                 return True
@@ -214,15 +222,16 @@ class _Mutations(FastVisitor):
             return self._holds_proxy(node.value)
         if isinstance(node, cst.Name | cst.Attribute):
             kind = self.facts.kind_through_parameters(node)
-            return kind is not None and (kind.startswith("proxy-") or kind == "manager")
+            return kind is not None and (kind.startswith("proxy-") or kind == Kind.MANAGER)
         return False
 
 
-_HOW_ZH = {
-    "`del`": "`del`",
-    "assigning to one of its items": "对它的元素赋值",
-    "setting one of its attributes": "设置它的属性",
-}
+# How a copy was changed, as the message says it.
+_CALLED = Phrase("`.{method}()`", "调用 `.{method}()` ")
+_DELETED = Phrase("`del`", "用 `del` 删除元素")
+_ASSIGNED = Phrase("assigning to it", "对它赋值")
+_ITEM_ASSIGNED = Phrase("assigning to one of its items", "对它的元素赋值")
+_ATTRIBUTE_SET = Phrase("setting one of its attributes", "设置它的属性")
 
 
 def _store_spelling(target: cst.BaseExpression, proxy: cst.BaseExpression) -> str:
@@ -275,7 +284,7 @@ def _scopes_with_proxies(facts: Facts) -> list[Scope]:
 
 @check("MP501")
 def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
-    found: dict[int, tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, str]] = {}
+    found: dict[int, tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression, Phrase]] = {}
     stores_proxies = False
     for scope in _scopes_with_proxies(facts):
         if isinstance(scope, cst.Lambda):
@@ -295,7 +304,6 @@ def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
                 "target": _short(target),
                 "proxy": _short(proxy),
                 "how": how,
-                "how_zh": _HOW_ZH.get(how, how),
                 "store": _store_spelling(target, proxy),
             },
         )
@@ -410,29 +418,23 @@ def manager_exposed(facts: Facts) -> Iterator[Finding]:
                 yield Finding(
                     "MP502",
                     address,
-                    {
-                        "what": f"`{name}` listens on all network interfaces ({host!r})",
-                        "what_zh": f"`{name}` 监听所有网络接口（{host!r}）",
-                        "instead": "Bind to 127.0.0.1 and reach it through an SSH tunnel or a VPN.",
-                        "instead_zh": "请绑定到 127.0.0.1，并通过 SSH 隧道或 VPN 访问。",
-                    },
+                    {"name": name, "host": repr(host)},
+                    variant="all_interfaces",
                 )
         authkey = call_argument(call, "authkey", offset + 1)
         if authkey is not None and not authkey.star and _is_literal_key(facts, authkey.value):
             yield Finding(
                 "MP502",
                 authkey,
-                {
-                    "what": f"`{name}` has its authkey written in the source",
-                    "what_zh": f"`{name}` 的 authkey 直接写在源代码里",
-                    "instead": "Read the key from the environment or a protected file, or use "
-                    "`os.urandom(32)`.",
-                    "instead_zh": "请从环境变量或受保护的文件读取密钥，或使用 `os.urandom(32)`。",
-                },
+                {"name": name},
+                variant="literal_authkey",
             )
 
 
 # -- MP503 -------------------------------------------------------------
+
+_WITH_ENDED = Phrase("when its `with` block ended", "在 `with` 代码块结束时")
+_SHUT_DOWN = Phrase("by `shutdown()`", "通过 `shutdown()`")
 
 _CONDITIONAL = (
     cst.If,
@@ -711,7 +713,7 @@ def _directly_in(facts: Facts, node: cst.CSTNode, with_node: cst.With) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
+    return facts.is_inside(node, container)
 
 
 def _dead_uses(
@@ -738,7 +740,7 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
     for (scope, name), bindings in list(facts.bindings.items()):
         for binding in bindings:
             item = binding.node
-            if not isinstance(item, cst.WithItem) or facts.kind_of(binding.value) != "manager":
+            if not isinstance(item, cst.WithItem) or facts.kind_of(binding.value) != Kind.MANAGER:
                 continue
             if item.asname is None or not isinstance(item.asname.name, cst.Name):
                 continue
@@ -767,12 +769,11 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                     {
                         "proxy": use.value,
                         "manager": name,
-                        "when": "when its `with` block ended",
-                        "when_zh": "在 `with` 代码块结束时",
+                        "when": _WITH_ENDED,
                     },
                 )
     # m.shutdown() as a statement of its own.
-    for call in facts.method_calls("shutdown", kinds=("manager",)):
+    for call in facts.method_calls("shutdown", kinds=(Kind.MANAGER,)):
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         expression = facts.parent(call)
         if not isinstance(receiver, cst.Name) or not isinstance(expression, cst.Expr):
@@ -790,7 +791,6 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                 {
                     "proxy": use.value,
                     "manager": receiver.value,
-                    "when": "by `shutdown()`",
-                    "when_zh": "通过 `shutdown()`",
+                    "when": _SHUT_DOWN,
                 },
             )

@@ -16,6 +16,7 @@ from mplint.facts import (
     call_argument,
     is_method_call,
 )
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -99,18 +100,18 @@ _ACQUIRE = Blocking(
 )
 
 BLOCKING: dict[tuple[str, str], Blocking] = {
-    ("process", "join"): _JOIN,
-    ("queue", "get"): _QUEUE_GET,
-    ("async-result", "get"): _RESULT_GET,
-    ("async-result", "wait"): _WAIT,
-    ("pipe", "recv"): _RECV,
-    ("pipe", "recv_bytes"): _RECV,
-    ("event", "wait"): _WAIT,
-    ("condition", "wait"): _WAIT,
-    ("condition", "wait_for"): _WAIT_FOR,
-    ("barrier", "wait"): _WAIT,
-    ("lock", "acquire"): _ACQUIRE,
-    ("semaphore", "acquire"): _ACQUIRE,
+    (Kind.PROCESS, "join"): _JOIN,
+    (Kind.QUEUE, "get"): _QUEUE_GET,
+    (Kind.ASYNC_RESULT, "get"): _RESULT_GET,
+    (Kind.ASYNC_RESULT, "wait"): _WAIT,
+    (Kind.PIPE, "recv"): _RECV,
+    (Kind.PIPE, "recv_bytes"): _RECV,
+    (Kind.EVENT, "wait"): _WAIT,
+    (Kind.CONDITION, "wait"): _WAIT,
+    (Kind.CONDITION, "wait_for"): _WAIT_FOR,
+    (Kind.BARRIER, "wait"): _WAIT,
+    (Kind.LOCK, "acquire"): _ACQUIRE,
+    (Kind.SEMAPHORE, "acquire"): _ACQUIRE,
 }
 METHODS = frozenset(method for _, method in BLOCKING)
 
@@ -152,12 +153,12 @@ def _child_side(facts: Facts) -> set[cst.FunctionDef]:
 
 def _starts_children(facts: Facts) -> bool:
     return any(
-        facts.kind_of_call(call) in ("process", *POOL_KINDS) for call in facts.calls
+        facts.kind_of_call(call) in (Kind.PROCESS, *POOL_KINDS) for call in facts.calls
     ) or bool(facts.process_subclasses)
 
 
 # Objects that are the other side by themselves: a process, a pool's result.
-INHERENT_KINDS = frozenset({"process", "async-result"})
+INHERENT_KINDS = frozenset({Kind.PROCESS, Kind.ASYNC_RESULT})
 
 
 class _Names(FastVisitor):
@@ -178,7 +179,7 @@ def _handed_to_children(facts: Facts) -> set[int]:
     arguments of ``Process(...)``/``Pool(...)`` or of a task sent to a pool."""
     handed: set[int] = set()
     for call in facts.calls:
-        sends = facts.kind_of_call(call) in ("process", *POOL_KINDS)
+        sends = facts.kind_of_call(call) in (Kind.PROCESS, *POOL_KINDS)
         func = call.func
         if not sends and isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             sends = facts.kind_of(func.value) in POOL_KINDS

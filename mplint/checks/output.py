@@ -9,6 +9,8 @@ import libcst as cst
 from mplint import flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
+from mplint.semantic.api import CONSTRUCTORS
+from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
@@ -19,7 +21,7 @@ messages(
             "`flush=True`.",
             zh="这个子进程向标准输出打印后没有刷新缓冲区就调用了 `os._exit()`：缓冲区里的内容会被"
             "丢弃（标准输出是文件或管道时会全部丢失）。请在 `os._exit()` 之前调用 "
-            "`sys.stdout.flush()`，或在 print 时传入 `flush=True`。",
+            "`sys.stdout.flush()`，或在 `print()` 时传入 `flush=True`。",
         ),
         "MP602": Message(
             en="`{call}` runs once per pool task, but the worker process lives on for many "
@@ -187,9 +189,9 @@ def _one_task_per_worker(facts: Facts, task_call: cst.Call) -> bool:
             if isinstance(binding.value, cst.Call):
                 constructors.append(binding.value)
     for constructor in constructors:
-        argument = call_argument(constructor, "maxtasksperchild", 3) or call_argument(
-            constructor, "max_tasks_per_child"
-        )
+        argument = CONSTRUCTORS[Kind.POOL].argument(
+            constructor, "maxtasksperchild"
+        ) or CONSTRUCTORS[Kind.EXECUTOR].argument(constructor, "max_tasks_per_child")
         if argument is None:
             continue
         value = argument.value
@@ -296,7 +298,7 @@ def _per_task_functions(facts: Facts) -> set[cst.FunctionDef]:
     functions = {
         use.function
         for use in facts.child_uses
-        if use.via in ("pool", "executor") and not _one_task_per_worker(facts, use.call)
+        if use.via in (Via.POOL, Via.EXECUTOR) and not _one_task_per_worker(facts, use.call)
     }
     pending = list(functions)
     while pending:

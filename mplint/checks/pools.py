@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.diagnostic import Applicability
-from mplint.facts import Facts, FastVisitor, Scope, call_argument, is_method_call
+from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -20,7 +22,7 @@ messages(
             "exception is stored in it and never seen, and the program carries on as if the "
             "work was done. Keep it and call {fetch}.",
             zh="`{method}()` 返回的 {ticket} 被丢弃了：任务抛出的异常只会保存在它里面，永远不会"
-            "被看到，程序照常运行，好像工作已经完成。请保留它并调用 {fetch_zh}。",
+            "被看到，程序照常运行，好像工作已经完成。请保留它并调用 {fetch}。",
         ),
         "MP302": Message(
             en="`{receiver}.join()` is called on a pool that was not closed first: it raises "
@@ -38,13 +40,31 @@ messages(
             "`terminate()`，未完成的任务会被悄悄杀掉。请在块内等待：对结果调用 `get()`/`wait()`、"
             "遍历迭代器，或先 `close()` 再 `join()`。",
         ),
-        "MP304": Message(
-            en="This {what} is made outside `with` and never {how}: nothing stops its "
-            "{processes} until the garbage collector or the interpreter's exit does. Use "
-            "`with`, or call {call} in a `finally`.",
-            zh="这个 {what} 不是用 `with` 创建的，而且从未{how_zh}：它的{processes_zh}会一直运行，"
-            "直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 {call}。",
-        ),
+        "MP304": {
+            "pool": Message(
+                en="This Pool is made outside `with` and never closed: nothing stops its worker "
+                "processes until the garbage collector or the interpreter's exit does. Use "
+                "`with`, or call `close()` and `join()` in a `finally`.",
+                zh="这个 Pool 不是用 `with` 创建的，而且从未关闭：它的工作进程会一直运行，直到被"
+                "垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `close()` 和 "
+                "`join()`。",
+            ),
+            "executor": Message(
+                en="This ProcessPoolExecutor is made outside `with` and never shut down: nothing "
+                "stops its worker processes until the garbage collector or the interpreter's "
+                "exit does. Use `with`, or call `shutdown()` in a `finally`.",
+                zh="这个 ProcessPoolExecutor 不是用 `with` 创建的，而且从未关闭：它的工作进程会"
+                "一直运行，直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 "
+                "`shutdown()`。",
+            ),
+            "manager": Message(
+                en="This Manager is made outside `with` and never shut down: nothing stops its "
+                "server process until the garbage collector or the interpreter's exit does. Use "
+                "`with`, or call `shutdown()` in a `finally`.",
+                zh="这个 Manager 不是用 `with` 创建的，而且从未关闭：它的服务进程会一直运行，直到"
+                "被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `shutdown()`。",
+            ),
+        },
         "MP305": Message(
             en="A {what} is created inside this loop: its worker processes are started and torn "
             "down again on every iteration. Create it once before the loop and reuse it.",
@@ -57,8 +77,8 @@ messages(
 ASYNC_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
 ITERATOR_METHODS = frozenset({"imap", "imap_unordered"})
 # multiprocessing.Pool and its thread twin share the same join/close/terminate logic.
-POOL_LIKE = frozenset({"pool", "thread-pool"})
-EXECUTOR_LIKE = frozenset({"executor", "thread-executor"})
+POOL_LIKE = frozenset({Kind.POOL, Kind.THREAD_POOL})
+EXECUTOR_LIKE = frozenset({Kind.EXECUTOR, Kind.THREAD_EXECUTOR})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
@@ -137,7 +157,9 @@ _NOT_FETCHING = frozenset({"ready", "done", "running", "cancelled"})
 def _has_error_callback(call: cst.Call) -> bool:
     if any(arg.star == "**" for arg in call.args):
         return True
-    argument = call_argument(call, "error_callback", 4)
+    method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+    api = method_api(Kind.POOL, method)
+    argument = api.argument(call, "error_callback") if api is not None else None
     if argument is None:
         return False
     return not (isinstance(argument.value, cst.Name) and argument.value.value == "None")
@@ -167,6 +189,13 @@ def _result_dropped(facts: Facts, call: cst.Call) -> bool:
     return True
 
 
+_FETCH_ASYNC = Phrase("`get()`, or pass `error_callback=`", "`get()`，或传入 `error_callback=`")
+_FETCH_FUTURE = Phrase(
+    "`result()` (or use `concurrent.futures.wait()`/`as_completed()`)",
+    "`result()`（或使用 `concurrent.futures.wait()`/`as_completed()`）",
+)
+
+
 @check("MP301")
 def async_result_ignored(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -177,19 +206,11 @@ def async_result_ignored(facts: Facts) -> Iterator[Finding]:
         if method in ASYNC_METHODS:
             if facts.kind_of(func.value) not in POOL_LIKE or _has_error_callback(call):
                 continue
-            params = {
-                "ticket": "AsyncResult",
-                "fetch": "`get()`, or pass `error_callback=`",
-                "fetch_zh": "`get()`，或传入 `error_callback=`",
-            }
+            params: dict[str, str | Phrase] = {"ticket": "AsyncResult", "fetch": _FETCH_ASYNC}
         elif method == "submit":
             if facts.kind_of(func.value) not in EXECUTOR_LIKE:
                 continue
-            params = {
-                "ticket": "Future",
-                "fetch": "`result()` (or use `concurrent.futures.wait()`/`as_completed()`)",
-                "fetch_zh": "`result()`（或使用 `concurrent.futures.wait()`/`as_completed()`）",
-            }
+            params = {"ticket": "Future", "fetch": _FETCH_FUTURE}
         else:
             continue
         if _result_dropped(facts, call):
@@ -471,27 +492,15 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
 
 # -- MP304 -------------------------------------------------------------
 
-_OWNERS = {
-    "pool": ("Pool", "closed", "关闭", "worker processes", "工作进程", "`close()` and `join()`"),
-    "executor": (
-        "ProcessPoolExecutor",
-        "shut down",
-        "关闭",
-        "worker processes",
-        "工作进程",
-        "`shutdown()`",
-    ),
-    "manager": ("Manager", "shut down", "关闭", "server process", "服务进程", "`shutdown()`"),
-}
 _RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
 
 
 def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
     qualname = facts.resolve(call.func)
     if qualname == "multiprocessing.Manager":
-        return "manager"
+        return Kind.MANAGER
     kind = kind_of_constructor(qualname)
-    return kind if kind in ("pool", "executor") else None
+    return kind if kind in (Kind.POOL, Kind.EXECUTOR) else None
 
 
 def _never_released(facts: Facts, call: cst.Call) -> bool:
@@ -522,19 +531,7 @@ def pool_not_closed(facts: Facts) -> Iterator[Finding]:
             continue  # module-level objects of a library may be closed by its users
         if not _never_released(facts, call):
             continue
-        what, how, how_zh, processes, processes_zh, closing = _OWNERS[kind]
-        yield Finding(
-            "MP304",
-            call,
-            {
-                "what": what,
-                "how": how,
-                "how_zh": how_zh,
-                "processes": processes,
-                "processes_zh": processes_zh,
-                "call": closing,
-            },
-        )
+        yield Finding("MP304", call, variant=kind)
 
 
 # -- MP305 -------------------------------------------------------------
@@ -623,7 +620,7 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = kind_of_constructor(facts.resolve(call.func))
-        if kind not in ("pool", "executor"):
+        if kind not in (Kind.POOL, Kind.EXECUTOR):
             continue
         loop = _enclosing_iteration(facts, call)
         if loop is None:
@@ -632,5 +629,5 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
             continue
         if _varies_per_iteration(facts, call, loop):
             continue
-        what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
+        what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})

@@ -6,28 +6,29 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
+from mplint.semantic.api import CONSTRUCTORS, Api, method_api
+from mplint.semantic.kinds import Kind
 
 messages(
     {
         "MP101": Message(
             en='{what} runs at import time, outside `if __name__ == "__main__":`; under '
             "spawn/forkserver every child re-imports this module and fails with "
-            "'RuntimeError: ... bootstrapping phase' (or respawns endlessly). Move it under "
-            "the main guard.",
-            zh='{what} 在模块导入时就会执行，没有放在 `if __name__ == "__main__":` 之下；'
+            "'RuntimeError: ... bootstrapping phase'. Move it under the main guard.",
+            zh='{what}在模块导入时就会执行，没有放在 `if __name__ == "__main__":` 入口保护之下；'
             "在 spawn/forkserver 启动方式下每个子进程都会重新导入本模块，报 "
-            "'RuntimeError: ... bootstrapping phase' 或无限创建进程。请把它移到 main 保护之下。",
+            "'RuntimeError: ... bootstrapping phase'。请把它移到入口保护之下。",
         ),
         "MP103": Message(
             en="{what} is sent to another process by pickling, and it cannot be pickled: "
-            "{when} fails with 'Can't pickle local object'. Use a function defined at module "
-            "level.",
-            zh="{what} 要被 pickle 序列化后发送给另一个进程，但它无法被序列化：{when_zh}会报 "
-            "'Can't pickle local object'。请改用在模块顶层定义的函数。",
+            "{when} fails with {error}. Use a function defined at module level.",
+            zh="{what}要被 pickle 序列化后发送给另一个进程，但它无法被序列化：{when}会报 "
+            "{error}。请改用在模块顶层定义的函数。",
         ),
         "MP104": Message(
             en="`{cls}.__init__` never calls `super().__init__()`: `start()` will raise "
@@ -40,12 +41,12 @@ messages(
             en="`{call}` calls `{function}` here in the parent, right away; the {receiver} "
             "gets its return value (usually None), not the function. Pass `{function}` "
             "itself and its arguments separately.",
-            zh="`{call}` 会在父进程里立刻调用 `{function}`，{receiver_zh}拿到的是它的返回值"
+            zh="`{call}` 会在父进程里立刻调用 `{function}`，{receiver}拿到的是它的返回值"
             "（通常是 None），而不是函数本身。请传入 `{function}` 本身，参数另外传。",
         ),
         "MP107": Message(
             en="`{keyword}={value}` is not a tuple: {consequence} Write `{keyword}=({inner},)`.",
-            zh="`{keyword}={value}` 不是元组：{consequence_zh}请写成 `{keyword}=({inner},)`。",
+            zh="`{keyword}={value}` 不是元组：{consequence}请写成 `{keyword}=({inner},)`。",
         ),
     }
 )
@@ -54,26 +55,39 @@ messages(
 # -- MP101 -------------------------------------------------------------
 
 
-def _starts_processes(facts: Facts, call: cst.Call) -> str | None:
+# What MP101 found running at import time (zh phrases end with a space after code).
+_MANAGER = Phrase("`Manager()` (it starts a server process)", "`Manager()`（它会启动一个服务进程）")
+_POOL = Phrase("`Pool()` (it starts its worker processes)", "`Pool()`（它会启动工作进程）")
+_PROCESS_START = Phrase("`start()` of a process", "进程的 `start()` ")
+_MANAGER_START = Phrase("`start()` of a manager", "Manager 的 `start()` ")
+_EXECUTOR_TASK = Phrase(
+    "`{method}()` on a ProcessPoolExecutor", "ProcessPoolExecutor 的 `{method}()` "
+)
+_STARTER_FUNCTION = Phrase(
+    "`{function}()`, which starts processes,", "会启动进程的 `{function}()` "
+)
+
+
+def _starts_processes(facts: Facts, call: cst.Call) -> Phrase | None:
     """What a call starts when it runs, or None: a Pool or Manager starts its processes
     when made; a Process on start(); an executor on its first task."""
     qualname = facts.resolve(call.func)
     if qualname == "multiprocessing.Manager":
-        return "`Manager()` (it starts a server process)"
+        return _MANAGER
     kind = facts.kind_of_call(call)
-    if kind == "pool":
-        return "`Pool()` (it starts its worker processes)"
+    if kind == Kind.POOL:
+        return _POOL
     func = call.func
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
     receiver = facts.kind_of(func.value)
-    if method == "start" and receiver == "process":
-        return "`start()` of a process"
-    if method == "start" and receiver == "manager":
-        return "`start()` of a manager"
-    if receiver == "executor" and method in ("submit", "map"):
-        return f"`{method}()` on a ProcessPoolExecutor"
+    if method == "start" and receiver == Kind.PROCESS:
+        return _PROCESS_START
+    if method == "start" and receiver == Kind.MANAGER:
+        return _MANAGER_START
+    if receiver == Kind.EXECUTOR and method in ("submit", "map"):
+        return _EXECUTOR_TASK.format(method=method)
     return None
 
 
@@ -89,24 +103,20 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
     starters = facts.functions_reaching(
         lambda call: _starts_processes(facts, call) is not None and _may_spawn_for(facts, call)
     )
-    flagged: list[tuple[cst.Call, str]] = []
+    flagged: list[tuple[cst.Call, Phrase]] = []
     for call in facts.calls:
         if not facts.runs_at_import(call):
             continue
         what = _starts_processes(facts, call)
         if what is not None and _may_spawn_for(facts, call):
-            flagged.append((call, _capitalize(what)))
+            flagged.append((call, what))
             continue
         function = facts.function_for(call.func)
         if function is not None and function in starters:
-            flagged.append((call, f"`{function.name.value}()`, which starts processes,"))
+            flagged.append((call, _STARTER_FUNCTION.format(function=function.name.value)))
     fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
     for call, what in flagged:
         yield Finding("MP101", call, {"what": what}, fix=fix)
-
-
-def _capitalize(text: str) -> str:
-    return text[0].upper() + text[1:] if text and text[0] != "`" else text
 
 
 def _top_level_statement(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -138,7 +148,7 @@ def _makes_process(facts: Facts, statement: cst.CSTNode) -> bool:
     value = small.value
     if isinstance(value, cst.ListComp):
         value = value.elt
-    return isinstance(value, cst.Call) and facts.kind_of_call(value) == "process"
+    return isinstance(value, cst.Call) and facts.kind_of_call(value) == Kind.PROCESS
 
 
 class _NamesRunAtDefinition(FastVisitor):
@@ -254,23 +264,41 @@ def _guard_module_code(facts: Facts, flagged: list[cst.Call]) -> FixPlan | None:
 # -- MP103 -------------------------------------------------------------
 
 
-def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> str | None:
+# What MP103 found, and where pickling fails on it.
+_LAMBDA = Phrase("A lambda", "lambda 函数")
+_NESTED = Phrase("The nested function `{name}`", "嵌套函数 `{name}` ")
+_NAMED_LAMBDA = Phrase("`{name}`, a lambda,", "lambda 函数 `{name}` ")
+_LOCAL_METHOD = Phrase(
+    "`{name}`, a method of the local class `{cls}`,", "局部类 `{cls}` 的方法 `{name}` "
+)
+_IN_PARTIAL = Phrase("{inner} inside functools.partial", "functools.partial 里的{inner}")
+_WHEN = {
+    "pool": Phrase(
+        "every pool task is pickled, under every start method, so it", "进程池在任何启动方式下"
+    ),
+    "spawn": Phrase(
+        "under spawn/forkserver `start()`", "在 spawn/forkserver 启动方式下 `start()` "
+    ),
+}
+
+
+def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> Phrase | None:
     """Why a callable cannot be pickled by reference, or None when it can (or we can't tell)."""
     if isinstance(node, cst.Lambda):
-        return "A lambda"
+        return _LAMBDA
     if isinstance(node, cst.Call) and facts.resolve(node.func) == "functools.partial":
         first = call_argument(node, "func", 0)
         if first is None:
             return None
         inner = _unpicklable_callable(facts, first.value)
-        return f"{inner} inside functools.partial" if inner else None
+        return _IN_PARTIAL.format(inner=inner) if inner else None
     if isinstance(node, cst.Name):
         definition = facts.local_definition(node)
         if isinstance(definition, cst.FunctionDef):
-            return f"The nested function `{node.value}`"
+            return _NESTED.format(name=node.value)
         bindings = facts.visible_bindings(node)
         if bindings and all(isinstance(b.value, cst.Lambda) for b in bindings):
-            return f"`{node.value}`, a lambda,"
+            return _NAMED_LAMBDA.format(name=node.value)
         return None
     if isinstance(node, cst.Attribute):
         owner = node.value
@@ -284,17 +312,8 @@ def _unpicklable_callable(facts: Facts, node: cst.BaseExpression) -> str | None:
             cls = facts.local_definition(owner.func)
         if isinstance(cls, cst.ClassDef) and facts.is_local_class(cls):
             if facts.method_of(cls, node.attr.value) is not None:
-                return f"`{node.attr.value}`, a method of the local class `{cls.name.value}`,"
+                return _LOCAL_METHOD.format(name=node.attr.value, cls=cls.name.value)
     return None
-
-
-_WHEN = {
-    "pool": (
-        "every pool task is pickled, under every start method, so it",
-        "进程池在任何启动方式下",
-    ),
-    "spawn": ("under spawn/forkserver `start()`", "在 spawn/forkserver 启动方式下 `start()` "),
-}
 
 
 @check("MP103")
@@ -302,26 +321,26 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         kind = facts.kind_of_call(call)
         candidates: list[tuple[cst.BaseExpression, str]] = []
+        task = facts.task_argument(call)
+        if task is None:
+            continue
         # A Process that is dropped unused is never started, so never pickled.
-        if kind == "process" and facts.may_spawn(call.func) and not facts.result_dropped(call):
-            target = call_argument(call, "target", 1)
-            if target is not None:
-                candidates.append((target.value, "spawn"))
+        if kind == Kind.PROCESS and facts.may_spawn(call.func) and not facts.result_dropped(call):
+            candidates.append((task.value, "spawn"))
         if kind in POOL_KINDS and facts.may_spawn(call.func):
-            initializer = call_argument(call, "initializer", 2 if kind == "pool" else None)
-            if initializer is not None:
-                candidates.append((initializer.value, "spawn"))
+            candidates.append((task.value, "spawn"))
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             if facts.kind_of(func.value) in POOL_KINDS:
-                task = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
-                if task is not None:
-                    candidates.append((task.value, "pool"))
+                candidates.append((task.value, "pool"))
         for node, when in candidates:
             what = _unpicklable_callable(facts, node)
             if what is not None:
-                en, zh = _WHEN[when]
-                yield Finding("MP103", node, {"what": what, "when": en, "when_zh": zh})
+                yield Finding(
+                    "MP103",
+                    node,
+                    {"what": what, "when": _WHEN[when], "error": pickling_error(facts, node)},
+                )
 
 
 # -- MP104 -------------------------------------------------------------
@@ -429,11 +448,11 @@ class _ReturnFinder(FastVisitor):
 
 
 _RECEIVERS = {
-    "process": ("child process", "子进程"),
-    "pool": ("pool", "进程池"),
-    "executor": ("executor", "执行器"),
-    "thread-pool": ("pool", "线程池"),
-    "thread-executor": ("executor", "执行器"),
+    Kind.PROCESS: Phrase("child process", "子进程"),
+    Kind.POOL: Phrase("pool", "进程池"),
+    Kind.EXECUTOR: Phrase("executor", "执行器"),
+    Kind.THREAD_POOL: Phrase("pool", "线程池"),
+    Kind.THREAD_EXECUTOR: Phrase("executor", "执行器"),
 }
 
 
@@ -443,13 +462,13 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         kind = facts.kind_of_call(call)
         argument: cst.Arg | None = None
         receiver = None
-        if kind == "process":
-            argument, receiver = call_argument(call, "target", 1), "process"
+        if kind == Kind.PROCESS:
+            argument, receiver = facts.task_argument(call), Kind.PROCESS
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             holder = facts.kind_of(func.value)
-            if holder in _RECEIVERS and holder != "process":
-                argument = call_argument(call, "func", 0) or call_argument(call, "fn", 0)
+            if holder in _RECEIVERS and holder != Kind.PROCESS:
+                argument = facts.task_argument(call)
                 receiver = holder
         if argument is None or receiver is None or not isinstance(argument.value, cst.Call):
             continue
@@ -459,15 +478,13 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
         function = facts.function_for(inner.func)
         if function is None or not _returns_nothing_callable(function):
             continue
-        en, zh = _RECEIVERS[receiver]
         yield Finding(
             "MP106",
             argument.value,
             {
                 "call": cst.Module(body=[]).code_for_node(argument),
                 "function": function.name.value,
-                "receiver": en,
-                "receiver_zh": zh,
+                "receiver": _RECEIVERS[receiver],
             },
             fix=_pass_function_itself(call, argument, inner, receiver),
         )
@@ -506,7 +523,7 @@ def _pass_function_itself(
     if any(a.star for a in call.args):
         return None
     function = render(inner.func)
-    if receiver in ("executor", "thread-executor") and method == "submit":
+    if receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit":
         if later:
             return None
         parts = [function, *positional, *(f"{k}={v}" for k, v in keywords)]
@@ -515,15 +532,16 @@ def _pass_function_itself(
             Applicability.UNSAFE,
             (Replace(inner, ", ".join(parts)),),
         )
-    if receiver == "process":
-        names, position = ("args", "kwargs"), 3
-    elif method in ("apply", "apply_async"):
-        names, position = ("args", "kwds"), 1
+    if receiver == Kind.PROCESS:
+        api: Api | None = CONSTRUCTORS[Kind.PROCESS]
     else:
+        api = method_api(Kind(receiver), method or "")
+    if api is None or api.args is None or api.kwargs is None:
         return None  # map and friends: which argument was meant is not clear
+    names = (api.args, api.kwargs)
     if any(a.keyword is None for a in later):
         return None
-    if call_argument(call, names[0], position) or call_argument(call, names[1], position + 1):
+    if api.argument(call, api.args) or api.argument(call, api.kwargs):
         return None
     parts = [function]
     if positional:
@@ -586,15 +604,15 @@ def _scalar_kind(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> str 
 
 
 _CONSEQUENCE = {
-    "number": (
+    "number": Phrase(
         "it raises 'TypeError: ... object is not iterable'.",
         "会报 'TypeError: ... object is not iterable'。",
     ),
-    "none": (
+    "none": Phrase(
         "it raises 'TypeError: 'NoneType' object is not iterable'.",
         "会报 'TypeError: 'NoneType' object is not iterable'。",
     ),
-    "string": (
+    "string": Phrase(
         "the string is split into one argument per character.",
         "字符串会被拆成每个字符一个参数。",
     ),
@@ -602,21 +620,13 @@ _CONSEQUENCE = {
 
 
 def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Arg]]:
-    kind = facts.kind_of_call(call)
-    if kind == "process":
-        argument = call_argument(call, "args", 3)
-        if argument is not None:
-            yield "args", argument
-    if kind in ("pool", "executor", "thread-pool", "thread-executor"):
-        argument = call_argument(call, "initargs", 3 if kind in ("pool", "thread-pool") else None)
-        if argument is not None:
-            yield "initargs", argument
-    func = call.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("apply", "apply_async"):
-        if facts.kind_of(func.value) in ("pool", "thread-pool"):
-            argument = call_argument(call, "args", 1)
-            if argument is not None:
-                yield "args", argument
+    """The ``args=``/``initargs=`` a call hands its task: it must be a tuple."""
+    api = facts.api_of(call)
+    if api is None or api.args is None or facts.kind_of_call(call) == Kind.THREAD:
+        return
+    argument = api.argument(call, api.args)
+    if argument is not None:
+        yield api.args, argument
 
 
 @check("MP107")
@@ -632,7 +642,6 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
                 continue
             inner = value.with_changes(lpar=(), rpar=()) if value.lpar else value
             inner_code = render(inner)
-            en, zh = _CONSEQUENCE[scalar]
             fix = None
             if scalar != "none":
                 safe = bool(value.lpar) and scalar != "string"
@@ -648,8 +657,7 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
                     "keyword": keyword,
                     "value": render(value),
                     "inner": inner_code,
-                    "consequence": en,
-                    "consequence_zh": zh,
+                    "consequence": _CONSEQUENCE[scalar],
                 },
                 fix=fix,
             )

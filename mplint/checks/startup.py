@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, dotted_name, string_value
 from mplint.flow import (
     Step,
@@ -18,6 +18,7 @@ from mplint.flow import (
     uses_of,
 )
 from mplint.names import kind_of_constructor
+from mplint.semantic.kinds import Kind
 
 messages(
     {
@@ -25,19 +26,61 @@ messages(
             en="`set_start_method()` {problem}: {consequence} Use "
             '`multiprocessing.get_context("{method}")` and create processes from it, or call '
             "`set_start_method()` once, first thing under the main guard.",
-            zh="`set_start_method()` {problem_zh}：{consequence_zh}请改用 "
-            '`multiprocessing.get_context("{method}")` 并从它创建进程，或者只在 main 保护下'
+            zh="`set_start_method()` {problem}：{consequence}请改用 "
+            '`multiprocessing.get_context("{method}")` 并从它创建进程，或者只在入口保护（`if __name__ == "__main__":`）下'
             "最开始调用一次 `set_start_method()`。",
         ),
-        "MP105": Message(
-            en="{what}: the work runs right here in the calling process; no child process is "
-            "created and nothing runs in parallel. {instead}",
-            zh="{what_zh}：工作直接在当前进程里执行，不会创建子进程，也没有任何并行。{instead_zh}",
-        ),
-        "MP111": Message(
-            en="{what}: {consequence} {instead}",
-            zh="{what_zh}：{consequence_zh}{instead_zh}",
-        ),
+        "MP105": {
+            "run_call": Message(
+                en="`{name}.run()` calls the process's work directly: the work runs right here "
+                "in the calling process; no child process is created and nothing runs in "
+                "parallel. Call `{name}.start()` and later `{name}.join()`.",
+                zh="`{name}.run()` 直接调用了进程要做的工作：工作就在当前进程里执行，不会创建"
+                "子进程，也没有任何并行。请调用 `{name}.start()`，之后再 `{name}.join()`。",
+            ),
+            "run_on_object": Message(
+                en="`.run()` on a Process object calls its work directly: the work runs right "
+                "here in the calling process; no child process is created and nothing runs in "
+                "parallel. Call `.start()` and later `.join()`.",
+                zh="对 Process 对象调用 `.run()` 会直接执行它的工作：工作就在当前进程里执行，"
+                "不会创建子进程，也没有任何并行。请调用 `.start()`，之后再 `.join()`。",
+            ),
+            "start_overridden": Message(
+                en="`{name}` overrides `start()` without calling `super().start()`: the work "
+                "runs right here in the calling process; no child process is created and "
+                "nothing runs in parallel. Put the work in `run(self)` and leave `start()` to "
+                "the base class.",
+                zh="`{name}` 重写了 `start()` 却没有调用 `super().start()`：工作就在当前进程里"
+                "执行，不会创建子进程，也没有任何并行。请把工作放进 `run(self)`，`start()` "
+                "交给基类。",
+            ),
+        },
+        "MP111": {
+            "result_used": Message(
+                en="The result of `{name}.start()` is used, but `start()` returns None; it "
+                "neither waits for the child nor gives back its result. Call `start()` on its "
+                "own line; to get a value back use a pool, an executor or a queue.",
+                zh="使用了 `{name}.start()` 的返回值，但 `start()` 返回 None，它既不等待子进程，"
+                "也不返回子进程的结果。请单独一行调用 `start()`；要拿回结果请用进程池、执行器或"
+                "队列。",
+            ),
+            "in_a_loop": Message(
+                en="`{name}.start()` is called in a loop on the same Process object, and a "
+                "process can be started only once: the second round raises 'AssertionError: "
+                "cannot start a process twice'. Create a new Process object for each run.",
+                zh="同一个 Process 对象的 `{name}.start()` 在循环里被调用，而一个进程只能启动"
+                "一次，第二轮会报 'AssertionError: cannot start a process twice'。请每次运行都"
+                "创建一个新的 Process 对象。",
+            ),
+            "again": Message(
+                en="`{name}.start()` is called again on the same Process object, and a process "
+                "can be started only once: this raises 'AssertionError: cannot start a process "
+                "twice'. Create a new Process object for each run.",
+                zh="同一个 Process 对象的 `{name}.start()` 被再次调用，而一个进程只能启动一次，"
+                "这里会报 'AssertionError: cannot start a process twice'。请每次运行都创建一个"
+                "新的 Process 对象。",
+            ),
+        },
     }
 )
 
@@ -46,17 +89,17 @@ SET_START_METHOD = "multiprocessing.set_start_method"
 # What fixes the default context when made through it (a bare Process does not; Pipe and
 # the Raw* values do not either).
 _CONTEXT_FIXING_KINDS = {
-    "pool": "Pool",
-    "executor": "ProcessPoolExecutor",
-    "manager": "Manager",
-    "queue": "Queue",
-    "lock": "Lock",
-    "semaphore": "Semaphore",
-    "condition": "Condition",
-    "event": "Event",
-    "barrier": "Barrier",
-    "value": "Value",
-    "array": "Array",
+    Kind.POOL: "Pool",
+    Kind.EXECUTOR: "ProcessPoolExecutor",
+    Kind.MANAGER: "Manager",
+    Kind.QUEUE: "Queue",
+    Kind.LOCK: "Lock",
+    Kind.SEMAPHORE: "Semaphore",
+    Kind.CONDITION: "Condition",
+    Kind.EVENT: "Event",
+    Kind.BARRIER: "Barrier",
+    Kind.VALUE: "Value",
+    Kind.ARRAY: "Array",
 }
 _CONTEXT_KEYWORDS = ("context", "mp_context", "ctx")
 _TOLERANT_EXCEPTIONS = frozenset({"RuntimeError", "Exception", "BaseException"})
@@ -121,19 +164,19 @@ def _asks_start_method(facts: Facts, test: cst.BaseExpression) -> bool:
     return False
 
 
-def _fixes_default_context(facts: Facts, call: cst.Call) -> tuple[str, str] | None:
+def _fixes_default_context(facts: Facts, call: cst.Call) -> Phrase | None:
     """What a call fixes the default context with, or None: starting a Process made from the
     default context, making a Pool/Queue/Lock/Manager/... from it, ``get_context()`` without a
     method, ``get_start_method()`` without ``allow_none=True``."""
     qualname = facts.resolve(call.func)
     if qualname == "multiprocessing.get_context" and call_argument(call, "method", 0) is None:
-        return "`get_context()` without a method", "不带参数的 `get_context()`"
+        return Phrase("`get_context()` without a method", "不带参数的 `get_context()`")
     if qualname == "multiprocessing.get_start_method" and not _is_true(
         call_argument(call, "allow_none", 0)
     ):
-        return (
-            "`get_start_method()` (without allow_none=True)",
-            "`get_start_method()`（没有 allow_none=True）",
+        return Phrase(
+            "`get_start_method()` (without `allow_none=True`)",
+            "`get_start_method()`（没有 `allow_none=True`）",
         )
     kind = kind_of_constructor(qualname)
     if kind in _CONTEXT_FIXING_KINDS:
@@ -142,12 +185,12 @@ def _fixes_default_context(facts: Facts, call: cst.Call) -> tuple[str, str] | No
         if any(call_argument(call, keyword) is not None for keyword in _CONTEXT_KEYWORDS):
             return None
         made = _CONTEXT_FIXING_KINDS[kind]
-        return f"creating a {made}", f"创建 {made}"
+        return Phrase("creating a {made}", "创建 {made}").format(made=made)
     func = call.func
     if isinstance(func, cst.Attribute) and func.attr.value == "start":
         receiver = func.value
-        if facts.kind_of(receiver) == "process" and facts.context_method(receiver) is None:
-            return "starting a Process", "启动 Process"
+        if facts.kind_of(receiver) == Kind.PROCESS and facts.context_method(receiver) is None:
+            return Phrase("starting a Process", "启动 Process")
     return None
 
 
@@ -197,15 +240,22 @@ def _roots(facts: Facts) -> list[cst.FunctionDef | None]:
     return [None, *(f for f in facts.functions if f not in called)]
 
 
-_OUTSIDE = (
+_OUTSIDE = Phrase(
     "runs {where}",
-    "{where_zh}执行",
+    "{where}执行",
+)
+_OUTSIDE_CONSEQUENCE = Phrase(
     "under spawn/forkserver every child re-imports the module or runs this code again, "
     "where the context is already set, and dies with 'RuntimeError: context has already "
     "been set'.",
     "在 spawn/forkserver 下每个子进程都会重新导入模块或再次执行这段代码，而那时启动方式已经"
     "设定，子进程会因 'RuntimeError: context has already been set' 而退出。",
 )
+_AT_IMPORT = Phrase(
+    "at import time, outside the main guard",
+    '在模块导入时、`if __name__ == "__main__":` 入口保护之外',
+)
+_IN_CHILD = Phrase("in a child process (through `{function}`)", "在子进程中（经由 `{function}`）")
 
 
 @check("MP102")
@@ -218,19 +268,12 @@ def start_method_misuse(facts: Facts) -> Iterator[Finding]:
     wanted = {id(c) for c in calls}
     reported: set[int] = set()
 
-    def finding(call: cst.Call, problem: tuple[str, str, str, str], **extra: str) -> Finding:
+    def finding(call: cst.Call, problem: Phrase, consequence: Phrase) -> Finding:
         reported.add(id(call))
-        en, zh, consequence_en, consequence_zh = problem
         return Finding(
             "MP102",
             call,
-            {
-                "problem": en.format(**extra),
-                "problem_zh": zh.format(**extra),
-                "consequence": consequence_en,
-                "consequence_zh": consequence_zh,
-                "method": _method_of(call),
-            },
+            {"problem": problem, "consequence": consequence, "method": _method_of(call)},
         )
 
     # Outside the main guard: at import time, or in a child process.
@@ -240,25 +283,23 @@ def start_method_misuse(facts: Facts) -> Iterator[Finding]:
             if facts.runs_at_import(step.chain[0]):
                 yield finding(
                     step.call,
-                    _OUTSIDE,
-                    where="at import time, outside the main guard",
-                    where_zh="在模块导入时、main 保护之外",
+                    _OUTSIDE.format(where=_AT_IMPORT),
+                    _OUTSIDE_CONSEQUENCE,
                 )
     for function in sorted(facts.child_functions, key=facts.functions.index):
         for step in call_flow(facts, function):
             if id(step.call) in wanted and id(step.call) not in reported:
                 yield finding(
                     step.call,
-                    _OUTSIDE,
-                    where=f"in a child process (through `{function.name.value}`)",
-                    where_zh=f"在子进程中（经由 `{function.name.value}`）",
+                    _OUTSIDE.format(where=_IN_CHILD.format(function=function.name.value)),
+                    _OUTSIDE_CONSEQUENCE,
                 )
 
     # Twice on one path, or after the default context was fixed.
     for root in _roots(facts):
         flow = module_flow if root is None else call_flow(facts, root)
         earlier_sets: list[Step] = []
-        fixing: list[tuple[Step, tuple[str, str]]] = []
+        fixing: list[tuple[Step, Phrase]] = []
         for step in flow:
             call = step.call
             if facts.resolve(call.func) == SET_START_METHOD:
@@ -266,14 +307,14 @@ def start_method_misuse(facts: Facts) -> Iterator[Finding]:
                     if any(runs_before(facts, s, step) for s in earlier_sets) or any(
                         _repeats(facts, node) for node in step.chain
                     ):
-                        yield finding(call, _TWICE)
+                        yield finding(call, _TWICE, _TWICE_CONSEQUENCE)
                     else:
                         what = next(
                             (w for f, w in fixing if runs_before(facts, f, step)),
                             None,
                         )
                         if what is not None:
-                            yield finding(call, _AFTER, what=what[0], what_zh=what[1])
+                            yield finding(call, _AFTER.format(what=what), _AFTER_CONSEQUENCE)
                 earlier_sets.append(step)
                 continue
             what = _fixes_default_context(facts, call)
@@ -281,16 +322,17 @@ def start_method_misuse(facts: Facts) -> Iterator[Finding]:
                 fixing.append((step, what))
 
 
-_TWICE = (
-    "is called a second time on this path",
-    "在这条执行路径上被第二次调用",
+_TWICE = Phrase("is called a second time on this path", "在这条执行路径上被第二次调用")
+_TWICE_CONSEQUENCE = Phrase(
     "the start method can be chosen once per program, so this raises 'RuntimeError: context "
     "has already been set'.",
     "启动方式每个程序只能设定一次，这里会报 'RuntimeError: context has already been set'。",
 )
-_AFTER = (
+_AFTER = Phrase(
     "comes after {what} already fixed the default context on this path",
-    "在这条执行路径上 {what_zh} 已经确定了默认上下文之后才调用",
+    "在这条执行路径上 {what} 已经确定了默认上下文之后才调用",
+)
+_AFTER_CONSEQUENCE = Phrase(
     "it raises 'RuntimeError: context has already been set'.",
     "这里会报 'RuntimeError: context has already been set'。",
 )
@@ -337,45 +379,18 @@ def _start_creates_child(facts: Facts, cls: cst.ClassDef, start: cst.FunctionDef
 
 @check("MP105")
 def run_instead_of_start(facts: Facts) -> Iterator[Finding]:
-    for call in facts.method_calls("run", kinds=("process",)):
+    for call in facts.method_calls("run", kinds=(Kind.PROCESS,)):
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else call.func
         name = dotted_name(receiver)
         if name is None:
-            yield Finding(
-                "MP105",
-                call,
-                {
-                    "what": "`.run()` on a Process object calls its work directly",
-                    "what_zh": "对 Process 对象调用 `.run()` 会直接执行它的工作",
-                    "instead": "Call `.start()` and later `.join()`.",
-                    "instead_zh": "请调用 `.start()`，之后再 `.join()`。",
-                },
-            )
+            yield Finding("MP105", call, variant="run_on_object")
             continue
-        yield Finding(
-            "MP105",
-            call,
-            {
-                "what": f"`{name}.run()` calls the process's work directly",
-                "what_zh": f"`{name}.run()` 直接调用了进程要做的工作",
-                "instead": f"Call `{name}.start()` and later `{name}.join()`.",
-                "instead_zh": f"请调用 `{name}.start()`，之后再 `{name}.join()`。",
-            },
-        )
+        yield Finding("MP105", call, {"name": name}, variant="run_call")
     for name, cls in facts.process_subclasses.items():
         start = facts.method_of(cls, "start")
         if start is None or _start_creates_child(facts, cls, start):
             continue
-        yield Finding(
-            "MP105",
-            start.name,
-            {
-                "what": f"`{name}` overrides `start()` without calling `super().start()`",
-                "what_zh": f"`{name}` 重写了 `start()` 却没有调用 `super().start()`",
-                "instead": "Put the work in `run(self)` and leave `start()` to the base class.",
-                "instead_zh": "请把工作放进 `run(self)`，`start()` 交给基类。",
-            },
-        )
+        yield Finding("MP105", start.name, {"name": name}, variant="start_overridden")
 
 
 # -- MP111 -------------------------------------------------------------
@@ -481,26 +496,13 @@ def _loop_restarts(facts: Facts, start: cst.Call, scope: cst.CSTNode, variable: 
 def start_twice(facts: Facts) -> Iterator[Finding]:
     starts = [
         call
-        for call in facts.method_calls("start", kinds=("process",))
+        for call in facts.method_calls("start", kinds=(Kind.PROCESS,))
         if isinstance(call.func, cst.Attribute)
     ]
     for call in starts:
         if _result_used(facts, call):
             name = dotted_name(call.func.value) or "process"  # type: ignore[union-attr]
-            yield Finding(
-                "MP111",
-                call,
-                {
-                    "what": f"the result of `{name}.start()` is used",
-                    "what_zh": f"使用了 `{name}.start()` 的返回值",
-                    "consequence": "`start()` returns None; it neither waits for the child "
-                    "nor gives back its result.",
-                    "consequence_zh": "`start()` 返回 None，它既不等待子进程，也不返回子进程的结果。",
-                    "instead": "Call `start()` on its own line; to get a value back use a "
-                    "pool, an executor or a queue.",
-                    "instead_zh": "请单独一行调用 `start()`；要拿回结果请用进程池、执行器或队列。",
-                },
-            )
+            yield Finding("MP111", call, {"name": name}, variant="result_used")
     yield from _started_twice(facts, starts)
 
 
@@ -522,7 +524,7 @@ def _started_twice(facts: Facts, starts: list[cst.Call]) -> Iterator[Finding]:
         flagged = False
         for call in calls:
             if _loop_restarts(facts, call, scope, variable):
-                yield Finding("MP111", call, _twice_params(variable, "in a loop"))
+                yield Finding("MP111", call, {"name": variable}, variant="in_a_loop")
                 flagged = True
         if flagged:
             continue
@@ -536,7 +538,7 @@ def _started_twice(facts: Facts, starts: list[cst.Call]) -> Iterator[Finding]:
                     and not _retry_handler(facts, first, second)
                     and not _rebound_between(facts, scope, variable, first, second)
                 ):
-                    yield Finding("MP111", second, _twice_params(variable, "again"))
+                    yield Finding("MP111", second, {"name": variable}, variant="again")
                     break
 
 
@@ -550,17 +552,3 @@ def _rebound_between(
             return True
         # A binding in a loop that encloses both may run between two rounds; be lenient.
     return False
-
-
-def _twice_params(variable: str, how: str) -> dict[str, str]:
-    where_zh = "在循环里" if how == "in a loop" else "再次"
-    return {
-        "what": f"`{variable}.start()` is called {how} on the same Process object",
-        "what_zh": f"同一个 Process 对象的 `{variable}.start()` 被{where_zh}调用",
-        "consequence": "a process can be started only once: 'AssertionError: cannot "
-        "start a process twice'.",
-        "consequence_zh": "一个进程只能启动一次：会报 'AssertionError: cannot start a "
-        "process twice'。",
-        "instead": "Create a new Process object for each run.",
-        "instead_zh": "请每次运行都创建一个新的 Process 对象。",
-    }

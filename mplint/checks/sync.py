@@ -10,57 +10,61 @@ from __future__ import annotations
 import builtins
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
 from mplint import flow
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
+from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
+from mplint.semantic.kinds import Kind
 
 _render = cst.Module(body=[]).code_for_node
 
-PROCESS_LOCK_KINDS = frozenset({"lock", "semaphore", "condition"})
-CONDITION_KINDS = frozenset({"condition", "thread-condition"})
+PROCESS_LOCK_KINDS = frozenset({Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION})
+CONDITION_KINDS = frozenset({Kind.CONDITION, Kind.THREAD_CONDITION})
 THREAD_PRIMITIVES = frozenset(
     {
-        "thread-lock",
-        "thread-semaphore",
-        "thread-condition",
-        "thread-event",
-        "thread-queue",
-        "thread-barrier",
+        Kind.THREAD_LOCK,
+        Kind.THREAD_SEMAPHORE,
+        Kind.THREAD_CONDITION,
+        Kind.THREAD_EVENT,
+        Kind.THREAD_QUEUE,
+        Kind.THREAD_BARRIER,
     }
 )
 # multiprocessing objects that may only be shared by inheritance (Process args, initargs).
 INHERITED_ONLY = frozenset(
     {
-        "queue",
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.QUEUE,
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 SHARED_AT_MODULE_LEVEL = frozenset(
     {
-        "lock",
-        "semaphore",
-        "condition",
-        "event",
-        "barrier",
-        "queue",
-        "value",
-        "array",
-        "raw-value",
-        "raw-array",
+        Kind.LOCK,
+        Kind.SEMAPHORE,
+        Kind.CONDITION,
+        Kind.EVENT,
+        Kind.BARRIER,
+        Kind.QUEUE,
+        Kind.VALUE,
+        Kind.ARRAY,
+        Kind.RAW_VALUE,
+        Kind.RAW_ARRAY,
     }
 )
 
@@ -68,29 +72,28 @@ messages(
     {
         "MP401": Message(
             en="{what} is sent {channel}, and it cannot be pickled ({why}): {outcome}{advice}",
-            zh="{what_zh}{channel_zh}，但它无法被 pickle 序列化（{why_zh}）：{outcome_zh}"
-            "{advice_zh}",
+            zh="{what}{channel}，但它无法被 pickle 序列化（{why}）：{outcome}{advice}",
         ),
         "MP402": Message(
             en="`{process}.join()` waits for a process that puts items on `{queue}` before "
             "this code takes them off: once the data outgrows the pipe buffer the child cannot "
             "exit and both processes hang. Get the items first, then join.",
-            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 join 之后才取"
+            zh="`{process}.join()` 等待一个往 `{queue}` 放数据的进程，而本段代码在 `join()` 之后才取"
             "数据：数据一旦超过管道缓冲区，子进程无法退出，两个进程互相等待而卡死。请先取完数据，"
-            "再 join。",
+            "再调用 `join()`。",
         ),
         "MP403": Message(
             en="`{name}` is a {what}, made for threads, and {how}: {outcome} Use "
             "`multiprocessing.{replacement}` instead.",
-            zh="`{name}` 是只用于线程的 {what}，却{how_zh}：{outcome_zh}请改用 "
+            zh="`{name}` 是只用于线程的 {what}，却{how}：{outcome}请改用 "
             "`multiprocessing.{replacement}`。",
         ),
         "MP404": Message(
-            en="`{call}` decides whether to {action}, but its answer is stale at once (other "
+            en="`{call}` decides whether to call {action}, but its answer is stale at once (other "
             "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
             "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
-            zh="`{call}` 被用来决定是否 {action}，但它的结果立刻就会过时（其他进程和后台"
-            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或"
+            zh="`{call}` 被用来决定是否调用 {action}，但它的结果立刻就会过时（其他进程和后台"
+            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或 "
             "`get(timeout=...)` 加 `except queue.Empty`。",
         ),
         "MP405": Message(
@@ -98,7 +101,7 @@ messages(
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
             "`with {lock}:` (or try/finally).",
             zh="`{lock}` 在这里获取，但 `release()` 不在 `finally` 中：中间一旦抛出异常，"
-            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 try/finally）。",
+            "锁就一直被占用，其他进程会永远阻塞。请使用 `with {lock}:`（或 `try`/`finally`）。",
         ),
         "MP406": Message(
             en="`{name}`, a multiprocessing {what}, is made at module level and used here in a "
@@ -107,14 +110,14 @@ messages(
             "main guard and pass it as an argument (or through a pool initializer).",
             zh="`{name}` 是在模块顶层创建的 {what}，子进程在这里直接使用它，而没有通过参数传入："
             "在 spawn/forkserver 下每个子进程都会重新导入模块，得到一个全新的副本，什么也没有"
-            "共享。请在 main 保护下创建它，并作为参数（或通过进程池 initializer）传给子进程。",
+            "共享。请在 `if __name__ == '__main__':` 入口保护下创建它，并作为参数（或通过进程池的 `initializer=`）传给子进程。",
         ),
         "MP407": Message(
             en="`{cond}.wait()` is not in a `while` loop that re-checks the condition: a "
             "notify sent before the wait is lost and the waiter hangs, and a wake-up does not "
             "mean the state changed. Use `{cond}.wait_for(predicate)` or "
             "`while not ready: {cond}.wait()`.",
-            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 wait 之前发出的 notify "
+            zh="`{cond}.wait()` 不在重新检查条件的 `while` 循环中：在 `wait()` 之前发出的 `notify()` "
             "会丢失，等待方永远挂起；被唤醒也不代表状态已改变。请使用 "
             "`{cond}.wait_for(predicate)` 或 `while not ready: {cond}.wait()`。",
         ),
@@ -122,18 +125,47 @@ messages(
             en="`{statement}` reads and writes the shared {what} `{name}` in two steps without "
             "its lock: processes running it at once lose updates. {advice}",
             zh="`{statement}` 分两步读写共享的 {what} `{name}`，却没有加锁：多个进程同时执行会"
-            "丢失更新。{advice_zh}",
+            "丢失更新。{advice}",
         ),
-        "MP409": Message(
-            en="{problem} {advice}",
-            zh="{problem_zh}{advice_zh}",
-        ),
-        "MP410": Message(
-            en="{what} {who} gets a lock of its own, so it guards nothing. Create one lock in "
-            "the parent and pass it to the processes.",
-            zh="{what_zh}{who_zh}都拿到自己的一把锁，什么也保护不了。请在父进程中创建一把锁，"
-            "再传给各个进程。",
-        ),
+        "MP409": {
+            "unhandled": Message(
+                en="`{call}` raises `queue.Empty` when no item arrives in time, and nothing "
+                "here catches it. Wrap it in `try:` ... `except queue.Empty:` (import queue).",
+                zh="`{call}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里没有捕获它。请用 "
+                "`try:` ... `except queue.Empty:` 包起来（需 `import queue`）。",
+            ),
+            "no_such_exception": Message(
+                en="`{handler}` does not exist: `Queue` here is a factory function, so reaching "
+                "this handler raises 'AttributeError: 'function' object has no attribute "
+                "'Empty''. Catch `queue.Empty` (import queue).",
+                zh="`{handler}` 并不存在：这里的 `Queue` 是一个工厂函数，执行到这个 `except` 时会报 "
+                "'AttributeError: 'function' object has no attribute 'Empty''。请捕获 "
+                "`queue.Empty`（需 `import queue`）。",
+            ),
+        },
+        "MP410": {
+            "with_new_lock": Message(
+                en="`with {call}:` makes a new lock each time it runs: every process and every "
+                "call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`with {call}:` 每次执行都新建一把锁：每个进程、每次调用都拿到自己的一把锁，"
+                "什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "thrown_away": Message(
+                en="`{call}` makes a lock that is used once and thrown away: every process and "
+                "every call gets a lock of its own, so it guards nothing. Create one lock in the "
+                "parent and pass it to the processes.",
+                zh="`{call}` 新建的锁用一次就被丢弃：每个进程、每次调用都拿到自己的一把锁，什么也"
+                "保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+            "made_in_child": Message(
+                en="`{name}` is made inside `{function}()`, which runs in a child process: each "
+                "process (and each call) gets a lock of its own, so it guards nothing. Create "
+                "one lock in the parent and pass it to the processes.",
+                zh="`{name}` 在子进程运行的 `{function}()` 内部创建：每个进程（每次调用）都拿到"
+                "自己的一把锁，什么也保护不了。请在父进程中创建一把锁，再传给各个进程。",
+            ),
+        },
         "MP411": Message(
             en="`{call}` is called without holding the condition: it raises '{error}'. Call it "
             "inside `with {cond}:`.",
@@ -148,30 +180,12 @@ messages(
 
 def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
     """What an expression holds, through parameters and ``self.x = parameter``."""
-    kind = facts.kind_through_parameters(node)
-    if kind is not None or not isinstance(node, cst.Attribute):
-        return kind
-    bindings = _self_bindings(facts, node)
-    kinds = {
-        facts.kind_through_parameters(b.value) if b.value is not None else None for b in bindings
-    }
-    return kinds.pop() if len(kinds) == 1 else None
+    return facts.kind_through_parameters(node)
 
 
 def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
-    """The ``self.x = ...`` assignments of the class a ``self.x`` expression belongs to."""
-    name = dotted_name(node)
-    if name is None or not name.startswith("self.") or name.count(".") != 1:
-        return []
-    function = facts.function_of(node)
-    cls = facts.class_of(function) if function is not None else None
-    if cls is None:
-        return []
-    return [
-        b
-        for b in facts.self_attribute_bindings
-        if b.name == name and flow.is_inside(facts, b.node, cls)
-    ]
+    """What ``self.x`` (or ``obj.x``) is bound to, across its class's methods."""
+    return facts.attribute_bindings_of(node)
 
 
 def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
@@ -218,36 +232,8 @@ def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> l
 
 
 def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
-    """Functions run in a child process, and the functions of this file they call."""
-    reach = set(facts.child_functions)
-    stack = list(reach)
-    while stack:
-        function = stack.pop()
-        for call in facts.calls_by_function.get(function, ()):
-            callee = facts.function_for(call.func)
-            if callee is not None and callee not in reach:
-                reach.add(callee)
-                stack.append(callee)
-    return reach
-
-
-def _process_arguments(facts: Facts, call: cst.Call) -> list[cst.Arg]:
-    """``args=`` and ``kwargs=`` of a Process call. A subclass with its own ``__init__``
-    takes other parameters: nothing is read from it."""
-    if facts.resolve(call.func) != "multiprocessing.Process":
-        cls = (
-            facts.process_subclasses.get(call.func.value)
-            if isinstance(call.func, cst.Name)
-            else None
-        )
-        if cls is None or facts.method_of(cls, "__init__") is not None:
-            return []
-    found = []
-    for keyword, position in (("args", 3), ("kwargs", 4)):
-        argument = call_argument(call, keyword, position)
-        if argument is not None:
-            found.append(argument)
-    return found
+    """Functions run in a child process, and the functions of this file they run."""
+    return facts.child_reachable
 
 
 def _receiver(call: cst.Call) -> cst.BaseExpression | None:
@@ -268,7 +254,7 @@ def _function_boundary(node: cst.CSTNode) -> bool:
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
-    return container is not None and flow.is_inside(facts, node, container)
+    return facts.is_inside(node, container)
 
 
 def _calls_in(facts: Facts, node: cst.CSTNode) -> list[cst.Call]:
@@ -306,106 +292,134 @@ def _line_code(line: cst.SimpleStatementLine) -> str:
 
 # -- MP401 -------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class _Payload:
+    what: Phrase
+    why: Phrase
+    error: Phrase  # what pickling it raises, as CPython prints it
+    advice: Phrase
+
+
+_SEND_A_LIST = Phrase(
+    "Send a list, or the arguments to rebuild the generator on the other side.",
+    "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+)
+_GENERATOR_ERROR = Phrase(
+    "'TypeError: cannot pickle 'generator' object'", "'TypeError: cannot pickle 'generator' object'"
+)
 _PAYLOADS = {
-    "lambda": (
-        "A lambda",
-        "lambda 函数",
-        "pickle stores functions by name and a lambda has none",
-        "pickle 按名字保存函数，而 lambda 没有名字",
-        "Use a function defined at module level.",
-        "请改用在模块顶层定义的函数。",
+    "lambda": _Payload(
+        Phrase("A lambda", "lambda 函数"),
+        Phrase(
+            "pickle stores functions by name and a lambda has none",
+            "pickle 按名字保存函数，而 lambda 没有名字",
+        ),
+        LOCAL_OBJECT_ERROR,  # replaced per node by pickling_error()
+        Phrase("Use a function defined at module level.", "请改用在模块顶层定义的函数。"),
     ),
-    "nested": (
-        "The nested function `{name}`",
-        "嵌套函数 `{name}`",
-        "pickle finds functions by their module-level name",
-        "pickle 按模块顶层的名字查找函数",
-        "Define it at module level.",
-        "请把它定义在模块顶层。",
+    "nested": _Payload(
+        Phrase("The nested function `{name}`", "嵌套函数 `{name}` "),
+        Phrase(
+            "pickle finds functions by their module-level name", "pickle 按模块顶层的名字查找函数"
+        ),
+        LOCAL_OBJECT_ERROR,
+        Phrase("Define it at module level.", "请把它定义在模块顶层。"),
     ),
-    "genexp": (
-        "A generator expression",
-        "生成器表达式",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "genexp": _Payload(
+        Phrase("A generator expression", "生成器表达式"),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "generator": (
-        "`{name}`, a generator,",
-        "生成器 `{name}`",
-        "generator objects cannot be pickled",
-        "生成器对象无法被序列化",
-        "Send a list, or the arguments to rebuild the generator on the other side.",
-        "请改为发送列表，或发送在另一端重建生成器所需的参数。",
+    "generator": _Payload(
+        Phrase("`{name}`, a generator,", "生成器 `{name}` "),
+        Phrase("generator objects cannot be pickled", "生成器对象无法被序列化"),
+        _GENERATOR_ERROR,
+        _SEND_A_LIST,
     ),
-    "file": (
-        "An open file",
-        "打开的文件对象",
-        "a file object belongs to this process",
-        "文件对象只属于当前进程",
-        "Send the path and open the file in the receiver.",
-        "请发送文件路径，在接收方再打开文件。",
+    "file": _Payload(
+        Phrase("An open file", "打开的文件对象"),
+        Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
+        Phrase(
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object' (a binary file: "
+            "'_io.BufferedReader'; 3.13 says 'cannot pickle 'TextIOWrapper' instances')",
+            "'TypeError: cannot pickle '_io.TextIOWrapper' object'（二进制文件为 "
+            "'_io.BufferedReader'；3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
+        ),
+        Phrase(
+            "Send the path and open the file in the receiver.",
+            "请发送文件路径，在接收方再打开文件。",
+        ),
     ),
-    "database": (
-        "A database connection",
-        "数据库连接",
-        "a connection belongs to this process",
-        "数据库连接只属于当前进程",
-        "Send the database path and connect in the receiver.",
-        "请发送数据库路径，在接收方再建立连接。",
+    "database": _Payload(
+        Phrase("A database connection", "数据库连接"),
+        Phrase("a connection belongs to this process", "数据库连接只属于当前进程"),
+        Phrase("a 'TypeError: cannot pickle ...' error", "'TypeError: cannot pickle ...' 错误"),
+        Phrase(
+            "Send the database path and connect in the receiver.",
+            "请发送数据库路径，在接收方再建立连接。",
+        ),
     ),
-    "thread": (
-        "`{name}`, a `threading`/`queue` object,",
-        "`{name}`（`threading`/`queue` 的对象）",
-        "it holds a `_thread.lock`",
-        "它内部持有 `_thread.lock`",
-        "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
-        "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池 initializer 传递。",
+    "thread": _Payload(
+        Phrase("`{name}`, a `threading`/`queue` object,", "`{name}`（`threading`/`queue` 的对象）"),
+        Phrase("it holds a `_thread.lock`", "它内部持有 `_thread.lock`"),
+        Phrase(
+            "'TypeError: cannot pickle '_thread.lock' object' (an RLock: '_thread.RLock')",
+            "'TypeError: cannot pickle '_thread.lock' object'（RLock 为 '_thread.RLock'）",
+        ),
+        Phrase(
+            "Use the `multiprocessing` twin, passed through Process args or a pool initializer.",
+            "请改用 `multiprocessing` 中对应的对象，并通过 Process 参数或进程池的 `initializer=` 传递。",
+        ),
     ),
-    "inherited": (
-        "`{name}`, a multiprocessing {kind},",
-        "`{name}`（multiprocessing 的 {kind}）",
-        "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
-        "be shared between processes through inheritance'",
-        "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
-        "processes through inheritance'",
-        "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
-        "请作为 Process 参数或通过进程池 initializer 传递，或改用 Manager 提供的对象。",
+    "inherited": _Payload(
+        Phrase("`{name}`, a multiprocessing {kind},", "`{name}`（multiprocessing 的 {kind}）"),
+        Phrase(
+            "it may only be shared through inheritance: 'RuntimeError: ... objects should only "
+            "be shared between processes through inheritance'",
+            "它只能通过继承共享：'RuntimeError: ... objects should only be shared between "
+            "processes through inheritance'",
+        ),
+        Phrase("", ""),
+        Phrase(
+            "Pass it as a Process argument or through a pool initializer, or use a Manager's.",
+            "请作为 Process 参数或通过进程池的 `initializer=` 传递，或改用 Manager 提供的对象。",
+        ),
     ),
 }
 
+# Where the payload goes, and what happens there ({error} is the payload's error).
 _CHANNELS = {
     "queue": (
-        "on a process queue",
-        "被放入进程队列",
-        "the queue's feeder thread prints a traceback and drops the item, and the receiver "
-        "waits for it for ever. ",
-        "队列的后台线程打印异常后丢弃该数据，接收方会一直等下去。",
+        Phrase("on a process queue", "被放入进程队列"),
+        Phrase(
+            "the queue's feeder thread prints a traceback ({error}) and drops the item, and the "
+            "receiver waits for it for ever. ",
+            "队列的后台线程打印异常（{error}）后丢弃该数据，接收方会一直等下去。",
+        ),
     ),
     "pipe": (
-        "through a Pipe connection",
-        "通过 Pipe 连接发送",
-        "`send()` raises `TypeError`/`PicklingError`. ",
-        "`send()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase("through a Pipe connection", "通过 Pipe 连接发送"),
+        Phrase("`send()` raises {error}. ", "`send()` 会抛出 {error}。"),
     ),
     "process": (
-        "as a Process argument (pickled under spawn/forkserver)",
-        "作为 Process 参数（spawn/forkserver 下会被序列化）",
-        "`start()` raises `TypeError`/`PicklingError`. ",
-        "`start()` 会抛出 `TypeError`/`PicklingError`。",
+        Phrase(
+            "as a Process argument (pickled under spawn/forkserver)",
+            "作为 Process 参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("`start()` raises {error}. ", "`start()` 会抛出 {error}。"),
     ),
     "initargs": (
-        "as pool initializer arguments (pickled under spawn/forkserver)",
-        "作为进程池 initializer 参数（spawn/forkserver 下会被序列化）",
-        "starting the workers fails. ",
-        "启动工作进程时会失败。",
+        Phrase(
+            "as pool initializer arguments (pickled under spawn/forkserver)",
+            "作为进程池 `initializer=` 的参数（spawn/forkserver 下会被序列化）",
+        ),
+        Phrase("starting the workers fails with {error}. ", "启动工作进程时会因 {error} 而失败。"),
     ),
     "pool": (
-        "as a pool or executor task argument",
-        "作为进程池或执行器任务的参数",
-        "the task fails with `TypeError`/`PicklingError`. ",
-        "该任务会因 `TypeError`/`PicklingError` 而失败。",
+        Phrase("as a pool or executor task argument", "作为进程池或执行器任务的参数"),
+        Phrase("the task fails with {error}. ", "该任务会因 {error} 而失败。"),
     ),
 }
 
@@ -529,43 +543,28 @@ def _unpicklable(
 def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
     """The values a call sends to another process, with the channel they go through."""
     kind = facts.kind_of_call(call)
-    if kind == "process" and facts.may_spawn(call.func):
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                yield argument.value, "process"
-    if kind in POOL_KINDS and facts.may_spawn(call.func):
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
-        if argument is not None and not argument.star:
-            yield argument.value, "initargs"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        if facts.may_spawn(call.func):
+            channel = "process" if kind == Kind.PROCESS else "initargs"
+            for argument in facts.sent_arguments(call):
+                yield argument.value, channel
+        return
     method = _method(call)
     receiver = _receiver(call)
     if method is None or receiver is None:
         return
-    if method in ("put", "put_nowait"):
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "queue":
-            yield argument.value, "queue"
-    elif method == "send":
-        argument = call_argument(call, "obj", 0)
-        if argument is not None and not argument.star and _kind(facts, receiver) == "pipe":
-            yield argument.value, "pipe"
-    elif method in ("apply", "apply_async", "submit", "map", "map_async", "imap", "starmap"):
-        if _kind(facts, receiver) not in POOL_KINDS:
-            return
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    yield argument.value, "pool"
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star and (
-                    argument.keyword is None or argument.keyword.value != "fn"
-                ):
-                    yield argument.value, "pool"
-        else:
-            argument = call_argument(call, "iterable", 1)
-            if argument is not None and isinstance(argument.value, cst.List | cst.Tuple):
+    receiver_kind = _kind(facts, receiver)
+    api = method_api(receiver_kind, method)
+    if api is None:
+        return
+    if receiver_kind == Kind.QUEUE and api.sends is not None:
+        yield from ((a.value, "queue") for a in sent_arguments(api, call))
+    elif receiver_kind == Kind.PIPE and method == "send":
+        yield from ((a.value, "pipe") for a in sent_arguments(api, call))
+    elif receiver_kind in POOL_KINDS:
+        one_by_one = api.items is not None or api.rest_are_items
+        for argument in sent_arguments(api, call):
+            if not one_by_one or isinstance(argument.value, cst.List | cst.Tuple):
                 yield argument.value, "pool"
 
 
@@ -578,26 +577,25 @@ def unpicklable_payload(facts: Facts) -> Iterator[Finding]:
             ):
                 continue  # args=params: not a literal we can read
             for node, key, name, kind in _unpicklable(facts, payload, channel):
-                what, what_zh, why, why_zh, advice, advice_zh = _PAYLOADS[key]
-                ch_en, ch_zh, outcome, outcome_zh = _CHANNELS[channel]
-                if key == "inherited":
-                    outcome, outcome_zh = "", ""
+                payload_facts = _PAYLOADS[key]
+                where, outcome = _CHANNELS[channel]
+                error = pickling_error(facts, node) if key == "lambda" else payload_facts.error
                 yield Finding(
                     "MP401",
                     node,
                     {
-                        "what": what.format(name=name, kind=kind),
-                        "what_zh": what_zh.format(name=name, kind=kind),
-                        "channel": ch_en,
-                        "channel_zh": ch_zh,
-                        "why": why,
-                        "why_zh": why_zh,
-                        "outcome": outcome,
-                        "outcome_zh": outcome_zh,
-                        "advice": advice,
-                        "advice_zh": advice_zh,
+                        "what": payload_facts.what.format(name=name, kind=kind),
+                        "channel": where,
+                        "why": payload_facts.why,
+                        "outcome": _NO_OUTCOME
+                        if key == "inherited"
+                        else outcome.format(error=error),
+                        "advice": payload_facts.advice,
                     },
                 )
+
+
+_NO_OUTCOME = Phrase("", "")
 
 
 # -- MP402 -------------------------------------------------------------------
@@ -615,7 +613,7 @@ def _process_calls(
     if depth > 4:
         return []
     if isinstance(node, cst.Call):
-        return [node] if facts.kind_of_call(node) == "process" else []
+        return [node] if facts.kind_of_call(node) == Kind.PROCESS else []
     if not isinstance(node, cst.Name):
         return []
     found: list[cst.Call] = []
@@ -681,7 +679,7 @@ def _queue_methods_on_parameters(
     facts: Facts, process_call: cst.Call
 ) -> list[tuple[cst.BaseExpression, set[str]]]:
     """For a Process call: (argument passed, queue methods the target calls on it)."""
-    target = call_argument(process_call, "target", 1)
+    target = facts.task_argument(process_call)
     function = facts.function_for(target.value) if target is not None else None
     if function is None:
         return []
@@ -733,7 +731,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     if receiver is not None and _same_variable(facts, queue, receiver):
         return "drain" if _method(call) in _GETS else None
     passes = any(_same_variable(facts, queue, arg.value) for arg in call.args) or (
-        facts.kind_of_call(call) == "process"
+        facts.kind_of_call(call) == Kind.PROCESS
         and any(
             isinstance(argument, cst.Tuple | cst.List)
             and any(_same_variable(facts, queue, e.value) for e in argument.elements)
@@ -742,7 +740,7 @@ def _drain_kind(facts: Facts, call: cst.Call, queue: cst.Name) -> str | None:
     )
     if not passes:
         return None
-    if facts.kind_of_call(call) == "process":
+    if facts.kind_of_call(call) == Kind.PROCESS:
         for argument, methods in _queue_methods_on_parameters(facts, call):
             if _same_variable(facts, queue, argument):
                 if methods & _GETS:
@@ -800,7 +798,7 @@ def _join_comes_first(
         kind = _drain_kind(facts, call, queue)
         if kind is None:
             continue
-        if kind == "drain" and facts.kind_of_call(call) == "process":
+        if kind == "drain" and facts.kind_of_call(call) == Kind.PROCESS:
             # A reader process drains from its start(), not from its creation.
             starts = [
                 order[id(other)]
@@ -824,45 +822,49 @@ def _join_comes_first(
 # -- MP403 -------------------------------------------------------------------
 
 _THREAD_NAMES = {
-    "thread-lock": ("`threading` lock", "Lock"),
-    "thread-semaphore": ("`threading` semaphore", "Semaphore"),
-    "thread-condition": ("`threading.Condition`", "Condition"),
-    "thread-event": ("`threading.Event`", "Event"),
-    "thread-queue": ("`queue.Queue`", "Queue"),
-    "thread-barrier": ("`threading.Barrier`", "Barrier"),
+    Kind.THREAD_LOCK: ("`threading.Lock`", "Lock"),
+    Kind.THREAD_SEMAPHORE: ("`threading.Semaphore`", "Semaphore"),
+    Kind.THREAD_CONDITION: ("`threading.Condition`", "Condition"),
+    Kind.THREAD_EVENT: ("`threading.Event`", "Event"),
+    Kind.THREAD_QUEUE: ("`queue.Queue`", "Queue"),
+    Kind.THREAD_BARRIER: ("`threading.Barrier`", "Barrier"),
 }
 
 
 def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """Arguments a call hands to a function run in a child process: (element, how)."""
+    """Arguments a call hands to a function run in a child process: (element, how).
+    Through ``args``/``kwargs``/``initargs`` literals, the rest of ``submit``, the
+    tuples of ``starmap`` and the bound arguments of a ``functools.partial`` task."""
     kind = facts.kind_of_call(call)
-    literals: list[cst.BaseExpression] = []
-    how = "process"
-    if kind == "process":
-        for argument in _process_arguments(facts, call):
-            if argument is not None and not argument.star:
-                literals.append(argument.value)
-    elif kind in POOL_KINDS:
-        argument = call_argument(call, "initargs", 3 if kind == "pool" else None)
-        if argument is not None and not argument.star:
-            literals.append(argument.value)
-        how = "pool"
+    if kind == Kind.PROCESS or kind in POOL_KINDS:
+        api = facts.api_of(call)
+        how = "process" if kind == Kind.PROCESS else "pool"
     else:
-        method = _method(call)
         receiver = _receiver(call)
-        if receiver is None or _kind(facts, receiver) not in POOL_KINDS:
+        method = _method(call)
+        receiver_kind = _kind(facts, receiver) if receiver is not None else None
+        if receiver_kind not in POOL_KINDS or method is None:
             return
+        api = method_api(receiver_kind, method)
         how = "pool"
-        if method in ("apply", "apply_async"):
-            for keyword, position in (("args", 1), ("kwds", 2)):
-                argument = call_argument(call, keyword, position)
-                if argument is not None and not argument.star:
-                    literals.append(argument.value)
-        elif method == "submit":
-            for argument in call.args[1:]:
-                if not argument.star:
-                    yield argument.value, how
-    for literal in literals:
+    if api is None:
+        return
+    task = api.argument(call, api.task) if api.task is not None else None
+    if task is not None and not task.star:
+        for value in facts.partial_arguments(task.value):
+            yield value, how
+    tuples = starmap_tuples(api, call)
+    if tuples is not None:
+        for elements in tuples:
+            yield from ((element, how) for element in elements)
+        return
+    for argument in sent_arguments(api, call):
+        if api.rest_are_args:
+            yield argument.value, how
+            continue
+        if api.items is not None or api.rest_are_items:
+            continue
+        literal = argument.value
         if isinstance(literal, cst.Tuple | cst.List):
             for element in literal.elements:
                 if not isinstance(element, cst.StarredElement):
@@ -903,24 +905,30 @@ def _queue_fix(facts: Facts, node: cst.BaseExpression, fixed: set[int]) -> FixPl
 
 _HOW_403 = {
     "process": (
-        "is passed to a child process",
-        "被传给了子进程",
-        "under fork each process gets its own copy and nothing is shared; under "
-        "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
-        "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` 会报 "
-        "'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a child process", "被传给了子进程"),
+        Phrase(
+            "under fork each process gets its own copy and nothing is shared; under "
+            "spawn/forkserver `start()` raises 'TypeError: cannot pickle '_thread.lock' object'.",
+            "在 fork 下每个进程得到各自的副本，什么也没有共享；在 spawn/forkserver 下 `start()` "
+            "会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "pool": (
-        "is passed to a pool or executor",
-        "被传给了进程池或执行器",
-        "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
-        "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        Phrase("is passed to a pool or executor", "被传给了进程池或执行器"),
+        Phrase(
+            "pickling it fails with 'TypeError: cannot pickle '_thread.lock' object'.",
+            "序列化时会报 'TypeError: cannot pickle '_thread.lock' object'。",
+        ),
     ),
     "global": (
-        "is used both by the parent and by code that runs in a child process",
-        "同时被父进程和在子进程中运行的代码使用",
-        "each process has its own copy (under spawn a fresh one), so nothing is shared.",
-        "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        Phrase(
+            "is used both by the parent and by code that runs in a child process",
+            "同时被父进程和在子进程中运行的代码使用",
+        ),
+        Phrase(
+            "each process has its own copy (under spawn a fresh one), so nothing is shared.",
+            "每个进程拿到的都是自己的副本（spawn 下是全新的对象），什么也没有共享。",
+        ),
     ),
 }
 
@@ -929,7 +937,7 @@ def _finding_403(
     facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
 ) -> Finding:
     what, replacement = _THREAD_NAMES[kind]
-    how_en, how_zh, outcome, outcome_zh = _HOW_403[how]
+    how_phrase, outcome = _HOW_403[how]
     return Finding(
         "MP403",
         node,
@@ -937,12 +945,10 @@ def _finding_403(
             "name": _render(node),
             "what": what,
             "replacement": replacement,
-            "how": how_en,
-            "how_zh": how_zh,
+            "how": how_phrase,
             "outcome": outcome,
-            "outcome_zh": outcome_zh,
         },
-        fix=_queue_fix(facts, node, fixed) if kind == "thread-queue" else None,
+        fix=_queue_fix(facts, node, fixed) if kind == Kind.THREAD_QUEUE else None,
     )
 
 
@@ -986,13 +992,14 @@ def _blocking(call: cst.Call) -> bool:
     method = _method(call)
     if method not in ("get", "put"):
         return False
-    block_position = 0 if method == "get" else 1
-    block = call_argument(call, "block", block_position)
+    api = method_api(Kind.QUEUE, method)
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and (
         block.star or not (isinstance(block.value, cst.Name) and block.value.value == "True")
     ):
         return False
-    timeout = call_argument(call, "timeout", block_position + 1)
+    timeout = api.argument(call, "timeout")
     return timeout is None or (not timeout.star and _is_none(timeout.value))
 
 
@@ -1018,7 +1025,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         if method not in ("empty", "full", "qsize") or receiver is None:
             continue
         statement = _deciding_statement(facts, call)
-        if statement is None or _kind(facts, receiver) != "queue":
+        if statement is None or _kind(facts, receiver) != Kind.QUEUE:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
@@ -1037,7 +1044,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP404",
                 call,
-                {"call": _render(call), "action": f"call `{_render(receiver)}.{verb}()`"},
+                {"call": _render(call), "action": f"`{_render(receiver)}.{verb}()`"},
             )
 
 
@@ -1085,7 +1092,7 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if _method(call) != "acquire" or receiver is None or dotted_name(receiver) is None:
             continue
-        if _kind(facts, receiver) not in ("lock", "semaphore", "condition"):
+        if _kind(facts, receiver) not in (Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION):
             continue
         releases = [
             other
@@ -1184,16 +1191,16 @@ def _with_block_fix(
 # -- MP406 -------------------------------------------------------------------
 
 _KIND_NAMES = {
-    "lock": "Lock",
-    "semaphore": "Semaphore",
-    "condition": "Condition",
-    "event": "Event",
-    "barrier": "Barrier",
-    "queue": "Queue",
-    "value": "Value",
-    "array": "Array",
-    "raw-value": "RawValue",
-    "raw-array": "RawArray",
+    Kind.LOCK: "Lock",
+    Kind.SEMAPHORE: "Semaphore",
+    Kind.CONDITION: "Condition",
+    Kind.EVENT: "Event",
+    Kind.BARRIER: "Barrier",
+    Kind.QUEUE: "Queue",
+    Kind.VALUE: "Value",
+    Kind.ARRAY: "Array",
+    Kind.RAW_VALUE: "RawValue",
+    Kind.RAW_ARRAY: "RawArray",
 }
 
 
@@ -1278,12 +1285,12 @@ def _shared_target(
     """``v.value`` of a Value, or ``a[i]`` of an Array with an index every process uses."""
     if isinstance(target, cst.Attribute) and target.attr.value == "value":
         kind = _kind(facts, target.value)
-        if kind in ("value", "raw-value"):
+        if kind in (Kind.VALUE, Kind.RAW_VALUE):
             return target.value, kind
     if isinstance(target, cst.Subscript) and len(target.slice) == 1:
         kind = _kind(facts, target.value)
         index = target.slice[0].slice
-        if kind in ("array", "raw-array") and isinstance(index, cst.Index):
+        if kind in (Kind.ARRAY, Kind.RAW_ARRAY) and isinstance(index, cst.Index):
             if _shared_index(facts, index.value):
                 return target.value, kind
     return None
@@ -1347,6 +1354,15 @@ def _raw_or_unlocked(facts: Facts, holder: cst.BaseExpression) -> bool:
     return False
 
 
+_HOLD_A_LOCK = Phrase(
+    "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process.",
+    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。",
+)
+_USE_GET_LOCK = Phrase(
+    "Wrap it in `with {name}.get_lock():`.", "请把它放进 `with {name}.get_lock():` 中。"
+)
+
+
 @check("MP408")
 def shared_value_race(facts: Facts) -> Iterator[Finding]:
     reach = _child_reachable(facts)
@@ -1368,13 +1384,9 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
             if kind.startswith("raw-"):
                 what = "Raw" + what
             if raw:
-                advice = "Hold a `multiprocessing.Lock` around it (`with lock:`), passed to every process."
-                advice_zh = (
-                    "请用一把传给所有进程的 `multiprocessing.Lock` 把它包起来（`with lock:`）。"
-                )
+                advice = _HOLD_A_LOCK
             else:
-                advice = f"Wrap it in `with {name}.get_lock():`."
-                advice_zh = f"请把它放进 `with {name}.get_lock():` 中。"
+                advice = _USE_GET_LOCK.format(name=name)
             yield Finding(
                 "MP408",
                 statement,
@@ -1383,7 +1395,6 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
                     "what": what,
                     "name": name,
                     "advice": advice,
-                    "advice_zh": advice_zh,
                 },
                 fix=None if raw else _get_lock_fix(facts, statement, name),
             )
@@ -1450,10 +1461,12 @@ def _may_raise_empty(call: cst.Call) -> bool:
         return True
     if method != "get":
         return False
-    block = call_argument(call, "block", 0)
+    api = method_api(Kind.QUEUE, "get")
+    assert api is not None
+    block = api.argument(call, "block")
     if block is not None and not block.star and _arg_is_false(block):
         return True
-    timeout = call_argument(call, "timeout", 1)
+    timeout = api.argument(call, "timeout")
     return timeout is not None and not timeout.star and not _is_none(timeout.value)
 
 
@@ -1527,19 +1540,13 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if receiver is None or not _may_raise_empty(call):
             continue
-        if _kind(facts, receiver) != "queue" or _handled(facts, call):
+        if _kind(facts, receiver) != Kind.QUEUE or _handled(facts, call):
             continue
         yield Finding(
             "MP409",
             call,
-            {
-                "problem": f"`{_render(call)}` raises `queue.Empty` when no item arrives in "
-                "time, and nothing here catches it.",
-                "problem_zh": f"`{_render(call)}` 在没有及时取到数据时会抛出 `queue.Empty`，而这里"
-                "没有捕获它。",
-                "advice": "Wrap it in `try:` ... `except queue.Empty:` (import queue).",
-                "advice_zh": "请用 `try:` ... `except queue.Empty:` 包起来（需 import queue）。",
-            },
+            {"call": _render(call)},
+            variant="unhandled",
         )
     shadowed = any(name == "queue" for _, name in facts.bindings)
     for handler_type in _handler_types(facts):
@@ -1556,16 +1563,8 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             handler_type,
-            {
-                "problem": f"`{_render(handler_type)}` does not exist: `Queue` here is a factory "
-                "function, so reaching this handler raises "
-                "'AttributeError: 'function' object has no attribute 'Empty''.",
-                "problem_zh": f"`{_render(handler_type)}` 并不存在：这里的 `Queue` 是一个工厂函数，"
-                "执行到这个 except 时会报 "
-                "'AttributeError: 'function' object has no attribute 'Empty''。",
-                "advice": "Catch `queue.Empty` (import queue).",
-                "advice_zh": "请捕获 `queue.Empty`（需 import queue）。",
-            },
+            {"handler": _render(handler_type)},
+            variant="no_such_exception",
             fix=fix,
         )
 
@@ -1637,23 +1636,15 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`with {_render(call)}:` makes a new lock each time it runs:",
-                    "what_zh": f"`with {_render(call)}:` 每次执行都新建一把锁：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="with_new_lock",
             )
         elif isinstance(parent, cst.Attribute) and parent.value is call:
             yield Finding(
                 "MP410",
                 call,
-                {
-                    "what": f"`{_render(call)}` makes a lock that is used once and thrown away:",
-                    "what_zh": f"`{_render(call)}` 新建的锁用一次就被丢弃：",
-                    "who": "every process and every call",
-                    "who_zh": "每个进程、每次调用",
-                },
+                {"call": _render(call)},
+                variant="thrown_away",
             )
     reach = _child_reachable(facts)
     for (scope, name), bindings in facts.bindings.items():
@@ -1670,13 +1661,8 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 binding.value,
-                {
-                    "what": f"`{name}` is made inside `{scope.name.value}()`, which runs in a "
-                    "child process:",
-                    "what_zh": f"`{name}` 在子进程运行的 `{scope.name.value}()` 内部创建：",
-                    "who": "each process (and each call)",
-                    "who_zh": "每个进程（每次调用）",
-                },
+                {"name": name, "function": scope.name.value},
+                variant="made_in_child",
             )
 
 
@@ -1686,7 +1672,7 @@ _NEEDS_LOCK = {"notify": "notify", "notify_all": "notify", "wait": "wait", "wait
 
 
 def _condition_error(kind: str | None, method: str) -> str:
-    if kind == "thread-condition":
+    if kind == Kind.THREAD_CONDITION:
         return f"RuntimeError: cannot {_NEEDS_LOCK[method]} on un-acquired lock"
     if _NEEDS_LOCK[method] == "wait":
         return "AssertionError: must acquire() condition before using wait()"

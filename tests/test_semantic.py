@@ -1,0 +1,150 @@
+"""The semantic model, asked directly (below the prefilter): names and values."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from mplint.checks import REGISTRY
+from mplint.config import Settings
+from mplint.engine import LintResult, run_checks, to_diagnostics
+from mplint.facts import Facts
+
+ALL_CODES = frozenset(code for registered in REGISTRY for code in registered.codes)
+
+_BODY = """
+
+def work(q):
+    q.put(1)
+
+
+def square(n):
+    return n * n
+
+
+queue = Queue()
+worker = Process(target=work, args=(queue,))
+worker.start()
+pool = Pool(2)
+print(pool.map(square, [1, 2]))
+set_start_method("spawn")
+"""
+
+
+def _findings(source: str) -> list[tuple[int, str]]:
+    facts = Facts(cst.parse_module(source))
+    result = LintResult("<test>")
+    findings = run_checks(facts, ALL_CODES, result)
+    assert not result.internal_errors
+    diagnostics = to_diagnostics(facts, source, findings, Settings())
+    return sorted((d.line, d.code) for d in diagnostics)
+
+
+def _module_spelling(module: str, alias: str) -> str:
+    names = ("Process", "Queue", "Pool", "set_start_method")
+    assigned = ", ".join(names)
+    values = ", ".join(f"{alias}.{name}" for name in names)
+    return f"import {module} as {alias}; {assigned} = {values}"
+
+
+@pytest.mark.parametrize(
+    "module", ["torch.multiprocessing", "multiprocessing", "multiprocess", "billiard"]
+)
+def test_from_import_resolves_like_the_module_import(module: str) -> None:
+    imported = f"from {module} import Process, Queue, Pool, set_start_method"
+    by_module = _findings(_module_spelling(module, "mp") + _BODY)
+    by_names = _findings(imported + _BODY)
+    assert by_names == by_module
+    assert {"MP101", "MP102", "MP201"} <= {code for _, code in by_names}
+
+
+def test_context_object_resolves_like_the_module() -> None:
+    head = 'import multiprocessing; ctx = multiprocessing.get_context("spawn")'
+    names = ("Process", "Queue", "Pool")
+    aliases = "; " + ", ".join(names) + " = " + ", ".join(f"ctx.{n}" for n in names)
+    source = head + aliases + "; from multiprocessing import set_start_method" + _BODY
+    found = {code for _, code in _findings(source)}
+    assert {"MP101", "MP201"} <= found
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kind"),
+    [
+        ("from torch.multiprocessing import Process as P\nx = P()", "process"),
+        ("from torch.multiprocessing import Pool\nx = Pool()", "pool"),
+        ("from torch import multiprocessing\nx = multiprocessing.Queue()", "queue"),
+        ("from concurrent.futures import ProcessPoolExecutor as E\nx = E()", "executor"),
+        ("from concurrent import futures\nx = futures.ProcessPoolExecutor()", "executor"),
+        ("from multiprocessing.pool import ThreadPool\nx = ThreadPool()", "thread-pool"),
+        ("from multiprocessing.dummy import Process\nx = Process()", "thread"),
+        ("from multiprocessing import get_context\nx = get_context().Lock()", "lock"),
+    ],
+)
+def test_kind_through_from_imports(spelling: str, kind: str) -> None:
+    module = cst.parse_module(spelling)
+    facts = Facts(module)
+    statement = module.body[-1]
+    assert isinstance(statement, cst.SimpleStatementLine)
+    assign = statement.body[0]
+    assert isinstance(assign, cst.Assign)
+    assert facts.kind_of(assign.value) == kind
+
+
+@pytest.mark.parametrize(
+    ("source", "task", "sent"),
+    [
+        (
+            "import multiprocessing as mp\nmp.Process(None, f, 'n', (a,), {'k': b})",
+            "f",
+            ["(a,)", "{'k': b}"],
+        ),
+        ("import multiprocessing as mp\nmp.Pool(2, f, (a,))", "f", ["(a,)"]),
+        (
+            "from concurrent.futures import ProcessPoolExecutor as E\nE(2, None, f, (a,))",
+            "f",
+            ["(a,)"],
+        ),
+        (
+            "import multiprocessing as mp\np = mp.Pool()\np.apply_async(f, (a,), {'k': b})",
+            "f",
+            ["(a,)", "{'k': b}"],
+        ),
+        ("import multiprocessing as mp\np = mp.Pool()\np.starmap(f, [(a, b)])", "f", ["[(a, b)]"]),
+        (
+            "import concurrent.futures as cf\ne = cf.ProcessPoolExecutor()\ne.submit(f, a, k=b)",
+            "f",
+            ["a", "b"],
+        ),
+        (
+            "import concurrent.futures as cf\ne = cf.ProcessPoolExecutor()\ne.map(f, xs, ys, timeout=3)",
+            "f",
+            ["xs", "ys"],
+        ),
+        ("import multiprocessing as mp\nq = mp.Queue()\nq.put(a, False)", None, ["a"]),
+    ],
+)
+def test_api_table_reads_arguments_by_keyword_and_position(
+    source: str, task: str | None, sent: list[str]
+) -> None:
+    module = cst.parse_module(source)
+    facts = Facts(module)
+    call = next(c for c in reversed(facts.calls) if facts.api_of(c) is not None)
+    argument = facts.task_argument(call)
+    render = module.code_for_node
+    assert (render(argument.value) if argument is not None else None) == task
+    assert [render(a.value) for a in facts.sent_arguments(call)] == sent
+
+
+def test_starmap_tuples_are_call_sites() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "def work(lock, n):\n    pass\n"
+        "lock = mp.Lock()\n"
+        "pool = mp.Pool()\n"
+        "pool.starmap(work, [(lock, 1), (lock, 2)])\n"
+    )
+    module = cst.parse_module(source)
+    facts = Facts(module)
+    work = facts.module_functions["work"]
+    assert facts.parameter_kind(work.params.params[0]) == "lock"
+    assert len(facts.call_sites[work]) == 2
