@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -16,7 +17,6 @@ from mplint.config import (
     START_METHOD_CHOICES,
     ConfigError,
     Settings,
-    environment_lang,
     load_settings,
     validate_codes,
 )
@@ -92,11 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --fix or --diff, apply unsafe fixes too (they change behaviour on purpose)",
     )
 
-    commands.add_parser("rules", help="list every rule with its name and default state")
+    rules = commands.add_parser(
+        "rules", help="list every rule with its name and default state, then the guides"
+    )
+    rules.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    rules.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
-    explain = commands.add_parser("explain", help="show a rule's page in the terminal")
-    explain.add_argument("code")
-    explain.add_argument("--lang", help="en or zh-CN")
+    explain = commands.add_parser(
+        "explain", help="show a rule's page (MP101) or a guide (guide:ctrl-c) in the terminal"
+    )
+    explain.add_argument("code", help="a rule code, or a guide's name (see `mplint rules`)")
+    explain.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    explain.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
     example = commands.add_parser(
         "example", help="show a rule's runnable broken/fixed pair, or run it (--run)"
@@ -105,6 +112,13 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument(
         "--run", action="store_true", help="run both programs and compare with the declaration"
     )
+    example.add_argument(
+        "--full",
+        action="store_true",
+        help="with --run, show everything both programs printed, not only the telling lines",
+    )
+    example.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
+    example.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
     lsp = commands.add_parser("lsp", help="run the language server (stdio unless --tcp)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
@@ -130,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return command_check(args)
         if args.command == "rules":
-            return command_rules()
+            return command_rules(args)
         if args.command == "explain":
             return command_explain(args)
         if args.command == "example":
@@ -367,71 +381,221 @@ def report(
     return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
 
 
-def command_rules() -> int:
+def command_rules(args: argparse.Namespace) -> int:
+    from mplint.catalog import guide_names, guide_text, rule_summary
+
+    lang = settings_for(args).lang
     width = max(len(rule.name) for rule in RULES.values())
+    on, off = ("开启", "关闭（需手动开启）") if lang == "zh-CN" else ("on", "off (opt-in)")
+    state_width = max(_display_width(on), _display_width(off))
     for rule in RULES.values():
-        state = "on" if rule.default_on else "off (opt-in)"
-        print(f"{rule.code}  {rule.name:<{width}}  {state:<12}  {rule.summary}")
+        state = on if rule.default_on else off
+        padding = " " * (state_width - _display_width(state))
+        print(
+            f"{rule.code}  {rule.name:<{width}}  {state}{padding}  {rule_summary(rule.code, lang)}"
+        )
+    names = guide_names()
+    if names:
+        heading = (
+            "指南（mplint explain guide:名称）"
+            if lang == "zh-CN"
+            else "Guides (mplint explain guide:NAME)"
+        )
+        print(f"\n{heading}")
+        guide_width = max(len(name) for name in names)
+        for name in names:
+            title = render_inline((guide_text(name, lang) or "").split("\n", 1)[0][2:].strip())
+            print(f"guide:{name:<{guide_width}}  {title}")
     return EXIT_CLEAN
 
 
 def command_explain(args: argparse.Namespace) -> int:
+    from mplint.catalog import guide_name, guide_text
+
+    lang = settings_for(args).lang
     code = args.code.strip().upper()
-    if code not in RULES:
-        print(f"mplint: unknown rule {args.code!r}; see `mplint rules`", file=sys.stderr)
+    name = None if code in RULES else guide_name(args.code)
+    if code not in RULES and name is None:
+        print(f"mplint: unknown rule or guide {args.code!r}; see `mplint rules`", file=sys.stderr)
         return EXIT_ERROR
-    lang = normalize_lang(args.lang) if args.lang else environment_lang()
-    text = page_text(code, lang)
+    text = page_text(code, lang) if name is None else guide_text(name, lang)
     if text is None:
-        print(f"mplint: the page for {code} is missing from this installation", file=sys.stderr)
+        what = code if name is None else f"guide:{name}"
+        print(f"mplint: the page for {what} is missing from this installation", file=sys.stderr)
         return EXIT_ERROR
-    print(render_markdown(text))
+    styled = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    print(render_markdown(text, styled=styled))
     return EXIT_CLEAN
+
+
+_EXAMPLE_WORDS = {
+    "en": {
+        "unknown": "mplint: no example for {code!r}; see `mplint rules`",
+        "method": "start method: {method}, time limit: {timeout:g} s",
+        "run both": "Run both: mplint example {code} --run",
+        "expected": "expected",
+        "happened": "happened",
+        "as declared": "as declared",
+        "yes": "yes",
+        "no": "NO: {why}",
+        "stdout": "stdout",
+        "stderr": "stderr",
+        "last lines": "{stream} (the telling lines; --full shows all):",
+        "all": "{stream}:",
+        "nothing": "(nothing)",
+        "label": "  {label}: ",
+    },
+    "zh-CN": {
+        "unknown": "mplint：{code!r} 没有示例；请看 `mplint rules`",
+        "method": "启动方式：{method}，时间限制：{timeout:g} 秒",
+        "run both": "运行这两个程序：mplint example {code} --run",
+        "expected": "预期",
+        "happened": "实际",
+        "as declared": "符合声明",
+        "yes": "是",
+        "no": "否：{why}",
+        "stdout": "标准输出",
+        "stderr": "标准错误",
+        "last lines": "{stream}（关键的几行；--full 显示全部）：",
+        "all": "{stream}：",
+        "nothing": "（没有输出）",
+        "label": "  {label}：",
+    },
+}
 
 
 def command_example(args: argparse.Namespace) -> int:
     from mplint.example_runner import check_example, find_examples, load_declaration
 
+    lang = settings_for(args).lang
+    words = _EXAMPLE_WORDS["zh-CN" if lang == "zh-CN" else "en"]
     code = args.code.strip().upper()
     directory = find_examples(examples_dir()).get(code)
     if code not in RULES or directory is None:
-        print(f"mplint: no example for {args.code!r}; see `mplint rules`", file=sys.stderr)
+        print(words["unknown"].format(code=args.code), file=sys.stderr)
         return EXIT_ERROR
     declaration = load_declaration(directory)
     print(f"{code} {RULES[code].name}: {directory}")
-    print(f"start method: {declaration.start_method}, time limit: {declaration.timeout:g} s")
+    print(words["method"].format(method=declaration.start_method, timeout=declaration.timeout))
     if not args.run:
-        for side in ("broken", "fixed"):
+        for side, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
             path = directory / f"{side}.py"
             print(f"\n--- {path} ---")
+            print(_wrapped(expectation.describe(lang), ""))
+            print()
             print(path.read_text(encoding="utf-8").rstrip())
-        print(f"\nRun both: mplint example {code} --run")
+        print("\n" + words["run both"].format(code=code))
         return EXIT_CLEAN
-    report = check_example(directory)
-    width = 40
-    rows = [
-        ("", "broken.py", "fixed.py"),
-        ("expected", declaration.broken.description, declaration.fixed.description),
-        ("happened", report.broken.summary, report.fixed.summary),
-        (
-            "as declared",
-            "yes" if report.broken.matches else f"NO: {report.broken.mismatch}",
-            "yes" if report.fixed.matches else f"NO: {report.fixed.mismatch}",
-        ),
-    ]
-    for label, left, right in rows:
-        left_lines = textwrap.wrap(left, width) or [""]
-        right_lines = textwrap.wrap(right, width) or [""]
-        for index in range(max(len(left_lines), len(right_lines))):
-            name = label if index == 0 else ""
-            one = left_lines[index] if index < len(left_lines) else ""
-            two = right_lines[index] if index < len(right_lines) else ""
-            print(f"{name:<12} {one:<{width}}  {two}")
+    report = check_example(directory, lang=lang)
+    for side, expectation in (
+        (report.broken, declaration.broken),
+        (report.fixed, declaration.fixed),
+    ):
+        script = directory / f"{side.side}.py"
+        verdict = words["yes"] if side.matches else words["no"].format(why=side.mismatch)
+        print(f"\n{side.side}.py")
+        for label, text in (
+            (words["expected"], expectation.describe(lang)),
+            (words["happened"], side.summary),
+            (words["as declared"], verdict),
+        ):
+            print(_wrapped(text, words["label"].format(label=label)))
+        for stream in ("stdout", "stderr"):
+            lines = _shown_output(side, stream, script, expectation, full=args.full)
+            if lines is None:
+                continue
+            heading = words["all" if args.full else "last lines"].format(stream=words[stream])
+            print(f"  {heading}")
+            for line in lines or [words["nothing"]]:
+                print(f"    {line}")
     return EXIT_CLEAN if report.matches else EXIT_FINDINGS
 
 
-def render_markdown(text: str) -> str:
-    """Markdown made readable in a plain terminal: headings underlined, code indented."""
+def _shown_output(
+    side: object, stream: str, script: Path, expectation: object, *, full: bool
+) -> list[str] | None:
+    """What to print of one stream of one run: all of it with ``full``; else the
+    traceback's telling lines (stderr) or the last lines (stdout). None: nothing to show."""
+    from mplint.example_runner import traceback_excerpt
+
+    text: str = getattr(side.result, stream)  # type: ignore[attr-defined]
+    if full:
+        return text.rstrip("\n").splitlines()
+    if not text.strip():
+        return None
+    if stream == "stderr":
+        wanted = getattr(expectation, "stderr", None)
+        return traceback_excerpt(text, script.resolve(), wanted)
+    return [line.rstrip() for line in text.splitlines() if line.strip()][-5:]
+
+
+def _wrapped(text: str, label: str) -> str:
+    """``label`` then ``text`` wrapped to the terminal (CJK text counts double)."""
+    width = max(40, min(100, _terminal_width()) - _display_width(label) - 2)
+    if any(_display_width(ch) == 2 for ch in text):
+        lines, current = [], ""
+        for ch in text:
+            if _display_width(current + ch) > width:
+                lines.append(current)
+                current = ""
+            current += ch
+        lines.append(current)
+    else:
+        lines = textwrap.wrap(text, width) or [""]
+    indent = " " * _display_width(label)
+    return "\n".join((label if index == 0 else indent) + line for index, line in enumerate(lines))
+
+
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
+_ITALIC = re.compile(r"(?<![A-Za-z0-9_*])\*(?=[^\s*])(.+?)(?<=[^\s*])\*(?![A-Za-z0-9_*])")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
+_BOLD_ON, _BOLD_OFF, _ITALIC_ON, _ITALIC_OFF = "\033[1m", "\033[22m", "\033[3m", "\033[23m"
+
+
+def _link_target(target: str) -> str:
+    """A page link said the way a terminal reader can follow it: as an mplint command."""
+    name = target.rsplit("/", 1)[-1].removesuffix(".md")
+    if "guides/" in target and target.endswith(".md"):
+        return f"mplint explain guide:{name}"
+    if re.fullmatch(r"MP\d{3}", name):
+        return f"mplint explain {name}"
+    return target
+
+
+def _render_link(match: re.Match[str]) -> str:
+    label, target = match.group(1), _link_target(match.group(2))
+    return label if target == f"mplint explain {label}" else f"{label} ({target})"
+
+
+def render_inline(line: str, *, styled: bool = False) -> str:
+    """One line of Markdown prose for the terminal: code spans lose their backticks,
+    **bold** and *italic* become ANSI bold and italic (``styled``) or plain text, and a
+    link shows where it leads. Nothing inside a code span is touched."""
+    spans: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        spans.append(match.group(2))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    text = _CODE_SPAN.sub(hide, line)
+    text = _LINK.sub(_render_link, text)
+    bold = (_BOLD_ON, _BOLD_OFF) if styled else ("", "")
+    italic = (_ITALIC_ON, _ITALIC_OFF) if styled else ("", "")
+    text = _BOLD.sub(lambda m: f"{bold[0]}{m.group(1)}{bold[1]}", text)
+    text = _ITALIC.sub(lambda m: f"{italic[0]}{m.group(1)}{italic[1]}", text)
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], text)
+
+
+def render_markdown(text: str, *, styled: bool = False) -> str:
+    """Markdown made readable in a terminal: headings underlined, code indented, emphasis
+    rendered (ANSI bold/italic when ``styled``, else just the words)."""
     out: list[str] = []
     in_code = False
     for line in text.splitlines():
@@ -440,14 +604,13 @@ def render_markdown(text: str) -> str:
             continue
         if in_code:
             out.append("    " + line)
-        elif line.startswith("# "):
-            title = line[2:].strip()
-            out.extend([title, "=" * _display_width(title)])
-        elif line.startswith("## "):
-            title = line[3:].strip()
-            out.extend([title, "-" * _display_width(title)])
+        elif line.startswith("# ") or line.startswith("## "):
+            level, title = line.split(" ", 1)
+            title = render_inline(title.strip())
+            rule = ("=" if level == "#" else "-") * _display_width(title)
+            out.extend([f"{_BOLD_ON}{title}{_BOLD_OFF}" if styled else title, rule])
         else:
-            out.append(line.replace("`", ""))
+            out.append(render_inline(line, styled=styled))
     return "\n".join(out)
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mplint.catalog import RULES
+from mplint.catalog import RULES, guide_names, guide_text
 
 FAMILIES = {
     "MP1": "Starting processes",
@@ -38,7 +38,9 @@ Every rule has a page in English and in Simplified Chinese (`mplint explain CODE
 """
 
 
-_CODE_LIKE = re.compile(r"[_(=]|\w\.\w")
+# A name such as `get_lock()`, `args=` or `queue.Empty`; a parenthesis that follows no
+# name, as in "(zombie)", is prose.
+_CODE_LIKE = re.compile(r"[_=]|\w\(|\w\.\w")
 
 
 def _cell(summary: str) -> str:
@@ -68,6 +70,16 @@ def render_index() -> str:
             parts.append(
                 f"| {rule.code} | `{rule.name}` | {state} | {_cell(rule.summary)} | {pages} |\n"
             )
+    names = guide_names()
+    if names:
+        parts.append(
+            "\n## Guides\n\nTopics with no rule, in both languages (`mplint explain guide:NAME`).\n\n"
+        )
+        parts.append("| Guide | Pages |\n| --- | --- |\n")
+        for name in names:
+            title = (guide_text(name) or "").split("\n", 1)[0][2:].strip()
+            pages = f"[en](guides/{name}.md), [zh-CN](guides/zh-CN/{name}.md)"
+            parts.append(f"| {title} | {pages} |\n")
     missing = [code for code in RULES if not any(code.startswith(p) for p in FAMILIES)]
     if missing:
         raise ValueError(f"codes in no family of the rule index: {', '.join(missing)}")

@@ -41,6 +41,10 @@ TRIGGER_PREFIXES: tuple[str, ...] = (
     "os.fork",
     "os.forkpty",
     "pty.fork",
+    # Libraries that start worker processes (MP101: checks/third_party.py).
+    "joblib",
+    "torch.utils.data.DataLoader",
+    "torch.utils.data.dataloader.DataLoader",
 )
 
 # Names under TRIGGER_PREFIXES that make nothing a rule can follow: a number, an
@@ -66,15 +70,16 @@ INERT: frozenset[str] = frozenset(
 )
 
 # Gate 1: words whose line may import a process module; "fork" for fork() calls.
-PREFILTER_WORDS: tuple[str, ...] = ("multiprocess", "concurrent", "billiard")
+PREFILTER_WORDS: tuple[str, ...] = ("multiprocess", "concurrent", "billiard", "joblib")
 _WORDS = "|".join(PREFILTER_WORDS)
 _PROCESS_LINE = re.compile(
     rf"[ \t]*(?:import[ \t][^\n]*\b(?:{_WORDS})"
     rf"|from[ \t]+(?:{_WORDS})"
-    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing)"
+    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing"
+    r"|from[ \t]+torch\.utils\.data[\w.]*[ \t]+import[^\n]*\bDataLoader)"
     r"|[^\n]*?\bfork[ \t]*\("
 )
-_MENTIONS = (*PREFILTER_WORDS, "fork")
+_MENTIONS = (*PREFILTER_WORDS, "fork", "DataLoader")
 
 
 def mentions_process_api(text: str) -> bool:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from mplint.catalog import RULES, page_summary
+from mplint.catalog import RULES, guide_names, guide_text, page_summary, rule_summary
+from mplint.cli import render_inline
 from mplint.config import Settings
 from mplint.engine import lint_source
 from mplint.example_runner import find_examples
@@ -23,7 +24,8 @@ EN_HEADINGS = [
     "Example",
     "Use instead",
     "Fix",
-    "Known blind spots",
+    "When it does not apply",
+    "What it cannot see",
     "Teaching topic",
 ]
 ZH_HEADINGS = [
@@ -33,7 +35,8 @@ ZH_HEADINGS = [
     "示例",
     "正确写法",
     "自动修复",
-    "已知盲区",
+    "不适用的情况",
+    "检查不到的情况",
     "教学主题",
 ]
 CODES = sorted(RULES)
@@ -166,4 +169,217 @@ def test_example_run_reports_both_sides_as_declared() -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     words = " ".join(completed.stdout.split())
     assert "AssertionError: cannot start a process" in words
+    assert completed.stdout.count("as declared: yes") == 2
     assert "as declared yes yes" in words
+
+
+# -- The Chinese path: every source of `lang` reaches explain and rules -----------------
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES")}
+    return {**env, "PYTHONPATH": str(ROOT), **extra}
+
+
+def run_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mplint", *args],
+        capture_output=True,
+        text=True,
+        cwd=folder,
+        env=_clean_env(**env),
+        timeout=120,
+    )
+
+
+def test_explain_and_rules_follow_the_project_language(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.mplint]\nlang = "zh-CN"\n', encoding="utf-8")
+    explained = run_in(tmp_path, "explain", "MP107")
+    assert explained.returncode == 0, explained.stderr
+    assert "规则内容" in explained.stdout and "What it does" not in explained.stdout
+    listed = run_in(tmp_path, "rules")
+    assert "args= 不是元组" in listed.stdout and "is not a tuple" not in listed.stdout
+    # The flag still wins over the project's setting.
+    assert "What it does" in run_in(tmp_path, "explain", "MP107", "--lang", "en").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(("rules", "--lang", "zh-CN"), {}), (("rules",), {"LANG": "zh_CN.UTF-8"})],
+)
+def test_rules_in_chinese_by_flag_and_by_environment(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str]
+) -> None:
+    completed = run_in(tmp_path, *args, **env)
+    assert completed.returncode == 0, completed.stderr
+    lines = [line for line in completed.stdout.splitlines() if line.startswith("MP")]
+    assert len(lines) == len(RULES)
+    for line in lines:
+        summary = line.split("  ")[-1]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in summary), line
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_every_rule_has_a_chinese_summary(code: str) -> None:
+    summary = rule_summary(code, "zh-CN")
+    assert summary != RULES[code].summary
+    assert sum(1 for ch in summary if "\u4e00" <= ch <= "\u9fff") >= 4
+
+
+def test_explain_renders_emphasis_instead_of_printing_markers() -> None:
+    plain = render_inline("**`Queue.put`** returns, the *feeder 线程* pickles; `imap*` stays")
+    assert plain == "Queue.put returns, the feeder 线程 pickles; imap* stays"
+    linked = render_inline("[MP404](MP404.md), [见](../guides/zh-CN/ctrl-c.md), [x](https://a.b)")
+    assert linked == "MP404, 见 (mplint explain guide:ctrl-c), x (https://a.b)"
+    styled = render_inline("the 名字 *是* **bold**", styled=True)
+    assert styled == "the 名字 \033[3m是\033[23m \033[1mbold\033[22m"
+    for lang in ("en", "zh-CN"):
+        completed = run_mplint("explain", "MP401", "--lang", lang)
+        prose = [line for line in completed.stdout.splitlines() if not line.startswith("    ")]
+        assert not any("**" in line for line in prose)
+        assert "\033[" not in completed.stdout  # not a terminal: plain text
+
+
+# -- One Chinese glossary, used everywhere ------------------------------------------------
+
+GLOSSARY = ROOT / "rules" / "zh-CN" / "GLOSSARY.md"
+CORE_TERMS = ("竞态条件", "哨兵值", "目标函数", "入口保护", "僵尸进程", "孤儿进程", "守护进程")
+CORE_TERMS += ("序列化", "启动方式")
+
+
+def glossary() -> dict[str, list[str]]:
+    """term -> the variants the glossary tells writers not to use."""
+    terms: dict[str, list[str]] = {}
+    for line in GLOSSARY.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.startswith("| ") or len(cells) != 4 or cells[0] in ("术语", "---"):
+            continue
+        terms[cells[0]] = [variant for variant in cells[2].split("、") if variant]
+    return terms
+
+
+def chinese_texts() -> dict[str, str]:
+    """Every Chinese text mplint shows: zh pages, zh guides, and each string literal with
+    Chinese in it under mplint/ (message templates, their fragments, summaries)."""
+    import ast
+
+    texts = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for folder in ("rules/zh-CN", "rules/guides/zh-CN")
+        for path in sorted((ROOT / folder).glob("*.md"))
+        if path != GLOSSARY
+    }
+    for path in sorted((ROOT / "mplint").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if any("\u4e00" <= ch <= "\u9fff" for ch in node.value):
+                    texts[f"{path.relative_to(ROOT)}:{node.lineno}"] = node.value
+    return texts
+
+
+def test_glossary_names_every_core_term_with_its_english() -> None:
+    terms = glossary()
+    for term in CORE_TERMS:
+        assert term in terms, f"{term} is missing from {GLOSSARY.name}"
+    text = GLOSSARY.read_text(encoding="utf-8")
+    assert "race condition" in text and "sentinel" in text and "main guard" in text
+    assert "竞争问题" in terms["竞态条件"] and "main 保护" in terms["入口保护"]
+
+
+def test_chinese_texts_use_the_glossary_terms() -> None:
+    texts = chinese_texts()
+    assert len(texts) > 100  # pages, guides and message strings were all found
+    wrong = [
+        f"{where}: {variant!r} (write {term})"
+        for term, variants in glossary().items()
+        for variant in variants
+        for where, text in texts.items()
+        if variant in text
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_core_terms_are_taught_somewhere() -> None:
+    pages = "".join(t for where, t in chinese_texts().items() if where.endswith(".md"))
+    for term in CORE_TERMS:
+        assert term in pages, term
+
+
+# -- Guides: seed topics with no rule -------------------------------------------------------
+
+GUIDES = ("ctrl-c", "orphans", "join-timeout", "spawn-reimports", "fork-duplicated-output")
+LINK = re.compile(r"\]\(([^)\s]+\.md)\)")
+
+
+def test_the_guides_are_the_ones_shipped() -> None:
+    assert guide_names() == sorted(GUIDES)
+
+
+@pytest.mark.parametrize("name", GUIDES)
+@pytest.mark.parametrize("folder", ["rules/guides", "rules/guides/zh-CN"])
+def test_guide_exists_with_a_runnable_snippet_and_working_links(name: str, folder: str) -> None:
+    path = ROOT / folder / f"{name}.md"
+    assert path.is_file(), f"{path} is missing"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# ")
+    snippets = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert any('if __name__ == "__main__":' in s or "os.fork()" in s for s in snippets)
+    for snippet in snippets:
+        compile(snippet, str(path), "exec")
+    links = LINK.findall(text)
+    assert links, "a guide names the rules it belongs with"
+    for link in links:
+        assert (path.parent / link).resolve().is_file(), link
+    if folder.endswith("zh-CN"):
+        prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+        assert sum(1 for ch in prose if "\u4e00" <= ch <= "\u9fff") > 200
+        for snippet in snippets:
+            comments = re.findall(r"#\s*(.+)$", snippet, flags=re.MULTILINE)
+            for comment in comments:
+                assert any("\u4e00" <= ch <= "\u9fff" for ch in comment), comment
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_guide_is_linked_from_a_rule_page_in_both_languages(name: str) -> None:
+    english = [
+        code
+        for code in CODES
+        if f"(guides/{name}.md)" in (ROOT / "rules" / f"{code}.md").read_text(encoding="utf-8")
+    ]
+    chinese = [
+        code
+        for code in CODES
+        if f"(../guides/zh-CN/{name}.md)"
+        in (ROOT / "rules" / "zh-CN" / f"{code}.md").read_text(encoding="utf-8")
+    ]
+    assert english, f"no English rule page links to the guide {name}"
+    assert english == chinese
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_explain_shows_a_guide(name: str) -> None:
+    english = run_mplint("explain", f"guide:{name}", "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    assert english.stdout.splitlines()[0] == render_inline(guide_text(name).splitlines()[0][2:])
+    chinese = run_mplint("explain", name, "--lang", "zh-CN")
+    assert chinese.returncode == 0, chinese.stderr
+    title = guide_text(name, "zh-CN").splitlines()[0][2:]
+    assert chinese.stdout.splitlines()[0] == render_inline(title)
+
+
+# A comment that is only a rule code, a printed value or an error text quoted from Python
+# stays as it is; any other comment in a Chinese page's code is written in Chinese.
+UNTRANSLATED_COMMENT = re.compile(
+    r"(MP\d{3}[:：]?\s*)?([\[\]\d, .]*|[\w.]*(Error|Exception|Warning)\b.*|MP\d{3})"
+)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_chinese_page_code_comments_are_chinese(code: str) -> None:
+    text = (ROOT / "rules" / "zh-CN" / f"{code}.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL):
+        for comment in re.findall(r"#\s*(.*)$", block, flags=re.MULTILINE):
+            chinese = any("\u4e00" <= ch <= "\u9fff" for ch in comment)
+            assert chinese or UNTRANSLATED_COMMENT.fullmatch(comment), comment

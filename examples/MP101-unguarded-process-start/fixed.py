@@ -10,5 +10,5 @@ def square(n):
 if __name__ == "__main__":
     worker = multiprocessing.Process(target=square, args=(7,))
     worker.start()
-    worker.join(timeout=5)
+    worker.join()
     print(f"worker exit code: {worker.exitcode}")

@@ -13,5 +13,5 @@ if __name__ == "__main__":
         context = multiprocessing.get_context(method)
         worker = context.Process(target=report, args=(method,))
         worker.start()
-        worker.join(timeout=5)
+        worker.join()
     print("compared both start methods")

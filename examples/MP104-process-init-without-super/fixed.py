@@ -15,5 +15,5 @@ class Downloader(multiprocessing.Process):
 if __name__ == "__main__":
     worker = Downloader("http://127.0.0.1/data.csv")
     worker.start()
-    worker.join(timeout=5)
+    worker.join()
     print(f"downloader exit code: {worker.exitcode}")

@@ -13,5 +13,5 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     print("all jobs finished")

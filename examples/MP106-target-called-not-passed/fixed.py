@@ -11,5 +11,5 @@ def resize(image):
 if __name__ == "__main__":
     worker = multiprocessing.Process(target=resize, args=("cat.png",))
     worker.start()
-    worker.join(timeout=5)
+    worker.join()
     print("resize job done")

@@ -10,4 +10,4 @@ def countdown(start):
 if __name__ == "__main__":
     worker = multiprocessing.Process(target=countdown, args=(5,))
     worker.start()
-    worker.join(timeout=5)
+    worker.join()

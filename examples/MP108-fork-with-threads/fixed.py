@@ -32,6 +32,6 @@ if __name__ == "__main__":
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter
     worker = spawn.Process(target=show, args=(cache.get("greeting"),))
     worker.start()
-    worker.join(timeout=5)
-    refresher.join(timeout=5)
+    worker.join()
+    refresher.join()
     print("child finished")

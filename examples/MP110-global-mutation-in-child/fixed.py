@@ -2,6 +2,7 @@
 
 import multiprocessing
 import queue
+import sys
 
 
 def add(amount, results):
@@ -14,9 +15,9 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     try:
-        total = sum(results.get(timeout=5) for _ in workers)
+        total = sum(results.get(timeout=10) for _ in workers)
     except queue.Empty:
-        total = None  # a child died before sending its amount
+        sys.exit("a child died before sending its amount")
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     print(f"total = {total} (expected 10)")

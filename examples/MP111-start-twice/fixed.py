@@ -11,5 +11,5 @@ if __name__ == "__main__":
     for run in range(2):
         worker = multiprocessing.Process(target=backup, args=("photos",))
         worker.start()
-        worker.join(timeout=5)
+        worker.join()
         print(f"run {run + 1} exit code: {worker.exitcode}")

@@ -1,24 +1,16 @@
-"""Starting workers and never joining them: the finished ones linger as zombies."""
+"""A parent that ends without join(): under spawn its workers die before using the lock."""
 
 import multiprocessing
-import time
 
 
-def handle(request):
-    print(f"handled request {request}")
-
-
-def process_state(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0]
+def log_progress(lock, worker_id):
+    with lock:
+        print(f"worker {worker_id}: hello world")
 
 
 if __name__ == "__main__":
-    pids = []
-    for request in range(3):
-        worker = multiprocessing.Process(target=handle, args=(request,))
+    lock = multiprocessing.Lock()
+    for worker_id in range(4):
+        worker = multiprocessing.Process(target=log_progress, args=(lock, worker_id))
         worker.start()
-        pids.append(worker.pid)
-    time.sleep(1)  # the server goes on with other work; the workers are done
-    states = [process_state(pid) for pid in pids]
-    print(f"{states.count('Z')} of 3 finished workers are zombies")
+    print("parent: all workers started")

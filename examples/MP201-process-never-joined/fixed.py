@@ -1,21 +1,21 @@
-"""Joining every worker: the parent collects their exit status and no zombie stays."""
+"""Joining the workers: the lock outlives every worker and each one prints its line."""
 
 import multiprocessing
-import time
 
 
-def handle(request):
-    print(f"handled request {request}")
+def log_progress(lock, worker_id):
+    with lock:
+        print(f"worker {worker_id}: hello world")
 
 
 if __name__ == "__main__":
+    lock = multiprocessing.Lock()
     workers = []
-    for request in range(3):
-        worker = multiprocessing.Process(target=handle, args=(request,))
+    for worker_id in range(4):
+        worker = multiprocessing.Process(target=log_progress, args=(lock, worker_id))
         worker.start()
         workers.append(worker)
-    time.sleep(1)  # the server goes on with other work; the workers are done
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     codes = [worker.exitcode for worker in workers]
-    print(f"joined 3 workers, exit codes {codes}")
+    print(f"parent: 4 workers finished, exit codes {codes}")

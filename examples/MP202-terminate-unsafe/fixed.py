@@ -4,21 +4,19 @@ import multiprocessing
 import time
 
 
-def writer(lock, holding, stop):
+def writer(lock, stop):
     while not stop.is_set():
         with lock:
-            holding.set()
             time.sleep(0.05)  # writing one line of the report
 
 
 if __name__ == "__main__":
     lock = multiprocessing.Lock()
-    holding = multiprocessing.Event()
     stop = multiprocessing.Event()
-    worker = multiprocessing.Process(target=writer, args=(lock, holding, stop))
+    worker = multiprocessing.Process(target=writer, args=(lock, stop))
     worker.start()
-    holding.wait(timeout=5)
+    time.sleep(0.5)  # the writer is busy writing lines, taking the lock for each
     stop.set()  # the writer finishes its line, releases the lock and returns
-    worker.join(timeout=5)
+    worker.join()
     with lock:
         print("parent got the lock")

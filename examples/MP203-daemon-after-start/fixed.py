@@ -11,5 +11,5 @@ def heartbeat(beats):
 if __name__ == "__main__":
     worker = multiprocessing.Process(target=heartbeat, args=(3,), daemon=True)
     worker.start()
-    worker.join(timeout=5)
+    worker.join()
     print(f"daemon heartbeat finished, exit code {worker.exitcode}")

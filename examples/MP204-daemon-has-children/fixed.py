@@ -12,12 +12,12 @@ def supervise(pages):
     for helper in helpers:
         helper.start()
     for helper in helpers:
-        helper.join(timeout=5)
+        helper.join()
     print("supervisor: all pages converted")
 
 
 if __name__ == "__main__":
     boss = multiprocessing.Process(target=supervise, args=([1, 2, 3],))
     boss.start()
-    boss.join(timeout=10)
+    boss.join()
     print(f"supervisor exit code: {boss.exitcode}")

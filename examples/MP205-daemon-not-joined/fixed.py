@@ -1,19 +1,17 @@
-"""Joining the daemon process before the main flow reports and ends."""
+"""Joining the daemon process before the main flow ends lets it finish its work."""
 
-import multiprocessing
 import time
+from multiprocessing import Process
 
 
-def save_records(count, saved):
-    for _ in range(count):
-        time.sleep(0.05)  # writing one record
-        with saved.get_lock():
-            saved.value += 1
+def save_records(count):
+    for n in range(count):
+        time.sleep(0.1)  # writing one record
+        print(f"saved record {n}", flush=True)
 
 
 if __name__ == "__main__":
-    saved = multiprocessing.Value("i", 0)
-    saver = multiprocessing.Process(target=save_records, args=(5, saved), daemon=True)
+    saver = Process(target=save_records, args=(5,), daemon=True)
     saver.start()
-    saver.join(timeout=5)
-    print(f"{saved.value} of 5 records saved")
+    saver.join()
+    print("main flow done")

@@ -10,5 +10,5 @@ def validate(rows):
 if __name__ == "__main__":
     checker = multiprocessing.Process(target=validate, args=([1, 2, 3],))
     checker.start()
-    checker.join(timeout=5)
+    checker.join()
     print(f"validation exit code: {checker.exitcode}")

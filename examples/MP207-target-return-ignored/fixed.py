@@ -9,5 +9,5 @@ def square(n):
 
 if __name__ == "__main__":
     with multiprocessing.Pool(1) as pool:
-        result = pool.apply_async(square, (12,)).get(timeout=5)
+        result = pool.apply(square, (12,))
     print(f"square of 12 = {result}")

@@ -1,4 +1,4 @@
-"""Leaving a with Pool block terminates the pool, killing async work still pending."""
+"""Leaving a with Pool block terminates the pool, so get() waits for tasks that were killed."""
 
 import time
 from multiprocessing import Pool
@@ -12,5 +12,5 @@ def slow_square(n):
 if __name__ == "__main__":
     with Pool(2) as pool:
         result = pool.map_async(slow_square, range(8))
-    squares = result.get(timeout=3)
+    squares = result.get()  # the pool is gone: this waits for ever
     print(f"collected {len(squares)} of 8 results")

@@ -1,6 +1,7 @@
 """Putting a list instead of a generator lets the queue pickle and deliver it."""
 
 import queue
+import sys
 import time
 from multiprocessing import Process, Queue
 
@@ -16,12 +17,11 @@ if __name__ == "__main__":
     results = Queue()
     worker = Process(target=produce, args=(limits, results))
     worker.start()
-    received = 0
-    for _ in limits:
-        try:
-            print("squares:", list(results.get(timeout=2)))
-            received += 1
-        except queue.Empty:
-            break
-    worker.join(timeout=5)
-    print(f"received {received} of {len(limits)} batches, exit code {worker.exitcode}")
+    try:
+        batches = [results.get(timeout=10) for _ in limits]
+    except queue.Empty:
+        sys.exit("a batch did not arrive: see the worker's error above")
+    worker.join()
+    for batch in batches:
+        print("squares:", batch)
+    print(f"received {len(batches)} of {len(limits)} batches, exit code {worker.exitcode}")

@@ -1,6 +1,7 @@
 """Taking the item off the queue first lets the child flush and exit, then join."""
 
 import queue
+import sys
 from multiprocessing import Process, Queue
 
 
@@ -13,8 +14,8 @@ if __name__ == "__main__":
     worker = Process(target=build_table, args=(200_000, results))
     worker.start()
     try:
-        table = results.get(timeout=10)
+        table = results.get(timeout=30)
     except queue.Empty:
-        table = []
-    worker.join(timeout=5)
+        sys.exit("the worker sent no table")
+    worker.join()
     print(f"table has {len(table)} rows")

@@ -1,6 +1,7 @@
 """A multiprocessing.Queue is shared between processes and carries every result."""
 
 import queue
+import sys
 from multiprocessing import Process, Queue
 
 
@@ -14,9 +15,9 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     try:
-        squares = sorted(results.get(timeout=5) for _ in workers)
+        squares = sorted(results.get(timeout=10) for _ in workers)
     except queue.Empty:
-        squares = []
+        sys.exit("a worker died before sending its square")
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     print("squares:", squares)

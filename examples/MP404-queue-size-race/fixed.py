@@ -1,6 +1,7 @@
 """A sentinel marks the end of the data, so the reader never guesses from empty()."""
 
 import queue
+import sys
 from multiprocessing import Process, Queue
 
 DONE = None
@@ -18,9 +19,9 @@ if __name__ == "__main__":
     worker.start()
     squares = []
     try:
-        while (item := results.get(timeout=5)) is not DONE:
+        while (item := results.get(timeout=10)) is not DONE:
             squares.append(item)
     except queue.Empty:
-        print("the producer stopped without sending the end marker")
-    worker.join(timeout=5)
+        sys.exit("the producer stopped without sending the end marker")
+    worker.join()
     print(f"collected {len(squares)} of 5 items: {squares}")

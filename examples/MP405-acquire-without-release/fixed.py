@@ -14,6 +14,6 @@ if __name__ == "__main__":
     for text in ["3", "ten", "7"]:
         worker = Process(target=record, args=(lock, text))
         worker.start()
-        worker.join(timeout=5)
+        worker.join()
         print(f"{text!r}: exit code {worker.exitcode}", flush=True)
     print("all 3 workers finished")

@@ -14,5 +14,5 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     print(f"visits counted: {visits.value} of 4")

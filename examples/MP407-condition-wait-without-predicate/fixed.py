@@ -5,8 +5,8 @@ from multiprocessing import Condition, Process, Value
 
 def consumer(ready, cond):
     with cond:
-        if cond.wait_for(lambda: ready.value == 1, timeout=5):
-            print("consumer saw ready =", ready.value)
+        cond.wait_for(lambda: ready.value == 1)
+        print("consumer saw ready =", ready.value)
 
 
 if __name__ == "__main__":
@@ -17,5 +17,5 @@ if __name__ == "__main__":
     with cond:
         ready.value = 1
         cond.notify()
-    child.join(timeout=10)
+    child.join()
     print("consumer finished")

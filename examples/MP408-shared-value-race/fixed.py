@@ -18,7 +18,7 @@ if __name__ == "__main__":
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=10)
+        worker.join()
     expected = WORKERS * ROUNDS
     print(f"total {counter.value}, expected {expected}")
     print("lost updates:", counter.value != expected)

@@ -2,6 +2,7 @@
 
 import multiprocessing
 import queue
+import sys
 import time
 from itertools import pairwise
 
@@ -24,11 +25,11 @@ if __name__ == "__main__":
         worker.start()
     try:
         # The queue may deliver in another order than things happened: sort by time.
-        log = [text for _, text in sorted(events.get(timeout=5) for _ in range(2 * len(names)))]
+        log = [text for _, text in sorted(events.get(timeout=10) for _ in range(2 * len(names)))]
     except queue.Empty:
-        log = []
+        sys.exit("a child died before reporting")
     for worker in workers:
-        worker.join(timeout=5)
+        worker.join()
     print("order:", log)
     overlap = any(a.endswith("in") and b.endswith("in") for a, b in pairwise(log))
     print("printer used by two processes at once:", overlap)

@@ -6,8 +6,8 @@ from multiprocessing import Condition, Process, Value
 
 def consumer(ready, cond):
     with cond:
-        if cond.wait_for(lambda: ready.value == 1, timeout=2):
-            print("consumer saw ready =", ready.value)
+        cond.wait_for(lambda: ready.value == 1)
+        print("consumer saw ready =", ready.value)
 
 
 if __name__ == "__main__":
@@ -19,5 +19,5 @@ if __name__ == "__main__":
     with cond:
         ready.value = 1
         cond.notify()
-    child.join(timeout=5)
+    child.join()
     print("consumer finished")

@@ -20,5 +20,5 @@ if __name__ == "__main__":
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join(timeout=5)
+            worker.join()
         print("scores:", dict(scores))

@@ -14,6 +14,6 @@ if __name__ == "__main__":
         for worker in workers:
             worker.start()
         for worker in workers:
-            worker.join(timeout=5)
+            worker.join()
         squares = list(results)
     print("squares:", sorted(squares))

@@ -334,10 +334,16 @@ class _Ending:
         self.visiting: list[cst.FunctionDef] = []
 
     def block(self, body: cst.BaseSuite) -> bool | None:
+        # A statement that surely ends the process (`os.execvp(...)`, `os._exit(1)`) ends
+        # the block: whatever follows it is dead code.
         if isinstance(body, cst.SimpleStatementSuite):
+            if any(self.small(small) is True for small in body.body[:-1]):
+                return True
             return self.small(body.body[-1]) if body.body else False
         if not isinstance(body, cst.IndentedBlock) or not body.body:
             return None
+        if any(self.statement(statement) is True for statement in body.body[:-1]):
+            return True
         return self.statement(body.body[-1])
 
     def statement(self, statement: cst.BaseStatement) -> bool | None:

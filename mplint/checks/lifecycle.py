@@ -18,24 +18,84 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.unjoined import Harm, harm_of, source_before
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
 from mplint.semantic.kinds import Kind, Via
 
 messages(
     {
-        "MP201": Message(
-            en="`{name}` is started but {problem}: when it ends it stays a zombie until "
-            "the parent exits, and its exit status is never read. Keep it and call "
-            "`join()` on it (or use a pool).",
-            zh="`{name}` 启动后{problem_zh}：它结束后会一直是僵尸进程，直到父进程退出，"
-            "退出状态也无人读取。请保留它并调用 `join()`（或改用进程池）。",
-        ),
-        "MP202": Message(
-            en="`{call}` {detail} Ask the process to stop (an Event or a sentinel on its "
-            "queue), join it, and keep `terminate()` as a last resort followed by `join()`.",
-            zh="`{call}` {detail_zh}请通知进程自行停止（用 Event 或在队列中放哨兵值）并 "
-            "join 它；`terminate()` 只作最后手段，之后一定要调用 `join()`。",
-        ),
+        "MP201": {
+            "crash": Message(
+                en="`{name}` is given the {what} `{given}` and never joined: under spawn or "
+                "forkserver (macOS, and Linux from Python 3.14), when the parent reaches its "
+                "end first it deletes the semaphores behind `{given}`, and the child dies with "
+                "'FileNotFoundError: [Errno 2] No such file or directory' before doing any "
+                "work. Keep the process and call `join()` on it before the parent ends.",
+                zh="`{name}` 拿到了{what} `{given}`，却从未被 `join()`：以 spawn 或 forkserver 方式"
+                "启动时（macOS，以及 Python 3.14 起的 Linux），父进程若先运行到结尾，就会删除 "
+                "`{given}` 背后的信号量，子进程还没开始工作就以 'FileNotFoundError: [Errno 2] "
+                "No such file or directory' 崩溃。请保留这个进程，并在父进程结束前对它调用 "
+                "`join()`。",
+            ),
+            "proxy": Message(
+                en="`{name}` is given the manager proxy `{given}` and never joined: under every "
+                "start method, when the parent reaches its end first the manager shuts down "
+                "and the child's use of `{given}` fails with FileNotFoundError or "
+                "ConnectionResetError. Keep the process and call `join()` on it before the "
+                "parent ends.",
+                zh="`{name}` 拿到了管理器代理对象 `{given}`，却从未被 `join()`：无论哪种启动方式，"
+                "父进程若先运行到结尾，管理器就会关闭，子进程使用 `{given}` 时会报 "
+                "FileNotFoundError 或 ConnectionResetError。请保留这个进程，并在父进程结束前"
+                "对它调用 `join()`。",
+            ),
+            "read": Message(
+                en="`{name}` {problem}, yet the parent then reads `{given}`, which the child "
+                "writes: it reads before the child has finished and sees partial or old data, "
+                "under every start method. Call `join()` on every process before reading what "
+                "it produced.",
+                zh="`{name}` {problem}，父进程却随后读取子进程要写入的 `{given}`：它会在子进程"
+                "完成之前读取，看到不完整或过时的数据，任何启动方式都一样。请先对每个进程调用 "
+                "`join()`，再读取它们的结果。",
+            ),
+            "loop": Message(
+                en="`{name}` is started over and over by a long-running loop and never "
+                "joined: each child's exit status is lost, and a finished child stays a zombie "
+                "until the next `start()` reaps it (fork and spawn; forkserver's children "
+                "belong to the fork server). Keep the processes and join them, or use a pool.",
+                zh="`{name}` 在一个长时间运行的循环里被反复启动，却从未被 `join()`：每个子进程的"
+                "退出状态都会丢失，结束的子进程会一直是僵尸进程，直到下一次 `start()` 把它"
+                "回收（fork 和 spawn；forkserver 的子进程由 forkserver 服务进程负责回收）。请保留这些进程"
+                "并用 `join()` 等待它们，或改用进程池。",
+            ),
+        },
+        "MP202": {
+            "fragile": Message(
+                en="`{call}` kills `{name}` while it may be using the {what} `{given}` it was "
+                "given: {harm} Ask the process to "
+                "stop (an Event or a sentinel on its queue) and join it; keep `terminate()` as "
+                "a last resort followed by `join()`.",
+                zh="`{call}` 会在 `{name}` 可能正在使用传给它的{what} `{given}` 时杀死它："
+                "{harm}请通知进程自行停止（用 Event 或在队列中放哨兵值）并 "
+                "用 `join()` 等待它；`terminate()` 只作最后手段，之后一定要调用 `join()`。",
+            ),
+            "orphans": Message(
+                en="`{call}` kills `{name}` but not the processes its function `{function}` "
+                "starts: they live on as orphans. Ask the process to stop (an Event or a "
+                "sentinel on its queue) so that it joins its own children, then join it.",
+                zh="`{call}` 只会杀死 `{name}`，不会杀死它的函数 `{function}` 启动的子进程：它们"
+                "会成为孤儿进程继续运行。请通知进程自行停止（用 Event 或在队列中放哨兵值），让它"
+                "先用 `join()` 等待自己的子进程，然后再对它调用 `join()`。",
+            ),
+            "unjoined": Message(
+                en="`{call}` is not followed by `{name}.join()`: `{method}()` only sends the "
+                "signal and returns, so the process may still be running and its exitcode is "
+                "still None right after it. Call `{name}.join()` after it to wait until the "
+                "process is gone.",
+                zh="`{call}` 之后没有调用 `{name}.join()`：`{method}()` 只是发出信号就返回，"
+                "紧接着的时候进程可能还在运行，`exitcode` 也还是 None。请在它之后调用 "
+                "`{name}.join()`，等进程真正结束。",
+            ),
+        },
         "MP203": Message(
             en="`{name}.daemon` is set after `{name}.start()`: it raises 'AssertionError: "
             "process has already started'. Pass `daemon=` to the constructor or set it "
@@ -90,25 +150,27 @@ _ITERATING_WRAPPERS = frozenset({"enumerate", "reversed", "list", "tuple", "sort
 # Process methods which, handed on uncalled, let someone else act on the process.
 _PROCESS_METHODS = frozenset({"start", "run", "join", "terminate", "kill", "close", "is_alive"})
 # What terminate() must not hit: objects a killed process can leave broken.
-_LOCK_HARM = (
-    "a lock it holds is never released and every other process waiting for it blocks for ever.",
-    "它持有的锁永远不会被释放，其他等待这把锁的进程会永远阻塞。",
+_LOCK_HARM = Phrase(
+    "a lock it holds is never released and every process waiting for it blocks for ever.",
+    "它持有的锁永远不会被释放，等待这把锁的进程会永远阻塞。",
 )
-_CHANNEL_HARM = (
-    "a message it was writing is cut off and the channel can be left corrupted for everyone else.",
-    "它正在写的消息会被截断，这个通道可能从此损坏，其他进程也无法再正常使用。",
+_CHANNEL_HARM = Phrase(
+    "a message it was writing is cut off, and whoever reads the channel next can get a "
+    "broken message or wait for ever.",
+    "它正在写的消息会被截断，之后读这个通道的一方可能拿到损坏的消息，或者永远等下去。",
 )
-_FRAGILE_KINDS = {
-    Kind.LOCK: ("lock", "锁", _LOCK_HARM),
-    Kind.SEMAPHORE: ("semaphore", "信号量", _LOCK_HARM),
-    Kind.CONDITION: ("condition", "条件变量", _LOCK_HARM),
-    Kind.QUEUE: ("queue", "队列", _CHANNEL_HARM),
-    Kind.PIPE: ("pipe", "管道", _CHANNEL_HARM),
-    Kind.PROXY_DICT: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    Kind.PROXY_LIST: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    Kind.PROXY_NAMESPACE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    Kind.PROXY_VALUE: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
-    Kind.PROXY_ARRAY: ("manager proxy", "管理器代理对象", _CHANNEL_HARM),
+_PROXY = Phrase("manager proxy", "管理器代理对象")
+_FRAGILE_KINDS: dict[str, tuple[Phrase, Phrase]] = {
+    Kind.LOCK: (Phrase("lock", "锁"), _LOCK_HARM),
+    Kind.SEMAPHORE: (Phrase("semaphore", "信号量"), _LOCK_HARM),
+    Kind.CONDITION: (Phrase("condition", "条件变量"), _LOCK_HARM),
+    Kind.QUEUE: (Phrase("queue", "队列"), _CHANNEL_HARM),
+    Kind.PIPE: (Phrase("pipe", "管道"), _CHANNEL_HARM),
+    Kind.PROXY_DICT: (_PROXY, _CHANNEL_HARM),
+    Kind.PROXY_LIST: (_PROXY, _CHANNEL_HARM),
+    Kind.PROXY_NAMESPACE: (_PROXY, _CHANNEL_HARM),
+    Kind.PROXY_VALUE: (_PROXY, _CHANNEL_HARM),
+    Kind.PROXY_ARRAY: (_PROXY, _CHANNEL_HARM),
 }
 _CHILD_MAKING_KINDS = frozenset({Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER})
 _BLOCKING_METHODS = frozenset({"get", "recv", "wait", "wait_for", "acquire", "join"})
@@ -733,24 +795,27 @@ def process_never_joined(facts: Facts) -> Iterator[Finding]:
             cls = flows.subclass_of(item.receiver)
             if cls is not None or facts.resolve(item.receiver.func) != "multiprocessing.Process":
                 continue  # a subclass may keep itself somewhere
-        name = _label(item.receiver)
-        if not fate.joined:
-            yield Finding(
-                "MP201",
-                item.start,
-                {"name": name, "problem": "never joined", "problem_zh": "从未被 join"},
-            )
-        elif _only_last_joined(facts, item):
-            yield Finding(
-                "MP201",
-                item.start,
-                {
-                    "name": name,
-                    "problem": "only the process of the loop's last round is joined "
-                    "(the `join()` is after the loop)",
-                    "problem_zh": "只有循环最后一轮的进程被 join 了（`join()` 在循环之后）",
-                },
-            )
+        if fate.joined and not _only_last_joined(facts, item):
+            continue
+        harm = harm_of(flows, item, only_last_joined=fate.joined)
+        if harm is not None:
+            params = _unjoined_message(item, harm, fate.joined)
+            yield Finding("MP201", item.start, params, variant=harm.variant)
+
+
+_ONLY_LAST_JOINED = Phrase(
+    "is joined only for the loop's last round (the `join()` is after the loop)",
+    "只在循环的最后一轮被 `join()`（`join()` 在循环之后）",
+)
+_NEVER_JOINED = Phrase("is never joined", "从未被 `join()`")
+
+
+def _unjoined_message(item: Started, harm: Harm, only_last: bool) -> dict[str, str | Phrase]:
+    """The message parameters of one MP201 finding."""
+    params: dict[str, str | Phrase] = {"name": _label(item.receiver), **harm.params}
+    if harm.variant == "read":
+        params["problem"] = _ONLY_LAST_JOINED if only_last else _NEVER_JOINED
+    return params
 
 
 # -- MP202 ---------------------------------------------------------------
@@ -780,13 +845,13 @@ def _given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.Bas
 
 def _fragile_given(
     flows: _Flow, creations: list[cst.Call]
-) -> tuple[cst.BaseExpression, tuple[str, str, tuple[str, str]]] | None:
+) -> tuple[cst.BaseExpression, tuple[Phrase, Phrase]] | None:
     for call in creations:
         subclass = flows.subclass_of(call) is not None
         for value in _given_objects(flows.facts, call, subclass):
             kind = flows.facts.kind_of(value)
             if kind in _FRAGILE_KINDS:
-                if _FRAGILE_KINDS[kind][2] is _LOCK_HARM and _never_acquired(
+                if _FRAGILE_KINDS[kind][1] is _LOCK_HARM and _never_acquired(
                     flows, call, subclass, value
                 ):
                     continue
@@ -919,28 +984,19 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
         stop = call.func
         assert isinstance(stop, cst.Attribute)
         receiver = stop.value
-        method = stop.attr.value
         name = _render(receiver)
-        params = {"call": _render(stop) + "()"}
-        stopped = "killed" if method == "kill" else "terminated"
+        params: dict[str, str | Phrase] = {"call": _render(stop) + "()", "name": name}
         creations = flows.creations(receiver)
         if _after_join_with_timeout(flows, receiver, stop):
             creations = None  # the last resort after a cooperative stop: only ask for join()
         fragile = _fragile_given(flows, creations) if creations else None
         if fragile is not None:
-            value, (what, what_zh, (harm, harm_zh)) = fragile
-            shown = _render(value)
-            yield Finding(
-                "MP202",
-                call,
-                params
-                | {
-                    "detail": f"kills `{name}` while it may be using the {what} `{shown}` it "
-                    f"was given: {harm}",
-                    "detail_zh": f"会在 `{name}` 可能正在使用传给它的{what_zh} `{shown}` 时杀死"
-                    f"它：{harm_zh}",
-                },
-            )
+            value, (what, harm) = fragile
+            given = _given_objects_of(flows, creations or [])
+            if _last_use(flows, call, receiver, given):
+                continue  # nothing uses the process or what it was given afterwards
+            params |= {"given": _render(value), "what": what, "harm": harm}
+            yield Finding("MP202", call, params, variant="fragile")
             continue
         targets = [flows.target_of(c) for c in creations] if creations else []
         makers = [t for t in targets if t is not None and t in flows.child_makers]
@@ -948,17 +1004,7 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
             maker = makers[0]
             cls = facts.class_of(maker)
             function = f"{cls.name.value}.{maker.name.value}" if cls else maker.name.value
-            yield Finding(
-                "MP202",
-                call,
-                params
-                | {
-                    "detail": f"kills `{name}` but not the processes its function "
-                    f"`{function}` starts: they live on as orphans.",
-                    "detail_zh": f"只会杀死 `{name}`，不会杀死它的函数 `{function}` 启动的"
-                    f"子进程：它们会成为孤儿进程继续运行。",
-                },
-            )
+            yield Finding("MP202", call, params | {"function": function}, variant="orphans")
             continue
         if isinstance(receiver, cst.Attribute):
             fate = _self_attribute_fate(flows, receiver)
@@ -966,17 +1012,76 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
             fate = flows.receiver_fate(receiver)
         if fate is None or _joined_after(flows, stop, fate):
             continue
-        yield Finding(
-            "MP202",
-            call,
-            params
-            | {
-                "detail": f"is not followed by `{name}.join()`: the {stopped} process stays "
-                f"a zombie and its exitcode stays None.",
-                "detail_zh": f"之后没有调用 `{name}.join()`：被终止的进程会一直是僵尸进程，"
-                f"exitcode 也一直是 None。",
-            },
-        )
+        if _last_use(flows, call, receiver, []):
+            continue  # at exit multiprocessing joins it; nobody looks at it before
+        yield Finding("MP202", call, params | {"method": stop.attr.value}, variant="unjoined")
+
+
+def _unpacked_names(node: cst.CSTNode) -> list[cst.Name]:
+    """The names bound together by `a, b = Pipe()`."""
+    if not isinstance(node, cst.Assign):
+        return []
+    found = []
+    for target in node.targets:
+        if isinstance(target.target, cst.Tuple | cst.List):
+            found.extend(e.value for e in target.target.elements if isinstance(e.value, cst.Name))
+    return found
+
+
+def _given_objects_of(flows: _Flow, creations: list[cst.Call]) -> list[cst.BaseExpression]:
+    found: list[cst.BaseExpression] = []
+    for creation in creations:
+        subclass = flows.subclass_of(creation) is not None
+        found.extend(_given_objects(flows.facts, creation, subclass))
+    return found
+
+
+def _last_use(
+    flows: _Flow, stop: cst.Call, receiver: cst.BaseExpression, given: list[cst.BaseExpression]
+) -> bool:
+    """`terminate()` is the program's last use of the process and of what it was given:
+    outside any loop, the process and the objects are local names of the same scope, nothing
+    but `join()` reads the process afterwards, and nothing reads the objects afterwards nor
+    hands them to another process."""
+    facts = flows.facts
+    if not isinstance(receiver, cst.Name) or _innermost_loop(facts, stop) is not None:
+        return False
+    scope = facts.scope_of(stop)
+    function = facts.function_of(stop)
+    if function is not None and facts.class_of(function) is not None:
+        return False  # a method: the object lives on and may be used again
+    bindings = facts.visible_bindings(receiver)
+    if not bindings or any(b.scope is not scope for b in bindings):
+        return False
+    for name in flow.loads_of(facts, receiver.value, scope):
+        if not source_before(facts, stop, name):
+            continue
+        parent = facts.parent(name)
+        if not (isinstance(parent, cst.Attribute) and parent.attr.value == "join"):
+            return False
+    names: list[cst.Name] = []
+    for value in given:
+        if not isinstance(value, cst.Name):
+            continue  # made right there: nobody else holds it
+        value_bindings = facts.visible_bindings(value)
+        if not value_bindings or any(
+            b.scope is not scope or isinstance(b.node, cst.Param) for b in value_bindings
+        ):
+            return False
+        names.append(value)
+        for binding in value_bindings:
+            if binding.unpack_index is not None:  # a, b = Pipe(): the other end counts too
+                names.extend(_unpacked_names(binding.node))
+    for value in names:
+        for name in flow.loads_of(facts, value.value, scope):
+            if name in names:
+                continue
+            if source_before(facts, stop, name):
+                return False
+            holder = next((a for a in facts.ancestors(name) if isinstance(a, cst.Call)), None)
+            if holder is not None and facts.kind_of(holder) == "process":
+                return False  # another process holds it too
+    return True
 
 
 # -- MP203 ---------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from mplint.checks.base import Finding, Message, check, messages
+from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import (
     POOL_KINDS,
     POOL_TASK_METHODS,
@@ -20,12 +20,23 @@ from mplint.semantic.kinds import Kind
 
 messages(
     {
-        "MP901": Message(
-            en="`{call}` blocks with no timeout: if the {other} dies or hangs, the parent "
-            "waits for ever. {instead}",
-            zh="`{call}` 没有超时地阻塞等待：如果{other_zh}崩溃或卡住，父进程会永远等下去。"
-            "{instead_zh}",
-        ),
+        "MP901": {
+            "join": Message(
+                en="`{call}` blocks with no timeout: it returns as soon as the child ends, "
+                "however it ends, but if the child hangs (a deadlock, a blocking call of its "
+                "own) the parent hangs with it. Use `join(timeout)`, then check `is_alive()`: "
+                "a child still alive after the timeout is stuck.",
+                zh="`{call}` 没有超时地阻塞等待：子进程一结束（不管怎么结束的）它就会返回，但如果"
+                "子进程卡住了（死锁，或者它自己在阻塞等待），父进程也会跟着卡住。请使用 "
+                "`join(timeout)`，然后检查 `is_alive()`：超时之后还活着的子进程就是卡住了。",
+            ),
+            "other": Message(
+                en="`{call}` blocks with no timeout: if the {other} dies or hangs, the parent "
+                "waits for ever. {instead}",
+                zh="`{call}` 没有超时地阻塞等待：如果{other}崩溃或卡住，父进程会永远等下去。"
+                "{instead}",
+            ),
+        },
     }
 )
 
@@ -36,67 +47,66 @@ class Blocking:
 
     block: tuple[str, int] | None  # keyword and position of `block`/`blocking`, if any
     timeout: tuple[str, int]  # keyword and position of `timeout`
-    other: str
-    other_zh: str
-    instead: str
-    instead_zh: str
+    other: Phrase
+    instead: Phrase
 
 
 _JOIN = Blocking(
     None,
     ("timeout", 0),
-    "child",
-    "子进程",
-    "Use `join(timeout)`, then check `is_alive()` or `exitcode`.",
-    "请使用 `join(timeout)`，然后检查 `is_alive()` 或 `exitcode`。",
+    Phrase("child", "子进程"),
+    Phrase(
+        "Use `join(timeout)`, then check `is_alive()` or `exitcode`.",
+        "请使用 `join(timeout)`，然后检查 `is_alive()` 或 `exitcode`。",
+    ),
 )
 _QUEUE_GET = Blocking(
     ("block", 0),
     ("timeout", 1),
-    "child that should put the item",
-    "应当放入数据的子进程",
-    "Use `get(timeout=...)` and handle `queue.Empty`.",
-    "请使用 `get(timeout=...)` 并处理 `queue.Empty`。",
+    Phrase("child that should put the item", "应当放入数据的子进程"),
+    Phrase(
+        "Use `get(timeout=...)` and handle `queue.Empty`.",
+        "请使用 `get(timeout=...)` 并处理 `queue.Empty`。",
+    ),
 )
 _RESULT_GET = Blocking(
     None,
     ("timeout", 0),
-    "pool worker",
-    "进程池的工作进程",
-    "Use `get(timeout=...)`; it raises `multiprocessing.TimeoutError` when time is up.",
-    "请使用 `get(timeout=...)`；超时会抛出 `multiprocessing.TimeoutError`。",
+    Phrase("pool worker", "进程池的工作进程"),
+    Phrase(
+        "Use `get(timeout=...)`; it raises `multiprocessing.TimeoutError` when time is up.",
+        "请使用 `get(timeout=...)`；超时会抛出 `multiprocessing.TimeoutError`。",
+    ),
 )
 _RECV = Blocking(
     None,
     ("", -1),
-    "process at the other end",
-    "管道另一端的进程",
-    "`recv()` has no timeout: check `conn.poll(timeout)` first.",
-    "`recv()` 没有超时参数：请先用 `conn.poll(timeout)` 检查。",
+    Phrase("process at the other end", "管道另一端的进程"),
+    Phrase(
+        "`recv()` has no timeout: check `conn.poll(timeout)` first.",
+        "`recv()` 没有超时参数：请先用 `conn.poll(timeout)` 检查。",
+    ),
 )
 _WAIT = Blocking(
     None,
     ("timeout", 0),
-    "process that should set or notify it",
-    "应当设置或通知它的进程",
-    "Pass a timeout and check the result.",
-    "请传入超时时间并检查返回值。",
+    Phrase("process that should set or notify it", "应当设置或通知它的进程"),
+    Phrase("Pass a timeout and check the result.", "请传入超时时间并检查返回值。"),
 )
 _WAIT_FOR = Blocking(
     None,
     ("timeout", 1),
-    "process that should notify it",
-    "应当通知它的进程",
-    "Pass a timeout and check the result.",
-    "请传入超时时间并检查返回值。",
+    Phrase("process that should notify it", "应当通知它的进程"),
+    Phrase("Pass a timeout and check the result.", "请传入超时时间并检查返回值。"),
 )
 _ACQUIRE = Blocking(
     ("block", 0),
     ("timeout", 1),
-    "process holding it",
-    "持有它的进程",
-    "Use `acquire(timeout=...)` and check its result.",
-    "请使用 `acquire(timeout=...)` 并检查返回值。",
+    Phrase("process holding it", "持有它的进程"),
+    Phrase(
+        "Use `acquire(timeout=...)` and check its result.",
+        "请使用 `acquire(timeout=...)` 并检查返回值。",
+    ),
 )
 
 BLOCKING: dict[tuple[str, str], Blocking] = {
@@ -212,12 +222,39 @@ def _polls(facts: Facts, receiver: cst.BaseExpression, function: cst.FunctionDef
     )
 
 
+# A join() in a child waits for a grandchild, whose own waits are in child_side too.
+_WAITS = frozenset({"get", "recv", "recv_bytes", "wait", "wait_for", "acquire"})
+
+
+def _children_can_hang(facts: Facts, child_side: set[cst.FunctionDef]) -> bool:
+    """Does code that runs in a child wait for something with no timeout: a queue, a pipe, a
+    lock, an event, its own children? ``join()`` returns when the child ends, however it
+    ends; it hangs only when the child hangs, and a child that never waits does not."""
+    if not child_side:
+        return True  # we do not know what the children run: assume they may wait
+    for call in facts.method_calls(*_WAITS):
+        function = facts.function_of(call)
+        if function not in child_side:
+            continue
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        blocking = BLOCKING.get((facts.kind_of(func.value) or "", func.attr.value))
+        if blocking is None:
+            if not call.args:
+                return True  # `q.get()` on a parameter of unknown kind: it may be a queue
+            continue
+        if _blocks_for_ever(call, blocking):
+            return True
+    return False
+
+
 @check("MP901")
 def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
     if not _starts_children(facts):
         return
     child_side: set[cst.FunctionDef] | None = None
     handed: set[int] | None = None
+    children_can_hang: bool | None = None
     render = cst.Module(body=[]).code_for_node
     for call in facts.method_calls(*METHODS):
         func = call.func
@@ -235,6 +272,11 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
             continue
         if blocking is _RECV and _polls(facts, func.value, function):
             continue
+        if blocking is _JOIN:
+            if children_can_hang is None:
+                children_can_hang = _children_can_hang(facts, child_side)
+            if not children_can_hang:
+                continue
         if kind not in INHERENT_KINDS:
             if handed is None:
                 handed = _handed_to_children(facts)
@@ -247,8 +289,7 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
             {
                 "call": text if len(text) <= 60 else text[:57] + "...",
                 "other": blocking.other,
-                "other_zh": blocking.other_zh,
                 "instead": blocking.instead,
-                "instead_zh": blocking.instead_zh,
             },
+            variant="join" if blocking is _JOIN else "other",
         )

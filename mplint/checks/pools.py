@@ -65,12 +65,23 @@ messages(
                 "被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `shutdown()`。",
             ),
         },
-        "MP305": Message(
-            en="A {what} is created inside this loop: its worker processes are started and torn "
-            "down again on every iteration. Create it once before the loop and reuse it.",
-            zh="在循环体内创建了 {what}：每次迭代都会重新启动并关闭它的工作进程。请在循环之前创建一次"
-            "并重复使用。",
-        ),
+        "MP305": {
+            "": Message(
+                en="A {what} is created inside this loop: its worker processes are started and "
+                "torn down again on every iteration. Create it once before the loop and reuse it.",
+                zh="在循环体内创建了 {what}：每次迭代都会重新启动并关闭它的工作进程。请在循环之前"
+                "创建一次并重复使用。",
+            ),
+            "handler": Message(
+                en="A {what} is created inside the {framework} request handler `{handler}`: its "
+                "worker processes are started and torn down again for every request, and "
+                "concurrent requests each start their own. Create it once when the application "
+                "starts (or on first use) and reuse it.",
+                zh="在 `{framework}` 请求处理函数 `{handler}` 里创建了 {what}：每个请求都会重新启动"
+                "并关闭它的工作进程，并发的请求还会各自启动一套。请在应用启动时（或第一次使用时）"
+                "创建一次并重复使用。",
+            ),
+        },
     }
 )
 
@@ -196,6 +207,9 @@ _FETCH_FUTURE = Phrase(
 )
 
 
+_FETCH_ITERATOR = Phrase("`list()` on it (or loop over it)", "`list()`（或用 `for` 循环遍历它）")
+
+
 @check("MP301")
 def async_result_ignored(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -211,6 +225,10 @@ def async_result_ignored(facts: Facts) -> Iterator[Finding]:
             if facts.kind_of(func.value) not in EXECUTOR_LIKE:
                 continue
             params = {"ticket": "Future", "fetch": _FETCH_FUTURE}
+        elif method == "map" and facts.kind_of(func.value) in EXECUTOR_LIKE:
+            # Executor.map submits every task at once; an exception is raised only when
+            # the returned iterator reaches that task's result.
+            params = {"ticket": "`Iterator`", "fetch": _FETCH_ITERATOR}
         else:
             continue
         if _result_dropped(facts, call):

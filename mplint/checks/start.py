@@ -103,7 +103,7 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
     starters = facts.functions_reaching(
         lambda call: _starts_processes(facts, call) is not None and _may_spawn_for(facts, call)
     )
-    flagged: list[tuple[cst.Call, Phrase]] = []
+    flagged: list[tuple[cst.CSTNode, Phrase]] = []
     for call in facts.calls:
         if not facts.runs_at_import(call):
             continue
@@ -114,6 +114,14 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
         function = facts.function_for(call.func)
         if function is not None and function in starters:
             flagged.append((call, _STARTER_FUNCTION.format(function=function.name.value)))
+    # torch DataLoader workers, joblib's multiprocessing backend (checks/third_party.py).
+    from mplint.checks.third_party import library_starts
+
+    flagged.extend(
+        (node, what)
+        for node, what in library_starts(facts)
+        if not any(node is call for call, _ in flagged)
+    )
     fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
     for call, what in flagged:
         yield Finding("MP101", call, {"what": what}, fix=fix)
@@ -189,7 +197,7 @@ def _blank(line: cst.EmptyLine) -> bool:
     return line.comment is None
 
 
-def _guard_module_code(facts: Facts, flagged: list[cst.Call]) -> FixPlan | None:
+def _guard_module_code(facts: Facts, flagged: list[cst.CSTNode]) -> FixPlan | None:
     """Move the module-level code that runs, from the first statement that starts
     processes (and the `p = Process(...)` lines just before it) to the end, under a new
     main guard at the end of the module. Definitions and imports stay in place; the body

@@ -16,7 +16,9 @@ import libcst as cst
 
 from mplint import flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.payload import may_overfill
 from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
+from mplint.checks.staleness import stale_answer_harms
 from mplint.diagnostic import Applicability
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
 from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
@@ -88,14 +90,32 @@ messages(
             zh="`{name}` 是只用于线程的 {what}，却{how}：{outcome}请改用 "
             "`multiprocessing.{replacement}`。",
         ),
-        "MP404": Message(
-            en="`{call}` decides whether to call {action}, but its answer is stale at once (other "
-            "processes and the feeder thread keep going; `qsize()` raises NotImplementedError "
-            "on macOS). Use a sentinel value, or `get(timeout=...)` with `except queue.Empty`.",
-            zh="`{call}` 被用来决定是否调用 {action}，但它的结果立刻就会过时（其他进程和后台"
-            "线程仍在运行；macOS 上 `qsize()` 会抛 NotImplementedError）。请使用哨兵值，或 "
-            "`get(timeout=...)` 加 `except queue.Empty`。",
-        ),
+        "MP404": {
+            "several": Message(
+                en="`{call}` decides whether to call `{action}`, but between the check and the "
+                "call another process can {verb}, so `{action}` can block for ever. Use a "
+                "sentinel value, or `{action_timeout}` with `except {exception}`.",
+                zh="`{call}` 被用来决定是否调用 `{action}`，但在检查和调用之间，另一个进程可能"
+                "{verb}，于是 `{action}` 可能永远阻塞。请使用哨兵值，或用 `{action_timeout}` "
+                "加 `except {exception}`。",
+            ),
+            "drain": Message(
+                en="`{call}` decides when to stop reading while producers may still be putting: "
+                "the loop ends as soon as the queue looks empty, and items still on their way "
+                "are never read. End the loop on a sentinel value that each producer puts last.",
+                zh="`{call}` 决定什么时候停止读取，而生产者可能还在往队列里放数据：队列一看起来"
+                "为空循环就结束，还在路上的数据永远不会被读到。请让每个生产者最后放一个哨兵值，"
+                "读到哨兵值再结束循环。",
+            ),
+            "qsize": Message(
+                en="`{call}` decides whether to call `{action}`: `qsize()` raises "
+                "NotImplementedError on macOS, and its answer is stale at once. Use a sentinel "
+                "value, or `get(timeout=...)` with `except queue.Empty`.",
+                zh="`{call}` 被用来决定是否调用 `{action}`：macOS 上 `qsize()` 会抛出 "
+                "NotImplementedError，而且它的结果立刻就会过时。请使用哨兵值，或用 "
+                "`get(timeout=...)` 加 `except queue.Empty`。",
+            ),
+        },
         "MP405": Message(
             en="`{lock}` is acquired here but not released in a `finally`: an exception before "
             "`{lock}.release()` leaves it held and every other process blocks for ever. Use "
@@ -343,9 +363,9 @@ _PAYLOADS = {
         Phrase("a file object belongs to this process", "文件对象只属于当前进程"),
         Phrase(
             "'TypeError: cannot pickle '_io.TextIOWrapper' object' (a binary file: "
-            "'_io.BufferedReader'; 3.13 says 'cannot pickle 'TextIOWrapper' instances')",
+            "'_io.BufferedReader'; 3.12 and 3.13 say 'cannot pickle 'TextIOWrapper' instances')",
             "'TypeError: cannot pickle '_io.TextIOWrapper' object'（二进制文件为 "
-            "'_io.BufferedReader'；3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
+            "'_io.BufferedReader'；3.12 和 3.13 为 'cannot pickle 'TextIOWrapper' instances'）",
         ),
         Phrase(
             "Send the path and open the file in the receiver.",
@@ -771,6 +791,8 @@ def join_before_drain(facts: Facts) -> Iterator[Finding]:
                     continue
                 if not _is_pipe_queue(facts, argument):
                     continue
+                if not may_overfill(facts, process, argument):
+                    continue  # one small put cannot fill the pipe
                 if _join_comes_first(facts, order, process, join, argument, scope):
                     yield Finding(
                         "MP402",
@@ -1017,6 +1039,10 @@ def _deciding_statement(facts: Facts, call: cst.Call) -> cst.If | cst.While | No
     return None
 
 
+_TAKE_FIRST = Phrase("take the item", "先把这个数据取走")
+_FILL_FIRST = Phrase("fill the free slot", "先占掉空位")
+
+
 @check("MP404")
 def queue_size_race(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -1040,12 +1066,28 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             and any(_inside(facts, other, branch) for branch in branches)
         ]
         if actions:
-            verb = "get" if _method(actions[0]) == "get" else "put"
-            yield Finding(
-                "MP404",
-                call,
-                {"call": _render(call), "action": f"`{_render(receiver)}.{verb}()`"},
-            )
+            if method != "qsize" and not stale_answer_harms(
+                facts, call, statement, receiver, actions[0]
+            ):
+                continue  # one consumer (producer), or a queue that no longer changes
+            getting = _method(actions[0]) == "get"
+            shown = _render(receiver)
+            params: dict[str, str | Phrase] = {
+                "call": _render(call),
+                "action": f"{shown}.get()" if getting else f"{shown}.put(...)",
+                "action_timeout": f"{shown}.get(timeout=...)"
+                if getting
+                else f"{shown}.put(..., timeout=...)",
+            }
+            if method == "qsize":
+                variant = "qsize"
+            elif isinstance(statement, cst.While) and getting:
+                variant = "drain"
+            else:
+                variant = "several"
+                params["verb"] = _TAKE_FIRST if getting else _FILL_FIRST
+                params["exception"] = "queue.Empty" if getting else "queue.Full"
+            yield Finding("MP404", call, params, variant=variant)
 
 
 def _after_join(facts: Facts, call: cst.Call) -> bool:

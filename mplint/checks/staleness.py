@@ -1,0 +1,193 @@
+"""When does a stale `empty()`/`full()` answer hurt? MP404's question.
+
+`q.empty()` and `q.full()` describe the queue at one instant. The answer goes wrong in
+two ways that matter:
+
+- another consumer (or producer) acts between the check and the `get()` (`put()`): the
+  item the check saw is gone (the room is taken) and the blocking call waits for ever;
+- a loop that stops reading when the queue looks empty while producers still run stops
+  too early: items still in a producer's feeder thread are never read.
+
+With one consumer checking `empty()` (one producer checking `full()`) nobody can take the
+item (the room) in between, and a drain after the producers were joined, or after every
+expected item was taken, sees a queue that no longer changes: both are silent.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from mplint import flow
+from mplint.facts import Facts
+
+
+def stale_answer_harms(
+    facts: Facts,
+    check: cst.Call,
+    statement: cst.If | cst.While,
+    queue: cst.BaseExpression,
+    action: cst.Call,
+) -> bool:
+    """Whether the stale answer of ``check`` (deciding ``statement``) can block or lose
+    data, given the blocking ``action`` (a get or put on ``queue``) it guards."""
+    from mplint.checks.sync import _method
+
+    getting = _method(action) == "get"
+    if isinstance(statement, cst.While) and getting:
+        return _drain_may_stop_early(facts, check, queue)
+    return _several_sides(facts, check, queue, getting)
+
+
+def _child_function_of(facts: Facts, node: cst.CSTNode) -> cst.FunctionDef | None:
+    function = facts.function_of(node)
+    return function if function is not None and function in facts.child_functions else None
+
+
+def _processes_running(facts: Facts, function: cst.FunctionDef) -> int:
+    """How many processes run a child function: 2 stands for "more than one"."""
+    count = 0
+    for use in facts.child_uses:
+        if use.function is not function:
+            continue
+        if use.via != "process" and use.via != "run":
+            return 2  # a pool or executor: several workers
+        if use.via == "run":
+            cls = use.call
+            name = cls.name.value if isinstance(cls, cst.ClassDef) else None
+            made = [
+                c
+                for c in facts.calls
+                if name is not None and isinstance(c.func, cst.Name) and c.func.value == name
+            ]
+            count += sum(2 if _repeated(facts, c) else 1 for c in made)
+            continue
+        count += 2 if _repeated(facts, use.call) else 1
+    return count
+
+
+def _repeated(facts: Facts, node: cst.CSTNode) -> bool:
+    """The node runs in a loop or comprehension of its function."""
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.Module):
+            return False
+        if isinstance(ancestor, cst.For | cst.While | cst.CompFor):
+            return True
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            return True
+    return False
+
+
+def _children_using(facts: Facts, queue: cst.BaseExpression, methods: frozenset[str]) -> str:
+    """Whether processes made in the queue's own function call one of ``methods`` on it:
+    "yes", "no", or "unknown" (handed to code that is not followed)."""
+    from mplint.checks.sync import _queue_methods_on_parameters
+
+    if not isinstance(queue, cst.Name):
+        return "unknown"
+    answer = "no"
+    for call in facts.calls:
+        if facts.kind_of_call(call) != "process":
+            continue
+        passed = [
+            (argument, used)
+            for argument, used in _queue_methods_on_parameters(facts, call)
+            if isinstance(argument, cst.Name) and argument.value == queue.value
+        ]
+        mentions = any(isinstance(n, cst.Name) and n.value == queue.value for n in _names_in(call))
+        if mentions and not passed:
+            answer = "unknown"
+        for _argument, used in passed:
+            if used & methods:
+                return "yes"
+            if not used:
+                answer = "unknown"
+    return answer
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current)
+        stack.extend(current.children)
+    return found
+
+
+def _several_sides(facts: Facts, check: cst.Call, queue: cst.BaseExpression, getting: bool) -> bool:
+    """Another consumer (producer) can act between the check and the get (put)."""
+    from mplint.checks.sync import _GETS, _PUTS
+
+    methods = _GETS if getting else _PUTS
+    child = _child_function_of(facts, check)
+    if child is not None:
+        return _processes_running(facts, child) > 1
+    if facts.function_of(check) is not None and facts.class_of(facts.function_of(check)):
+        return True  # a method of some class: who else uses the queue is not known
+    return _children_using(facts, queue, frozenset(methods)) != "no"
+
+
+def _drain_may_stop_early(facts: Facts, check: cst.Call, queue: cst.BaseExpression) -> bool:
+    """`while not q.empty(): q.get()`: stops too early unless no producer can still run.
+    In a child, the parent or another child may still be putting: always."""
+    from mplint.checks.sync import _PUTS
+
+    if not isinstance(queue, cst.Name):
+        return True
+    if _collected_before(facts, check, queue):
+        return False
+    if _child_function_of(facts, check) is not None:
+        return True
+    return _children_using(facts, queue, frozenset(_PUTS)) != "no"
+
+
+def _collected_before(facts: Facts, check: cst.Call, queue: cst.Name) -> bool:
+    """Every expected item was already taken: a blocking `q.get()` earlier in the same
+    function, in a counted `for` loop or a sentinel-ended `while` loop."""
+    from mplint.checks.sync import _blocking, _calls_in, _method, _receiver
+
+    for call in _calls_in(facts, check):
+        if call is check:
+            return False
+        receiver = _receiver(call)
+        if not (
+            _method(call) == "get"
+            and _blocking(call)
+            and isinstance(receiver, cst.Name)
+            and receiver.value == queue.value
+        ):
+            continue
+        for ancestor in facts.ancestors(call):
+            if isinstance(ancestor, cst.FunctionDef | cst.Module):
+                break
+            if isinstance(ancestor, cst.For | cst.CompFor):
+                return not flow.is_inside(facts, check, ancestor)
+            if isinstance(ancestor, cst.While) and flow.is_inside(facts, call, ancestor.test):
+                return not flow.is_inside(facts, check, ancestor)
+            if (
+                isinstance(ancestor, cst.If)
+                and flow.is_inside(facts, call, ancestor.test)
+                and _breaks(ancestor.body)
+            ):
+                loop = next(
+                    (a for a in facts.ancestors(ancestor) if isinstance(a, cst.While)), None
+                )
+                # `while True: if q.get() is None: break`: the loop ends on a sentinel
+                return loop is not None and not flow.is_inside(facts, check, loop)
+            if isinstance(ancestor, cst.ListComp | cst.GeneratorExp):
+                return True
+    return False
+
+
+def _breaks(body: cst.BaseSuite) -> bool:
+    """The block leaves its loop with `break` (not one of a nested loop)."""
+    stack: list[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Break):
+            return True
+        if isinstance(node, cst.For | cst.While | cst.FunctionDef | cst.ClassDef):
+            continue
+        stack.extend(node.children)
+    return False

@@ -1,0 +1,257 @@
+"""MP412 acquire-blocking-keyword and MP413 condition-with-thread-lock.
+
+Pages: rules/MP412.md, rules/MP413.md (and rules/zh-CN/).
+Fixtures: fixtures/MP412/, fixtures/MP413/; fix pairs fixtures/fixes/MP412_*.py and
+fixtures/fixes/MP413_*.py.
+Examples: examples/MP412-acquire-blocking-keyword/, examples/MP413-condition-with-thread-lock/.
+
+Both rules are about multiprocessing's synchronisation objects looking like threading's
+and not being the same:
+
+- MP412: ``acquire(blocking=...)`` on a ``multiprocessing`` Lock, RLock, Semaphore or
+  Condition raises ``TypeError``: their keyword is ``block``. A Manager's lock proxy wraps
+  a ``threading`` lock and takes ``blocking=``: silent there. Safe fix: rename the keyword.
+- MP413: ``multiprocessing.Condition(threading.Lock())``: ``wait()``/``notify()`` need the
+  lock's ``_semlock`` and a child cannot be given a thread lock. Safe fix when the lock is
+  made right there: ``threading.Lock()`` becomes ``multiprocessing.Lock()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from mplint import flow
+from mplint.checks.base import Finding, Message, check, messages
+from mplint.diagnostic import Applicability
+from mplint.facts import Facts, call_argument
+from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
+
+messages(
+    {
+        "MP412": Message(
+            en="`{receiver}.acquire()` is given `blocking=`, but a multiprocessing {what} calls "
+            "that keyword `block`: it raises 'TypeError: 'blocking' is an invalid keyword "
+            "argument for acquire()' (3.13: 'acquire() got an unexpected keyword argument "
+            "'blocking''). Write `block=`.",
+            zh="`{receiver}.acquire()` 收到了 `blocking=` 参数，但 {what} 的这个参数名叫 "
+            "`block`：会报 `TypeError: 'blocking' is an invalid keyword argument for "
+            "acquire()`（3.13 为 `acquire() got an unexpected keyword argument 'blocking'`）。"
+            "请改写为 `block=`。",
+        ),
+        "MP413": Message(
+            en="`{call}` builds a multiprocessing Condition on a `threading` lock: `wait()` and "
+            "`notify()` raise 'AttributeError: '_thread.lock' object has no attribute "
+            "'_semlock'', and under spawn/forkserver starting a child that gets it raises "
+            "'TypeError: cannot pickle '_thread.lock' object'. Give it `{fix}` (or no lock "
+            "at all).",
+            zh="`{call}` 用 `threading` 的锁构造了 `multiprocessing` 的条件变量：调用 `wait()` 和 "
+            "`notify()` 会报 `AttributeError: '_thread.lock' object has no attribute "
+            "'_semlock'`，在 spawn/forkserver 启动方式下启动拿到它的子进程会报 `TypeError: "
+            "cannot pickle '_thread.lock' object`。请改为传入 `{fix}`（或干脆不传锁）。",
+        ),
+    }
+)
+
+
+# -- MP412 -------------------------------------------------------------
+
+_ACQUIRERS = {
+    "lock": "`Lock`/`RLock`",
+    "semaphore": "`Semaphore`",
+    "condition": "`Condition`",
+}
+
+
+def _made_by_manager(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> bool | None:
+    """True when the object comes from a Manager (``m.Lock()``), False when from a
+    multiprocessing constructor, None when that cannot be told."""
+    if depth > 4:
+        return None
+    depth += 1
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and facts.kind_of(func.value) == "manager":
+            return True
+        return False if facts.resolve(func) is not None else None
+    if isinstance(node, cst.Name):
+        bindings = facts.visible_bindings(node)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            return _passed_by_manager(facts, bindings[0].node, depth)
+        answers = {
+            _made_by_manager(facts, b.value, depth) if b.value is not None else None
+            for b in bindings
+        }
+        return answers.pop() if len(answers) == 1 else None
+    if isinstance(node, cst.Attribute):
+        name = f"{_code(node)}"
+        function = facts.function_of(node)
+        cls = facts.class_of(function) if function is not None else None
+        if cls is None or not name.startswith("self."):
+            return None
+        answers = {
+            _made_by_manager(facts, b.value, depth) if b.value is not None else None
+            for b in facts.self_attribute_bindings
+            if b.name == name and flow.is_inside(facts, b.node, cls)
+        }
+        return answers.pop() if len(answers) == 1 else None
+    return None
+
+
+def _passed_by_manager(facts: Facts, param: cst.Param, depth: int) -> bool | None:
+    """What every call site of this file passes for the parameter (see ``_made_by_manager``)."""
+    owner = facts.parent(facts.parent(param) or param)
+    sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
+    if not sites:
+        return None
+    answers = set()
+    for site in sites:
+        argument = site.argument_for(param)
+        answers.add(_made_by_manager(facts, argument, depth) if argument is not None else None)
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
+
+
+@check("MP412")
+def acquire_blocking_keyword(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "acquire":
+            continue
+        keyword = next(
+            (
+                a.keyword
+                for a in call.args
+                if a.keyword is not None and a.keyword.value == "blocking"
+            ),
+            None,
+        )
+        if keyword is None:
+            continue
+        what = _ACQUIRERS.get(facts.kind_through_parameters(func.value) or "")
+        if what is None or _made_by_manager(facts, func.value) is not False:
+            continue
+        fix = FixPlan(
+            "Rename `blocking=` to `block=`", Applicability.SAFE, (Replace(keyword, "block"),)
+        )
+        yield Finding("MP412", call, {"receiver": _code(func.value), "what": what}, fix=fix)
+
+
+# -- MP413 -------------------------------------------------------------
+
+_THREAD_LOCKS = frozenset({"thread-lock", "thread-semaphore"})
+
+
+def _harmless_uses_only(facts: Facts, condition: cst.Call) -> bool:
+    """True when the condition is bound to a plain name whose every use is visible and
+    only takes or releases the lock (``with c:``, ``c.acquire()``, ``c.release()``)."""
+    parent = facts.parent(condition)
+    if not (
+        isinstance(parent, cst.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0].target, cst.Name)
+    ):
+        return False
+    target = parent.targets[0].target
+    bindings = facts.visible_bindings(target)
+    if len(bindings) != 1:
+        return False
+    scope = bindings[0].scope
+    if isinstance(scope, cst.Module):
+        return False  # a global: any function, in any process, may use it
+    for load in flow.loads_of(facts, target.value, scope):
+        holder = facts.parent(load)
+        if isinstance(holder, cst.WithItem) and holder.item is load:
+            continue
+        if (
+            isinstance(holder, cst.Attribute)
+            and holder.value is load
+            and holder.attr.value in ("acquire", "release")
+        ):
+            continue
+        return False
+    return True
+
+
+def _multiprocessing_spelling(facts: Facts, condition: cst.Call, name: str) -> tuple[str, bool]:
+    """How to write ``multiprocessing.<name>`` here, and whether an import must be added."""
+    func = condition.func
+    if isinstance(func, cst.Attribute) and facts.resolve(func.value) == "multiprocessing":
+        return f"{_code(func.value)}.{name}", False
+    bound = {local for _, local in facts.bindings}
+    for local, qualname in facts.imports.items():
+        if qualname == f"multiprocessing.{name}" and local not in bound and "." not in local:
+            return local, False
+    for local, qualname in facts.imports.items():
+        if qualname == "multiprocessing" and local not in bound and "." not in local:
+            return f"{local}.{name}", False
+    if "multiprocessing" in bound:
+        return "", False
+    return f"multiprocessing.{name}", True
+
+
+def _first_import(module: cst.Module) -> cst.CSTNode | None:
+    """The first top-level import that is not ``from __future__``: where a new one goes."""
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        small = statement.body[0] if statement.body else None
+        if isinstance(small, cst.Import):
+            return statement
+        if isinstance(small, cst.ImportFrom):
+            module_name = small.module
+            if isinstance(module_name, cst.Name) and module_name.value == "__future__":
+                continue
+            return statement
+    return None
+
+
+def _lock_fix(facts: Facts, condition: cst.Call, lock: cst.BaseExpression) -> FixPlan | None:
+    """``threading.Lock()`` written right in the call becomes ``multiprocessing.Lock()``:
+    nothing else can hold that thread lock, so only the condition changes."""
+    if not isinstance(lock, cst.Call) or lock.args:
+        return None
+    qualname = facts.resolve(lock.func)
+    if qualname not in ("threading.Lock", "threading.RLock"):
+        return None
+    name = qualname.split(".")[1]
+    spelling, needs_import = _multiprocessing_spelling(facts, condition, name)
+    if not spelling:
+        return None
+    edits: list[Edit] = [Replace(lock.func, spelling)]
+    if needs_import:
+        anchor = _first_import(facts.module)
+        if anchor is None:
+            return None
+        edits.insert(0, InsertLineBefore(anchor, "import multiprocessing"))
+    return FixPlan(
+        f"Use `{spelling}()` instead of `{_code(lock.func)}()`", Applicability.SAFE, tuple(edits)
+    )
+
+
+@check("MP413")
+def condition_with_thread_lock(facts: Facts) -> Iterator[Finding]:
+    for call in facts.calls_to("multiprocessing.Condition"):
+        argument = call_argument(call, "lock", 0)
+        if argument is None or argument.star:
+            continue
+        if facts.kind_of(argument.value) not in _THREAD_LOCKS:
+            continue
+        if _harmless_uses_only(facts, call):
+            continue
+        fix = _lock_fix(facts, call, argument.value)
+        qualname = (
+            facts.resolve(argument.value.func) if isinstance(argument.value, cst.Call) else None
+        )
+        name = "RLock" if qualname == "threading.RLock" else "Lock"
+        spelling = _multiprocessing_spelling(facts, call, name)[0] or f"multiprocessing.{name}"
+        yield Finding(
+            "MP413",
+            call,
+            {"call": f"{_code(call.func)}({_code(argument.value)})", "fix": f"{spelling}()"},
+            fix=fix,
+        )
