@@ -213,6 +213,7 @@ def rule_summary(code: str, lang: str = "en") -> str:
     return RULES[code].summary
 
 
+@cache  # asked once per diagnostic (its page's URL): the answer does not change
 def _package_data_dir(name: str) -> Path:
     """rules/ and examples/ ship inside the wheel as mplint/_data/; in a checkout they sit
     beside the package."""
