@@ -76,6 +76,7 @@ _PROCESS_LINE = re.compile(
     rf"[ \t]*(?:import[ \t][^\n]*\b(?:{_WORDS})"
     rf"|from[ \t]+(?:{_WORDS})"
     r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing"
+    r"|from[ \t]+torch\.multiprocessing\b"
     r"|from[ \t]+torch\.utils\.data[\w.]*[ \t]+import[^\n]*\bDataLoader)"
     r"|[^\n]*?\bfork[ \t]*\("
 )

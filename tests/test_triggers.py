@@ -58,6 +58,7 @@ USES = {
     "bare module": "import multiprocessing\nuse(multiprocessing)\n",
     "twin": "import torch.multiprocessing as tmp\ntmp.Process()\n",
     "torch": "from torch import multiprocessing\nmultiprocessing.Pool()\n",
+    "from torch twin": "from torch.multiprocessing import Process, Queue\nProcess(target=f).start()\n",
     "fork": "import os\npid = os.fork()\n",
     "fork imported": "from os import fork as split\nimport multiprocessing\nsplit()\n",
     "pty": "import pty\npty.fork()\n",
