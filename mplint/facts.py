@@ -109,6 +109,8 @@ class Facts(KindInference):
         self.self_attribute_bindings: list[Binding] = []
         # `d[k] = value` by (scope, d): what a container was filled with.
         self.subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        # `xs += value` by (scope, xs): value's elements join xs, like `xs.extend(value)`.
+        self.augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
         # The names each comprehension `for` binds.
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
         # `return value` of each function (None for a bare return).
