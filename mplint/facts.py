@@ -42,6 +42,7 @@ from mplint.semantic.syntax import (
     dotted_name,
     is_main_guard_test,
     is_method_call,
+    lambda_call,
     string_value,
 )
 
@@ -108,6 +109,8 @@ class Facts(KindInference):
         self.self_attribute_bindings: list[Binding] = []
         # `d[k] = value` by (scope, d): what a container was filled with.
         self.subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        # `xs += value` by (scope, xs): value's elements join xs, like `xs.extend(value)`.
+        self.augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
         # The names each comprehension `for` binds.
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
         # `return value` of each function (None for a bare return).
@@ -608,7 +611,7 @@ class Facts(KindInference):
         uses: list[ChildUse] = []
         for call in self.calls:
             task = self.task_argument(call)
-            function = self.function_for(task.value) if task is not None else None
+            function = self.function_for(lambda_call(task.value)) if task is not None else None
             if function is None:
                 continue
             kind = self.kind_of(call)
@@ -625,6 +628,19 @@ class Facts(KindInference):
             if run is not None:
                 uses.append(ChildUse(run, Via.RUN, cls, False))
         return uses
+
+    @cached_property
+    def task_lambda_calls(self) -> set[cst.Call]:
+        """The calls ``f(...)`` of tasks given as ``lambda ...: f(...)``: they run in the
+        child that calls the lambda, never in the function that writes it."""
+        found: set[cst.Call] = set()
+        for call in self.calls:
+            task = self.task_argument(call)
+            if task is not None and isinstance(task.value, cst.Lambda):
+                body = task.value.body
+                if isinstance(body, cst.Call):
+                    found.add(body)
+        return found
 
     @cached_property
     def child_functions(self) -> set[cst.FunctionDef]:

@@ -252,3 +252,48 @@ def test_methods_called_on_instances_are_followed() -> None:
     assert launch is not None and launch.name.value == "launch"
     param = launch.params.params[1]
     assert facts.parameter_kind(param) == "queue"
+
+
+def test_literal_types_follow_names() -> None:
+    from mplint.semantic.literals import literal_type
+
+    source = (
+        "settings = {'a': 1}\npath = 'x.csv'\nsteps = -3\nitems = [1]\n"
+        "def f(arg):\n    return settings, path, steps, items, arg\n"
+    )
+    module, facts = _facts(source)
+    returned = facts.returns[facts.module_functions["f"]][0]
+    assert isinstance(returned, cst.Tuple)
+    found = [literal_type(facts, element.value) for element in returned.elements]
+    assert found == ["dict", "string", "number", None, None]
+    assert literal_type(facts, cst.parse_expression("([1])")) is None  # a list, not a tuple
+
+
+def test_lambda_task_runs_its_call_in_the_child() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "def work(q):\n    pass\n"
+        "def main():\n    q = mp.Queue()\n    p = mp.Process(target=lambda: work(q))\n"
+    )
+    module, facts = _facts(source)
+    work = facts.module_functions["work"]
+    main = facts.module_functions["main"]
+    assert work in facts.child_functions
+    assert [use.via for use in facts.child_uses] == ["process"]
+    assert work not in facts.reachable_from([main])  # the lambda's call runs in the child
+    assert [module.code_for_node(c) for c in facts.task_lambda_calls] == ["work(q)"]
+
+
+def test_augmented_assignment_fills_a_list() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "def main():\n    procs = []\n    procs += [mp.Process() for _ in range(2)]\n"
+        "    procs += (mp.Pool(),)\n    for p in procs:\n        p.join()\n"
+    )
+    module, facts = _facts(source)
+    join = next(c for c in facts.calls if module.code_for_node(c) == "p.join()")
+    assert isinstance(join.func, cst.Attribute)
+    found = facts.origins(join.func.value)
+    assert found is not None
+    assert sorted(module.code_for_node(c) for c in found) == ["mp.Pool()", "mp.Process()"]
+    assert facts.kind_of(join.func.value) is None  # a process or a pool: unsure

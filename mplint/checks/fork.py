@@ -830,7 +830,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
     called_directly = {
         facts.function_for(call.func)
         for call in facts.calls
-        if facts.function_of(call) not in child_only
+        if facts.function_of(call) not in child_only and call not in facts.task_lambda_calls
     }
     for function in sorted(children, key=facts.functions.index):
         declared = facts.globals_declared.get(function)

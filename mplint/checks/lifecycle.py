@@ -188,6 +188,17 @@ def _fresh_collection(value: cst.BaseExpression | None) -> bool:
     )
 
 
+def _augmented_list(statement: cst.CSTNode | None, part: cst.CSTNode) -> bool:
+    """``procs += [...]``, with ``part`` the name ``procs`` or the added list: like
+    ``extend``, the list only gains elements."""
+    return (
+        isinstance(statement, cst.AugAssign)
+        and isinstance(statement.operator, cst.AddAssign)
+        and isinstance(statement.target, cst.Name)
+        and (statement.target is part or statement.value is part)
+    )
+
+
 def _render(node: cst.CSTNode) -> str:
     return cst.Module(body=[]).code_for_node(node)
 
@@ -361,6 +372,8 @@ class _Flow:
             and isinstance(parent.targets[0].target, cst.Name)
         ):
             self.container_fate(parent.targets[0].target, fate, seen)
+        elif _augmented_list(parent, literal) and isinstance(parent, cst.AugAssign):
+            self.container_fate(parent.target, fate, seen)  # type: ignore[arg-type]
         else:
             fate.escaped = True
 
@@ -433,6 +446,8 @@ class _Flow:
                     self.attribute_fate(outer, fate)
                 elif not isinstance(outer, cst.AssignTarget):
                     fate.escaped = True
+            elif _augmented_list(parent, node):
+                pass  # procs += [...]: more elements join, none leave
             elif not self.only_tested(node):
                 fate.escaped = True
 

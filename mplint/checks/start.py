@@ -20,6 +20,7 @@ from mplint.facts import (
 from mplint.fixes import FixPlan, InsertLineBefore, Replace
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
+from mplint.semantic.literals import literal_type
 
 messages(
     {
@@ -575,50 +576,6 @@ def _pass_function_itself(
 
 # -- MP107 -------------------------------------------------------------
 
-_SCALAR_LITERALS = (
-    cst.Integer,
-    cst.Float,
-    cst.Imaginary,
-    cst.SimpleString,
-    cst.ConcatenatedString,
-    cst.FormattedString,
-)
-
-
-def _scalar_kind(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> str | None:
-    """'string' or 'number' when the value is surely not a tuple or list, else None."""
-    if isinstance(node, cst.SimpleString | cst.ConcatenatedString | cst.FormattedString):
-        return "string"
-    if isinstance(node, cst.Integer | cst.Float | cst.Imaginary):
-        return "number"
-    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
-        return "number" if node.value != "None" else "none"
-    if isinstance(node, cst.UnaryOperation):
-        return _scalar_kind(facts, node.expression, depth)
-    if isinstance(node, cst.Name) and depth < 3:
-        bindings = facts.visible_bindings(node)
-        if not bindings:
-            return None
-        kinds = set()
-        for binding in bindings:
-            if isinstance(binding.node, cst.For) and binding.value is None:
-                iterator = binding.node.iter
-                if (
-                    isinstance(binding.node.target, cst.Name)
-                    and isinstance(iterator, cst.Call)
-                    and isinstance(iterator.func, cst.Name)
-                    and iterator.func.value == "range"
-                ):
-                    kinds.add("number")
-                    continue
-                return None
-            if binding.value is None or binding.unpack_index is not None:
-                return None
-            kinds.add(_scalar_kind(facts, binding.value, depth + 1))
-        return kinds.pop() if len(kinds) == 1 else None
-    return None
-
-
 _CONSEQUENCE = {
     "number": Phrase(
         "it raises 'TypeError: ... object is not iterable'.",
@@ -631,6 +588,10 @@ _CONSEQUENCE = {
     "string": Phrase(
         "the string is split into one argument per character.",
         "字符串会被拆成每个字符一个参数。",
+    ),
+    "dict": Phrase(
+        "the dict is split into its keys, one argument per key.",
+        "字典会被拆成它的键，每个键一个参数。",
     ),
 }
 
@@ -653,14 +614,14 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
             value = argument.value
             if argument.star:
                 continue
-            scalar = _scalar_kind(facts, value)
+            scalar = literal_type(facts, value)
             if scalar is None:
                 continue
             inner = value.with_changes(lpar=(), rpar=()) if value.lpar else value
             inner_code = render(inner)
             fix = None
             if scalar != "none":
-                safe = bool(value.lpar) and scalar != "string"
+                safe = bool(value.lpar) and scalar not in ("string", "dict")
                 fix = FixPlan(
                     f"Make {keyword} a one-element tuple",
                     Applicability.SAFE if safe else Applicability.UNSAFE,

@@ -42,6 +42,7 @@ class _Collector:
             cst.ClassDef: self._class,
             cst.Assign: self._assign,
             cst.AnnAssign: self._ann_assign,
+            cst.AugAssign: self._aug_assign,
             cst.NamedExpr: self._walrus,
             cst.WithItem: self._with_item,
             cst.Global: self._global,
@@ -229,6 +230,12 @@ class _Collector:
             if isinstance(holder, cst.Name):  # d[k] = v: v is one of d's elements
                 key = (self.scope, holder.value)
                 self.facts.subscript_stores.setdefault(key, []).append(value)
+
+    def _aug_assign(self, node: cst.AugAssign) -> None:
+        """``xs += [...]``: the right side's elements join ``xs``, as with ``extend``."""
+        if isinstance(node.operator, cst.AddAssign) and isinstance(node.target, cst.Name):
+            key = (self.scope, node.target.value)
+            self.facts.augmented_stores.setdefault(key, []).append(node.value)
 
     def _record(
         self,

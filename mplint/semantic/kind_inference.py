@@ -275,7 +275,7 @@ class KindInference:
         self, node: cst.Name | cst.Attribute, binding: Binding, depth: int
     ) -> set[str | None]:
         """Kinds put into a container that starts empty: ``append(x)``, ``add(x)``,
-        ``insert(i, x)``, ``extend(xs)``, ``d[k] = x``, in the scope that made it (or,
+        ``insert(i, x)``, ``extend(xs)``, ``xs += [x]``, ``d[k] = x``, in the scope that made it (or,
         for ``self.x``, anywhere ``self.x`` is filled)."""
         kinds: set[str | None] = set()
         for call in self._fill_calls(node, binding):
@@ -287,6 +287,8 @@ class KindInference:
         if isinstance(node, cst.Name):
             for value in self.subscript_stores.get((binding.scope, node.value), ()):
                 kinds.add(self._kind_of(value, depth + 1))
+            for value in self.augmented_stores.get((binding.scope, node.value), ()):
+                kinds.add(self._element_kind(value, depth + 1))
         return kinds or {None}
 
     def _fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:

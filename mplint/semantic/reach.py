@@ -5,7 +5,8 @@ A call runs more than the function it names:
 - ``Cls(...)`` runs ``Cls.__init__`` (its own, or that of a base class of this file);
 - a function decorated with a decorator of this file runs through the decorator's
   wrapper: calling it (or sending it to a child) runs the decorator's nested functions;
-- ``functools.partial(f, ...)`` and ``self.m``/``Cls.m`` name ``f`` and ``m``.
+- ``functools.partial(f, ...)`` and ``self.m``/``Cls.m`` name ``f`` and ``m``;
+- a task given as ``lambda: f(...)`` runs ``f`` in the child, not where it is written.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def wrappers_of(facts: Facts, function: cst.FunctionDef) -> list[cst.FunctionDef
 
 def callees(facts: Facts, call: cst.Call) -> list[cst.FunctionDef]:
     """The functions of this file that run when ``call`` runs (not counting what they
-    call in turn)."""
+    call in turn). The call of a task ``lambda: f(...)`` runs ``f`` in the child only."""
+    if call in facts.task_lambda_calls:
+        return []
     function = facts.function_for(call.func)
     if function is not None:
         return [function, *wrappers_of(facts, function)]

@@ -71,6 +71,17 @@ def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str)
     return wanted and func.value.value == receiver
 
 
+def lambda_call(node: cst.BaseExpression) -> cst.BaseExpression:
+    """What a task given as ``lambda ...: f(...)`` runs: ``f``; any other node unchanged.
+
+    The child calls the lambda, and the lambda calls ``f`` there, so ``f`` runs in the
+    child (when the lambda can be sent at all: under fork, or in a thread).
+    """
+    if isinstance(node, cst.Lambda) and isinstance(node.body, cst.Call):
+        return node.body.func
+    return node
+
+
 def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
     """The argument passed as ``keyword=`` or at ``position`` (counting positional args only)."""
     positional = 0

@@ -3,7 +3,7 @@
 ``origins(facts, node)`` follows the same roads as ``Facts.kind_of``: names and their
 bindings (None placeholders left out), ``self.x``/``obj.x`` across methods, this file's
 return values, containers (literals, comprehensions, ``append``/``extend``/``insert``/
-``add``, ``d[k] = v``, ``d.values()``, ``list(...)``), loop and comprehension variables
+``add``, ``xs += [...]``, ``d[k] = v``, ``d.values()``, ``list(...)``), loop and comprehension variables
 (``enumerate``, ``d.items()``), subscripts and unpacking; and, with
 ``through_parameters``, what every call site of this file passes for a parameter.
 The answer is None when some road cannot be followed: unsure means silent.
@@ -187,6 +187,8 @@ class _Search:
         if isinstance(node, cst.Name):
             for value in facts.subscript_stores.get((binding.scope, node.value), ()):
                 parts.append(self.value(value, depth + 1))
+            for value in facts.augmented_stores.get((binding.scope, node.value), ()):
+                parts.append(self.elements(value, depth + 1))
         return _join(parts) if parts else None
 
 
