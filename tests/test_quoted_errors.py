@@ -13,7 +13,8 @@ version that is not installed is skipped, and the skip says so). Then:
 
 A quote is an exception line: ``SomeError: text`` or ``SomeWarning: text``
 (optionally qualified, ``_pickle.PicklingError: ...``), written in backticks,
-in single quotes in a message, or as a line of a ```text block. ``...`` and
+in single quotes in a message, or as a line of a ```text block (where a bare
+``RuntimeError:`` line and the indented lines below it are one quote). ``...`` and
 ``…`` in a quote stand for any text (addresses, pids); bare exception names
 (`ValueError`) are names in prose, not quotes, and are not checked.
 
@@ -26,6 +27,7 @@ example's output, and every other character of the quote must be printed as is.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sys
 from dataclasses import dataclass, replace
@@ -49,6 +51,7 @@ LANGS = ("en", "zh-CN")
 
 _NAME = r"(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Warning|Exception)"
 EXCEPTION_LINE = re.compile(rf"^{_NAME}: \S.*$")
+BARE_EXCEPTION = re.compile(rf"^{_NAME}:$")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 SINGLE_QUOTED = re.compile(rf"'({_NAME}: .+?)'(?=[\s.,;:)。，；：、（）]|$)")
 TEXT_BLOCK = re.compile(r"^```text\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -85,6 +88,22 @@ def _paragraphs(text: str) -> list[str]:
     return [part for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
+def text_block_quotes(block: str) -> list[str]:
+    """The exception lines of a ```text block; a bare ``RuntimeError:`` and the indented
+    lines CPython puts its message on below it are one quote."""
+    found = []
+    lines = [line.strip() for line in block.splitlines()]
+    indented = [line[:1].isspace() for line in block.splitlines()]
+    for index, line in enumerate(lines):
+        if EXCEPTION_LINE.match(line):
+            found.append(line)
+        elif BARE_EXCEPTION.match(line):
+            wrapped = list(itertools.takewhile(bool, indented[index + 1 :]))
+            if wrapped:
+                found.append(" ... ".join(lines[index : index + 1 + len(wrapped)]))
+    return found
+
+
 def page_quotes(text: str, source: str) -> list[Quote]:
     """The exception lines a page quotes, each with its paragraph."""
     quotes: list[Quote] = []
@@ -93,9 +112,7 @@ def page_quotes(text: str, source: str) -> list[Quote]:
         before = _paragraphs(text[: block.start()])[-1:] or [""]
         after = _paragraphs(text[block.end() :])[:1] or [""]
         context = "\n".join((before[0], block.group(1), after[0]))
-        for line in block.group(1).splitlines():
-            if EXCEPTION_LINE.match(line.strip()):
-                quotes.append(Quote(line.strip(), context, source))
+        quotes += [Quote(line, context, source) for line in text_block_quotes(block.group(1))]
     # Code blocks hold code and its comments, not quotes: leave them out.
     prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
     for paragraph in _paragraphs(prose):
@@ -359,6 +376,47 @@ def test_errors_quoted_in_the_messages_are_printed(code: str) -> None:
     assert not problems, "\n".join(problems)
 
 
+# Pages that show the error their rule is about as CPython prints it, in a ```text block:
+# they must keep doing so, in both languages.
+SHOWN_IN_A_TEXT_BLOCK = (
+    "MP101", "MP102", "MP103", "MP104", "MP108", "MP111",
+    "MP203", "MP204", "MP302", "MP409", "MP411",
+)  # fmt: skip
+# Warnings a page says appear only from a version on: the older versions must really lack them.
+WARNED_SINCE = {"MP108": "3.12"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("code", SHOWN_IN_A_TEXT_BLOCK)
+def test_pages_that_show_the_error_keep_showing_it(code: str, lang: str) -> None:
+    page = ROOT / "rules" / (f"{code}.md" if lang == "en" else f"{lang}/{code}.md")
+    text = page.read_text(encoding="utf-8")
+    shown = [quote for block in TEXT_BLOCK.findall(text) for quote in text_block_quotes(block)]
+    assert shown, f"{page.relative_to(ROOT)} no longer quotes the error in a text block"
+
+
+@pytest.mark.parametrize("code", sorted(WARNED_SINCE))
+def test_a_warning_said_to_be_new_is_missing_before(code: str) -> None:
+    since = _number(WARNED_SINCE[code])
+    warnings = [
+        quote
+        for lang in LANGS
+        for quote in page_quotes(
+            (ROOT / "rules" / (f"{code}.md" if lang == "en" else f"{lang}/{code}.md")).read_text(
+                encoding="utf-8"
+            ),
+            f"{code} ({lang})",
+        )
+        if "Warning:" in quote.text
+    ]
+    assert warnings, f"the {code} pages quote no warning any more"
+    for version, output in outputs(code).items():
+        for quote in warnings:
+            assert printed(quote.text, output) is (_number(version) >= since), (
+                f"{quote.source}: {quote.text!r} on {version}"
+            )
+
+
 # ------------------------------------------------------------------ the extraction itself
 
 
@@ -370,10 +428,11 @@ def test_quotes_are_found_in_backticks_text_blocks_and_messages() -> None:
     )
     quotes = page_quotes(page, "page")
     assert [q.text for q in quotes] == [
+        "RuntimeError: ... context",
         "TypeError: cannot pickle 'x'",
         "AttributeError: Can't get local object 'f'",
     ]
-    assert quotes[1].versions_named == {"3.13"}
+    assert quotes[2].versions_named == {"3.13"}
     message = "dies with 'TypeError: cannot pickle '_thread.lock' object'. Or `OSError: [Errno 9]`."
     assert [q.text for q in message_quotes(message, "m")] == [
         "OSError: [Errno 9]",
