@@ -22,7 +22,7 @@ VERSIONS = example_runs.VERSIONS
 # A loaded 2-core machine can take seconds to start an interpreter and its pool workers:
 # the Ctrl+C test waits for the workers themselves, up to this long, not for a fixed delay.
 WORKERS_START_LIMIT = 60.0
-SETTLE = 1.0  # after the workers are up, time for the parent to hand out the tasks
+SETTLE = 0.5  # after the workers are seen working, a margin (the tasks sleep 5 s)
 
 
 def interpreter(version: str) -> str:
@@ -89,13 +89,24 @@ def _ignores_sigint(pid: int) -> bool:
     return bool(match and int(match.group(1), 16) & (1 << (signal.SIGINT - 1)))
 
 
+def _sleeping(pid: int) -> bool:
+    """Is the process in ``time.sleep()``? Where the kernel does not tell (``wchan`` hidden),
+    say yes and rely on the children having started and on ``SETTLE``."""
+    try:
+        wchan = Path(f"/proc/{pid}/wchan").read_text().strip()
+    except OSError:
+        return True
+    return wchan in ("", "0") or "nanosleep" in wchan
+
+
 def pool_workers_up(count: int, *, ignoring_sigint: bool) -> Callable[[int], bool]:
-    """Ready when the parent has ``count`` children (and, for a pool whose initializer
-    ignores Ctrl+C, when each of them has run it)."""
+    """Ready when the parent has ``count`` children, each in ``time.sleep()`` of a task (so
+    the parent is inside ``pool.map()``), and, for a pool whose initializer ignores Ctrl+C,
+    each of them has run it."""
 
     def ready(pid: int) -> bool:
         workers = _children(pid)
-        if len(workers) < count:
+        if len(workers) < count or not all(_sleeping(worker) for worker in workers):
             return False
         return not ignoring_sigint or all(_ignores_sigint(worker) for worker in workers)
 
@@ -162,7 +173,7 @@ def test_ctrl_c_guide(version: str) -> None:
 
 
 def test_a_process_that_ignores_ctrl_c_is_seen_as_such() -> None:
-    """What the wait for the fixed pool's initializer relies on."""
+    """What the wait for the pool workers relies on: started, sleeping, ignoring SIGINT."""
     import sys
 
     script = "import signal, sys, time\n{}print('up', flush=True)\ntime.sleep(60)\n"
@@ -172,7 +183,10 @@ def test_a_process_that_ignores_ctrl_c_is_seen_as_such() -> None:
         try:
             assert child.stdout is not None and child.stdout.readline() == "up\n"
             assert _ignores_sigint(child.pid) is ignores
-            assert pool_workers_up(1, ignoring_sigint=False)(os.getpid())  # this child
+            deadline = time.monotonic() + 10  # from print() to time.sleep(): a moment
+            while not _sleeping(child.pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert pool_workers_up(1, ignoring_sigint=ignores)(os.getpid())  # this child
         finally:
             child.kill()
             child.communicate()
