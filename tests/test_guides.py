@@ -186,7 +186,8 @@ def test_a_process_that_ignores_ctrl_c_is_seen_as_such() -> None:
             deadline = time.monotonic() + 10  # from print() to time.sleep(): a moment
             while not _sleeping(child.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
-            assert pool_workers_up(1, ignoring_sigint=ignores)(os.getpid())  # this child
+            assert _sleeping(child.pid)
+            assert child.pid in _children(os.getpid())
         finally:
             child.kill()
             child.communicate()
