@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from mplint.diagnostic import Applicability, Diagnostic, Fix, TextEdit
+from mplint.diagnostic import Applicability, Diagnostic, Fix, TextEdit, applies
 
 if TYPE_CHECKING:
     from mplint.config import Settings
@@ -125,11 +125,6 @@ def _span(edit: Edit, positions: Mapping[cst.CSTNode, CodeRange]) -> CodeRange |
 
 
 # -- applying fixes to text --------------------------------------------------------------
-
-
-def applies(fix: Fix | None, unsafe: bool) -> bool:
-    """Would this fix be applied with (or without) ``--unsafe-fixes``?"""
-    return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)
 
 
 def newline_of(source: str) -> str:
