@@ -13,23 +13,31 @@ version that is not installed is skipped, and the skip says so). Then:
 
 A quote is an exception line: ``SomeError: text`` or ``SomeWarning: text``
 (optionally qualified, ``_pickle.PicklingError: ...``), written in backticks,
-in single quotes in a message, or as a line of a ```text block. ``...`` and
+in single quotes in a message, or as a line of a ```text block (where a bare
+``RuntimeError:`` line and the indented lines below it are one quote). ``...`` and
 ``…`` in a quote stand for any text (addresses, pids); bare exception names
 (`ValueError`) are names in prose, not quotes, and are not checked.
+
+A message may fill the student's own names into its quote (``NameError: name
+'{name}' is not defined`` becomes ``... name 'show' ...``): the name that a
+finding filled in stands for any identifier when the quote is looked for in the
+example's output, and every other character of the quote must be printed as is.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import example_runs
 import pytest
 
 from mplint.catalog import RULES
+from mplint.checks import MESSAGES
 from mplint.config import Settings
 from mplint.example_runner import find_examples, judge_broken, load_declaration
 from mplint.parallel import lint_files
@@ -43,6 +51,7 @@ LANGS = ("en", "zh-CN")
 
 _NAME = r"(?:[A-Za-z_][\w]*\.)*[A-Z]\w*(?:Error|Warning|Exception)"
 EXCEPTION_LINE = re.compile(rf"^{_NAME}: \S.*$")
+BARE_EXCEPTION = re.compile(rf"^{_NAME}:$")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 SINGLE_QUOTED = re.compile(rf"'({_NAME}: .+?)'(?=[\s.,;:)。，；：、（）]|$)")
 TEXT_BLOCK = re.compile(r"^```text\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -50,6 +59,10 @@ VERSION = re.compile(r"\b3\.1\d\b")
 WILDCARD = re.compile(r"\.\.\.|…")
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 _WRAPPED_LINES = 5
+# In a quote's generic form, a name a finding filled in: any (dotted) identifier.
+FILLED = "\x00"
+_IDENTIFIER = r"[A-Za-z_][\w.<>]*"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _EXTRA_HEADER = re.compile(r"^# (start-method|timeout|also-for): (.+)$", re.MULTILINE)
 
 
@@ -59,6 +72,12 @@ class Quote:
     context: str
     """The paragraph around it: where a version that differs must be named."""
     source: str
+    generic: str = ""
+    """The text with each name a finding filled in replaced by ``FILLED`` (messages only)."""
+
+    @property
+    def looked_for(self) -> str:
+        return self.generic or self.text
 
     @property
     def versions_named(self) -> set[str]:
@@ -69,6 +88,22 @@ def _paragraphs(text: str) -> list[str]:
     return [part for part in re.split(r"\n\s*\n", text) if part.strip()]
 
 
+def text_block_quotes(block: str) -> list[str]:
+    """The exception lines of a ```text block; a bare ``RuntimeError:`` and the indented
+    lines CPython puts its message on below it are one quote."""
+    found = []
+    lines = [line.strip() for line in block.splitlines()]
+    indented = [line[:1].isspace() for line in block.splitlines()]
+    for index, line in enumerate(lines):
+        if EXCEPTION_LINE.match(line):
+            found.append(line)
+        elif BARE_EXCEPTION.match(line):
+            wrapped = list(itertools.takewhile(bool, indented[index + 1 :]))
+            if wrapped:
+                found.append(" ... ".join(lines[index : index + 1 + len(wrapped)]))
+    return found
+
+
 def page_quotes(text: str, source: str) -> list[Quote]:
     """The exception lines a page quotes, each with its paragraph."""
     quotes: list[Quote] = []
@@ -77,9 +112,7 @@ def page_quotes(text: str, source: str) -> list[Quote]:
         before = _paragraphs(text[: block.start()])[-1:] or [""]
         after = _paragraphs(text[block.end() :])[:1] or [""]
         context = "\n".join((before[0], block.group(1), after[0]))
-        for line in block.group(1).splitlines():
-            if EXCEPTION_LINE.match(line.strip()):
-                quotes.append(Quote(line.strip(), context, source))
+        quotes += [Quote(line, context, source) for line in text_block_quotes(block.group(1))]
     # Code blocks hold code and its comments, not quotes: leave them out.
     prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
     for paragraph in _paragraphs(prose):
@@ -96,27 +129,73 @@ def message_quotes(message: str, source: str) -> list[Quote]:
     ]
 
 
+def _template_patterns(code: str) -> list[re.Pattern[str]]:
+    """The quotes of every variant of ``code``'s message templates, in both languages,
+    as patterns that capture what each ``{placeholder}`` was filled with."""
+    patterns = []
+    for message in MESSAGES.get(code, {}).values():
+        for template in (message.en, message.zh):
+            for quote in message_quotes(template.replace("{{", "{").replace("}}", "}"), ""):
+                parts = _PLACEHOLDER.split(quote.text)
+                if len(parts) == 1:
+                    continue  # a fixed text: checked exactly
+                regex = "".join(
+                    re.escape(part) if index % 2 == 0 else "(.+?)"
+                    for index, part in enumerate(parts)
+                )
+                patterns.append(re.compile(regex))
+    return patterns
+
+
+def generic_form(text: str, patterns: list[re.Pattern[str]]) -> str:
+    """``text`` with the identifiers that a template's placeholders put there replaced by
+    ``FILLED``; "" when no template explains it that way. A placeholder filled with
+    anything but a name (a phrase, an error text) stays part of the quote, checked as is."""
+    for pattern in patterns:
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        spans = [
+            match.span(group)
+            for group in range(1, len(match.groups()) + 1)
+            if re.fullmatch(_IDENTIFIER, match.group(group))
+        ]
+        if not spans:
+            continue
+        generic, end = [], 0
+        for start, stop in spans:
+            generic += [text[end:start], FILLED]
+            end = stop
+        return "".join([*generic, text[end:]])
+    return ""
+
+
+def _piece_pattern(piece: str) -> re.Pattern[str]:
+    return re.compile(_IDENTIFIER.join(re.escape(part) for part in piece.split(FILLED)))
+
+
 def printed(quote: str, output: str) -> bool:
     """Is the quote in the output, its pieces around ``...`` in order?
 
     A quote without ``...`` must be on one line; ``...`` may also stand for a
-    line break (CPython wraps some messages), within a few lines.
+    line break (CPython wraps some messages), within a few lines. ``FILLED``
+    stands for any identifier.
     """
     # Addresses differ from run to run: `at 0x7f...>` stands for any of them.
     quote, output = ADDRESS.sub("0x", quote), ADDRESS.sub("0x", output)
-    pieces = [piece.strip() for piece in WILDCARD.split(quote) if piece.strip()]
+    pieces = [_piece_pattern(piece.strip()) for piece in WILDCARD.split(quote) if piece.strip()]
     lines = output.splitlines()
     for index, line in enumerate(lines):
-        found = line.find(pieces[0])
-        if found < 0:
+        found = pieces[0].search(line)
+        if found is None:
             continue
         window = "\n".join(lines[index : index + _WRAPPED_LINES])
-        position = found + len(pieces[0])
+        position = found.end()
         for piece in pieces[1:]:
-            found = window.find(piece, position)
-            if found < 0:
+            found = piece.search(window, position)
+            if found is None:
                 break
-            position = found + len(piece)
+            position = found.end()
         else:
             return True
     return False
@@ -211,7 +290,9 @@ def verdicts(quotes: list[Quote], code: str) -> list[str]:
     by_version = outputs(code)
     problems = []
     for quote in quotes:
-        where = {version for version, output in by_version.items() if printed(quote.text, output)}
+        where = {
+            version for version, output in by_version.items() if printed(quote.looked_for, output)
+        }
         if where == set(by_version):
             continue
         if not where:
@@ -283,14 +364,57 @@ def _messages(lang: str) -> dict[str, list[tuple[str, int, str]]]:
 @pytest.mark.parametrize("code", CODES)
 def test_errors_quoted_in_the_messages_are_printed(code: str) -> None:
     """Every variant of the message: on the broken example and on every fixture."""
+    patterns = _template_patterns(code)
     quotes: dict[str, Quote] = {}
     for lang in LANGS:
         for path, line, message in _messages(lang).get(code, []):
             where = f"{code} message ({lang}, on {path}:{line})"
             for quote in message_quotes(message, where):
-                quotes.setdefault(quote.text, quote)
+                quote = replace(quote, generic=generic_form(quote.text, patterns))
+                quotes.setdefault(quote.looked_for, quote)
     problems = verdicts(list(quotes.values()), code)
     assert not problems, "\n".join(problems)
+
+
+# Pages that show the error their rule is about as CPython prints it, in a ```text block:
+# they must keep doing so, in both languages.
+SHOWN_IN_A_TEXT_BLOCK = (
+    "MP101", "MP102", "MP103", "MP104", "MP108", "MP111",
+    "MP203", "MP204", "MP302", "MP409", "MP411",
+)  # fmt: skip
+# Warnings a page says appear only from a version on: the older versions must really lack them.
+WARNED_SINCE = {"MP108": "3.12"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("code", SHOWN_IN_A_TEXT_BLOCK)
+def test_pages_that_show_the_error_keep_showing_it(code: str, lang: str) -> None:
+    page = ROOT / "rules" / (f"{code}.md" if lang == "en" else f"{lang}/{code}.md")
+    text = page.read_text(encoding="utf-8")
+    shown = [quote for block in TEXT_BLOCK.findall(text) for quote in text_block_quotes(block)]
+    assert shown, f"{page.relative_to(ROOT)} no longer quotes the error in a text block"
+
+
+@pytest.mark.parametrize("code", sorted(WARNED_SINCE))
+def test_a_warning_said_to_be_new_is_missing_before(code: str) -> None:
+    since = _number(WARNED_SINCE[code])
+    warnings = [
+        quote
+        for lang in LANGS
+        for quote in page_quotes(
+            (ROOT / "rules" / (f"{code}.md" if lang == "en" else f"{lang}/{code}.md")).read_text(
+                encoding="utf-8"
+            ),
+            f"{code} ({lang})",
+        )
+        if "Warning:" in quote.text
+    ]
+    assert warnings, f"the {code} pages quote no warning any more"
+    for version, output in outputs(code).items():
+        for quote in warnings:
+            assert printed(quote.text, output) is (_number(version) >= since), (
+                f"{quote.source}: {quote.text!r} on {version}"
+            )
 
 
 # ------------------------------------------------------------------ the extraction itself
@@ -304,10 +428,11 @@ def test_quotes_are_found_in_backticks_text_blocks_and_messages() -> None:
     )
     quotes = page_quotes(page, "page")
     assert [q.text for q in quotes] == [
+        "RuntimeError: ... context",
         "TypeError: cannot pickle 'x'",
         "AttributeError: Can't get local object 'f'",
     ]
-    assert quotes[1].versions_named == {"3.13"}
+    assert quotes[2].versions_named == {"3.13"}
     message = "dies with 'TypeError: cannot pickle '_thread.lock' object'. Or `OSError: [Errno 9]`."
     assert [q.text for q in message_quotes(message, "m")] == [
         "OSError: [Errno 9]",
@@ -324,6 +449,23 @@ def test_a_quote_matches_with_wildcards_on_one_line_only() -> None:
     wrapped = "RuntimeError: \n        An attempt has been made ... before the\n        bootstrapping phase.\n"
     assert printed("RuntimeError: ... bootstrapping phase", wrapped)
     assert not printed("RuntimeError: An attempt", wrapped)
+
+
+def test_only_the_names_a_finding_filled_in_are_wildcards() -> None:
+    patterns = [re.compile(r"NameError: name '(.+?)' is not defined")]
+    generic = generic_form("NameError: name 'show' is not defined", patterns)
+    assert generic == f"NameError: name '{FILLED}' is not defined"
+    assert printed(generic, "Traceback\nNameError: name 'options' is not defined\n")
+    assert not printed(generic, "NameError: name 'options' is not found\n")
+    assert not printed(generic, "KeyError: name 'options' is not defined\n")
+    # A fixed text, or one filled with more than a name, is checked as it is.
+    assert generic_form("NameError: name 'a b' is not defined", patterns) == ""
+    assert generic_form("KeyError: 'factor'", patterns) == ""
+    # The real templates: MP113's quote has the class or function name filled in.
+    mp113 = _template_patterns("MP113")
+    assert generic_form("AttributeError: Can't get attribute 'Point'", mp113) == (
+        f"AttributeError: Can't get attribute '{FILLED}'"
+    )
 
 
 def test_a_version_that_differs_must_be_named() -> None:

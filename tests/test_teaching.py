@@ -169,8 +169,12 @@ def test_example_run_reports_both_sides_as_declared() -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
     words = " ".join(completed.stdout.split())
     assert "AssertionError: cannot start a process" in words
-    assert completed.stdout.count("as declared: yes") == 2
-    assert "as declared yes yes" in words
+    # One section per program, each with its own verdict (not a shared table row).
+    broken, _, fixed = completed.stdout.partition("\nfixed.py\n")
+    assert "\nbroken.py\n" in broken and fixed, completed.stdout
+    assert broken.count("as declared: yes") == 1 and fixed.count("as declared: yes") == 1
+    # The real traceback: the script's frame with its line number, the error in full.
+    assert re.search(r'broken\.py", line \d+, in <module>', broken), broken
 
 
 # -- The Chinese path: every source of `lang` reaches explain and rules -----------------
