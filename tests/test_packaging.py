@@ -7,6 +7,7 @@ Slow (about a minute): the build backend and mplint's dependencies come from PyP
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -44,9 +45,24 @@ def ok(completed: subprocess.CompletedProcess[str], *codes: int) -> str:
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A directory every pytest-xdist worker of this run sees: the build and the install
     happen once, under a lock, whichever worker gets there first."""
-    directory = tmp_path_factory.getbasetemp().parent / "mplint-packaging"
+    # Without xdist the base temp's parent outlives the run: key the directory by what is
+    # packaged, so a build of other sources (another checkout, an older tree) is never reused.
+    directory = tmp_path_factory.getbasetemp().parent / f"mplint-packaging-{_sources_key()}"
     directory.mkdir(exist_ok=True)
     return directory
+
+
+def _sources_key() -> str:
+    digest = hashlib.sha256(str(ROOT).encode())
+    for folder in ("mplint", "rules", "examples"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                stat = path.stat()
+                digest.update(
+                    f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+                )
+    digest.update((ROOT / "pyproject.toml").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @pytest.fixture(scope="session")
