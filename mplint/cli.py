@@ -26,7 +26,7 @@ from mplint.formats import FORMATS, STATISTICS_FORMATS, applies, fix_summary, fo
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
 
-# mplint.fixes (libcst), mplint.cache and mplint.parallel (multiprocessing) are imported
+# mplint.cache and mplint.parallel (multiprocessing) are imported
 # where they are used: a run that lints nothing does not pay for them.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

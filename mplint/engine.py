@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from mplint.checks import Finding
+    from mplint.edits import FixPlan
     from mplint.facts import Facts
-    from mplint.fixes import FixPlan
 
 MAX_FILE_BYTES = 20_000_000
 

@@ -19,15 +19,7 @@ from mplint import __version__
 from mplint.catalog import RULES, doc_url, page_summary, page_text
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity
 from mplint.engine import LintResult
-
-
-def applies(fix: Fix | None, unsafe: bool) -> bool:
-    """``mplint.fixes.applies``, imported on first use: fixes imports libcst, which a
-    clean run need not load."""
-    from mplint.fixes import applies as fix_applies
-
-    return fix_applies(fix, unsafe)
-
+from mplint.fixes import applies
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.unjoined import Harm, harm_of, source_before
 from mplint.facts import Facts, FastVisitor, Scope, call_argument

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
 from mplint.semantic.api import CONSTRUCTORS

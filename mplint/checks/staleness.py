@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.facts import Facts
 
 

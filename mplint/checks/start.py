@@ -9,8 +9,8 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
+from mplint.edits import FixPlan, InsertLineBefore, Replace
 from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
-from mplint.fixes import FixPlan, InsertLineBefore, Replace
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.payload import may_overfill
 from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.checks.staleness import stale_answer_harms
 from mplint.diagnostic import Applicability
+from mplint.edits import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
-from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
 from mplint.semantic.kinds import Kind
