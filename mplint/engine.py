@@ -169,7 +169,7 @@ def _analyse(
             error.raw_line,
             error.raw_column,
         )
-        return result
+        return
     except (RecursionError, MemoryError, ValueError) as error:
         result.error = FileError(path, f"cannot lint: the parser gave up: {error!r}")
         return

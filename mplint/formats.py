@@ -29,6 +29,9 @@ FILE_ERROR_NAME = "file-error"
 
 
 class Formatter(Protocol):
+    """Every format takes the same arguments. Only the text formats use ``unsafe_fixes``
+    (to mark the fixes ``--fix`` would apply); the others ignore it."""
+
     def __call__(
         self,
         results: Sequence[LintResult],
@@ -36,6 +39,7 @@ class Formatter(Protocol):
         *,
         docs_url: str | None = None,
         lang: str = "en",
+        unsafe_fixes: bool = False,
     ) -> str: ...
 
 
@@ -160,6 +164,7 @@ def format_json(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """A list of findings; schema documented in the README ("JSON output")."""
     return json.dumps(json_items(results), indent=2, ensure_ascii=False)
@@ -329,6 +334,7 @@ def format_sarif(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     return json.dumps(
         sarif_log(results, docs_url=docs_url, lang=lang), indent=2, ensure_ascii=False
@@ -359,6 +365,7 @@ def format_github(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """One ``::error``/``::warning`` workflow command per finding; paths relative to the
     working directory (the repository root in a workflow)."""

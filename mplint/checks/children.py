@@ -262,7 +262,8 @@ def _defined_in_main(facts: Facts, definition: cst.FunctionDef | cst.ClassDef) -
     for binding in facts.bindings.get((facts.module, name), ()):
         if not facts.in_main_guard(binding.node):
             return False
-    for other in (*facts.functions, *facts.classes.values()):
+    definitions: list[cst.FunctionDef | cst.ClassDef] = [*facts.functions, *facts.classes.values()]
+    for other in definitions:
         if (
             other is not definition
             and other.name.value == name
@@ -380,7 +381,8 @@ def _main_only_definitions(facts: Facts, name: str) -> list[cst.CSTNode] | None:
     if name in facts.imports or facts.star_modules or name in _BUILTINS:
         return None
     found: list[cst.CSTNode] = [b.node for b in facts.bindings.get((facts.module, name), ())]
-    for definition in (*facts.functions, *facts.classes.values()):
+    definitions: list[cst.FunctionDef | cst.ClassDef] = [*facts.functions, *facts.classes.values()]
+    for definition in definitions:
         if definition.name.value == name and isinstance(facts.scope_of(definition), cst.Module):
             if any(isinstance(a, cst.ClassDef) for a in facts.ancestors(definition)):
                 continue

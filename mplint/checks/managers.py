@@ -494,7 +494,7 @@ def _following(facts: Facts, start: cst.CSTNode, conditional_ok: bool) -> Iterat
             current = parent
             continue
         if isinstance(parent, cst.Try | cst.TryStar):
-            rest: list[cst.BaseStatement] = []
+            rest: list[cst.CSTNode] = []
             if current is parent.body and parent.orelse is not None:
                 rest.extend(parent.orelse.body.body)
             if parent.finalbody is not None and current is not parent.finalbody:

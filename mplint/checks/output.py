@@ -175,10 +175,10 @@ def unflushed_exit(facts: Facts) -> Iterator[Finding]:
 # -- MP602 -------------------------------------------------------------
 
 
-def _one_task_per_worker(facts: Facts, task_call: cst.Call) -> bool:
+def _one_task_per_worker(facts: Facts, task_call: cst.CSTNode) -> bool:
     """True when the pool or executor runs each task in a fresh worker
     (``maxtasksperchild=1`` / ``max_tasks_per_child=1``)."""
-    func = task_call.func
+    func = task_call.func if isinstance(task_call, cst.Call) else None
     if not isinstance(func, cst.Attribute):
         return False
     constructors: list[cst.Call] = []

@@ -123,7 +123,7 @@ def _several_sides(facts: Facts, check: cst.Call, queue: cst.BaseExpression, get
     child = _child_function_of(facts, check)
     if child is not None:
         return _processes_running(facts, child) > 1
-    if facts.function_of(check) is not None and facts.class_of(facts.function_of(check)):
+    if (function := facts.function_of(check)) is not None and facts.class_of(function):
         return True  # a method of some class: who else uses the queue is not known
     return _children_using(facts, queue, frozenset(methods)) != "no"
 

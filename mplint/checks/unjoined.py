@@ -90,7 +90,7 @@ def _given(flows: _Flow, creations: list[cst.Call]) -> list[tuple[cst.Call, cst.
     Process subclass's constructor (its ``__init__`` keeps them on ``self``)."""
     from mplint.checks.lifecycle import _given_objects
 
-    found = []
+    found: list[tuple[cst.Call, cst.BaseExpression]] = []
     for call in creations:
         subclass = flows.subclass_of(call) is not None
         found.extend((call, value) for value in _given_objects(flows.facts, call, subclass))
