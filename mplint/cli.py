@@ -478,8 +478,8 @@ def command_example(args: argparse.Namespace) -> int:
     print(f"{code} {RULES[code].name}: {directory}")
     print(words["method"].format(method=declaration.start_method, timeout=declaration.timeout))
     if not args.run:
-        for side, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
-            path = directory / f"{side}.py"
+        for name, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
+            path = directory / f"{name}.py"
             print(f"\n--- {path} ---")
             print(_wrapped(expectation.describe(lang), ""))
             print()

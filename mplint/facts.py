@@ -155,11 +155,8 @@ def _arguments(
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal, else None."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        value = node.evaluated_value
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value  # bytes for b"...", None when an f-string is part of it
         return value if isinstance(value, str) else None
     return None
 
@@ -420,7 +417,7 @@ class _Collector:
         self.facts = facts
         self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
-        self.handlers = {
+        self.handlers: dict[type[cst.CSTNode], Callable[..., None]] = {
             cst.Import: self._import,
             cst.ImportFrom: self._import_from,
             cst.Call: self._call,
@@ -668,7 +665,7 @@ class Facts:
         self._resolve_cache: dict[cst.CSTNode, str | None] = {}
         self._kind_cache: dict[cst.CSTNode, str | None] = {}
         self._kind_pending: set[cst.CSTNode] = set()
-        self._parameter_kinds: dict[cst.Param, str | None] = {}
+        self._parameter_kinds: dict[cst.Param, Kind | None] = {}
         self._parameters_pending: set[cst.Param] = set()
         self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
@@ -1252,7 +1249,7 @@ class Facts:
             self._parameter_kinds[param] = kind
         return kind
 
-    def _parameter_kind(self, param: cst.Param) -> str | None:
+    def _parameter_kind(self, param: cst.Param) -> Kind | None:
         owner = self.parent(self.parent(param) or param)
         if not isinstance(owner, cst.FunctionDef) or param in self._parameters_pending:
             return None
@@ -1261,7 +1258,7 @@ class Facts:
             return None
         self._parameters_pending.add(param)
         try:
-            kinds: set[str | None] = set()
+            kinds: set[Kind | None] = set()
             for site in sites:
                 if site.call is not None and self._inside(site.call, owner):
                     continue  # a recursive call passes on what the outer sites gave

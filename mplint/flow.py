@@ -89,7 +89,7 @@ def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
 
 def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
     """The ``with`` items whose block holds the node, innermost first."""
-    items = []
+    items: list[cst.WithItem] = []
     previous: cst.CSTNode = node
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, cst.With) and ancestor.body is previous:

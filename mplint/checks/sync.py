@@ -198,7 +198,7 @@ messages(
 # -- shared helpers ----------------------------------------------------------
 
 
-def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
+def _kind(facts: Facts, node: cst.BaseExpression | None) -> Kind | None:
     """What an expression holds, through parameters and ``self.x = parameter``."""
     return facts.kind_through_parameters(node)
 
@@ -517,9 +517,9 @@ def _unpicklable(
                 yield from _unpicklable(facts, element.value, channel, depth + 1)
         return
     if isinstance(node, cst.Dict):
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                yield from _unpicklable(facts, element.value, channel, depth + 1)
+        for item in node.elements:
+            if isinstance(item, cst.DictElement):
+                yield from _unpicklable(facts, item.value, channel, depth + 1)
         return
     found = _payload_of_value(facts, node)
     if found is not None:
@@ -892,9 +892,9 @@ def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpre
                 if not isinstance(element, cst.StarredElement):
                     yield element.value, how
         elif isinstance(literal, cst.Dict):
-            for element in literal.elements:
-                if isinstance(element, cst.DictElement):
-                    yield element.value, how
+            for item in literal.elements:
+                if isinstance(item, cst.DictElement):
+                    yield item.value, how
 
 
 def _multiprocessing_queue_name(facts: Facts) -> str | None:
@@ -956,7 +956,7 @@ _HOW_403 = {
 
 
 def _finding_403(
-    facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
+    facts: Facts, node: cst.BaseExpression, kind: Kind, how: str, fixed: set[int]
 ) -> Finding:
     what, replacement = _THREAD_NAMES[kind]
     how_phrase, outcome = _HOW_403[how]
@@ -1055,7 +1055,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
-        branches = [statement.body]
+        branches: list[cst.CSTNode] = [statement.body]
         if isinstance(statement, cst.If) and statement.orelse is not None:
             branches.append(statement.orelse)
         actions = [
