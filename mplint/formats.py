@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from mplint import __version__
-from mplint.catalog import RULES, doc_url, page_summary, page_text
+from mplint.catalog import RULES, doc_url, page_summary, page_text, rule_summary
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity
 from mplint.engine import LintResult
 from mplint.fixes import applies
@@ -201,7 +201,7 @@ def _sarif_rule(code: str, lang: str, docs_url: str | None) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "id": code,
         "name": rule.name,
-        "shortDescription": {"text": rule.summary},
+        "shortDescription": {"text": rule_summary(code, lang)},
         "fullDescription": {"text": summary},
         "helpUri": doc_url(code, lang, docs_url),
         "defaultConfiguration": {
