@@ -26,11 +26,6 @@ from mplint.example_runner import RunResult, run_program
 PARALLEL_RUNS = 4
 VERSIONS = ("3.11", "3.12", "3.13")
 
-# examples/MP201-* is being rewritten with its rule (issue 13, around its real harm):
-# until that lands, its fixed program keeps join(timeout), it has no Chinese
-# description, and its broken program counts zombies, which start() reaps.
-BEING_REWRITTEN = frozenset({"MP201"})
-
 RunKey = tuple[str, str, float, str]  # program, start method, time limit, version
 
 _pool: ThreadPoolExecutor | None = None
@@ -60,23 +55,6 @@ def missing_reason(version: str) -> str:
         f"CPython {version} is not installed here (looked for this interpreter, "
         f"~/.pyenv/versions/{version}.*/bin/python and python{version} on PATH)"
     )
-
-
-def codes_with_rewrites_expected_to_fail(codes: Iterable[str]) -> list[object]:
-    """``codes`` for parametrize, those being rewritten elsewhere marked as may-fail."""
-    import pytest
-
-    return [
-        pytest.param(
-            code,
-            marks=pytest.mark.xfail(
-                reason=f"examples/{code}-* is being rewritten elsewhere (issue 13)", strict=False
-            ),
-        )
-        if code in BEING_REWRITTEN
-        else code
-        for code in codes
-    ]
 
 
 def _executor() -> ThreadPoolExecutor:

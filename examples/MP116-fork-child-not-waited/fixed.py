@@ -21,7 +21,7 @@ def zombie_children():
 
 if __name__ == "__main__":
     children = []
-    for n in range(3):
+    for _ in range(3):
         pid = os.fork()
         if pid == 0:
             os._exit(0)

@@ -5,9 +5,8 @@ from multiprocessing import Condition, Lock, Process, Value
 
 def wait_for_go(cond, go):
     with cond:
-        while not go.value:
-            cond.wait()
-    print("child: got the signal")
+        signalled = cond.wait_for(lambda: go.value, timeout=10)
+    print("child: got the signal" if signalled else "child: no signal within 10 s")
 
 
 if __name__ == "__main__":

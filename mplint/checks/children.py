@@ -15,13 +15,22 @@ those queries.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Binding, Facts, FastVisitor, call_argument
+from mplint.facts import (
+    POOL_KINDS,
+    POOL_TASK_METHODS,
+    Binding,
+    Facts,
+    FastVisitor,
+    bound_names,
+    call_argument,
+)
 from mplint.flow import loads_of, uses_of
 
 _SPAWN_NOTE_EN = (
@@ -68,13 +77,13 @@ messages(
             ),
         },
         "MP113": Message(
-            en='`{name}` is defined under `if __name__ == "__main__":` and sent to a child '
-            "process: under spawn and forkserver the child re-imports this file as "
+            en='`{name}` is defined under `if __name__ == "__main__":` and a child process '
+            "needs it: under spawn and forkserver the child re-imports this file as "
             "`__mp_main__`, skips that block and cannot find it (`AttributeError: Can't get "
             "attribute '{name}'`): a Process child dies, a Pool hangs for ever and an executor "
             "raises `BrokenProcessPool`. " + _SPAWN_NOTE_EN + " Move the definition to "
             "module level, above the guard.",
-            zh='`{name}` 定义在 `if __name__ == "__main__":` 入口保护之内，却被交给子进程运行：'
+            zh='`{name}` 定义在 `if __name__ == "__main__":` 入口保护之内，子进程却需要用到它：'
             "在 `spawn` 和 `forkserver` 方式下，子进程会以 `__mp_main__` 的名字重新导入本文件，"
             "跳过这段代码，于是找不到它（`AttributeError: Can't get attribute '{name}'`）："
             "`Process` 的子进程直接退出，进程池永远挂起，执行器抛出 `BrokenProcessPool`。"
@@ -129,9 +138,15 @@ _CONTAINER_CALLS = frozenset(
 _CHILD_VIAS = ("process", "pool", "executor", "run")
 
 
-def _pre_order(facts: Facts) -> dict[cst.CSTNode, int]:
-    """Every node's position in source order (the facts walk is a pre-order walk)."""
-    return {node: index for index, node in enumerate(facts.parents)}
+_ANCHORS: weakref.WeakKeyDictionary[Facts, _Anchors] = weakref.WeakKeyDictionary()
+
+
+def _anchors(facts: Facts) -> _Anchors:
+    """The file's anchors, made once and shared by the checks of this module."""
+    found = _ANCHORS.get(facts)
+    if found is None:
+        found = _ANCHORS[facts] = _Anchors(facts)
+    return found
 
 
 def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
@@ -151,7 +166,8 @@ class _Anchors:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
-        self.order = _pre_order(facts)
+        # Every node's position in source order (the facts walk is a pre-order walk).
+        self.order = {id(node): index for index, node in enumerate(facts.parents)}
         self.callers: dict[cst.FunctionDef, list[cst.Call]] = {}
         for call in facts.calls:
             function = facts.function_for(call.func)
@@ -163,12 +179,12 @@ class _Anchors:
             return None
         function = self.facts.function_of(node)
         if function is None:
-            return (self.order[node],) if self.facts.in_main_guard(node) else None
+            return (self.order[id(node)],) if self.facts.in_main_guard(node) else None
         callers = self.callers.get(function, [])
         if len(callers) != 1:
             return None
         outer = self.chain(callers[0], depth + 1)
-        return None if outer is None else (*outer, self.order[node])
+        return None if outer is None else (*outer, self.order[id(node)])
 
 
 def _before(first: tuple[int, ...] | None, second: tuple[int, ...] | None) -> bool:
@@ -215,6 +231,8 @@ def _is_global_read(facts: Facts, name: cst.Name) -> bool:
         holder = facts.parent(facts.parent(parent) or parent)
         if isinstance(holder, cst.AssignTarget | cst.For | cst.CompFor):
             return False
+    if _bound_nearby(facts, name):
+        return False
     scope = facts.scope_of(name)
     while not isinstance(scope, cst.Module):
         if isinstance(scope, cst.FunctionDef) and name.value in facts.globals_declared.get(
@@ -225,6 +243,24 @@ def _is_global_read(facts: Facts, name: cst.Name) -> bool:
             return False
         scope = facts.scope_of(scope)
     return True
+
+
+def _bound_nearby(facts: Facts, name: cst.Name) -> bool:
+    """The name is bound by an enclosing comprehension (``[x for x in ...]``) or except
+    clause (``except E as x``), which the bindings of the facts do not record."""
+    for ancestor in facts.ancestors(name):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.Module):
+            return False
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
+            comp: cst.CompFor | None = ancestor.for_in
+            while comp is not None:
+                if name.value in bound_names(comp.target):
+                    return True
+                comp = comp.inner_for_in
+        if isinstance(ancestor, cst.ExceptHandler) and ancestor.name is not None:
+            if name.value in bound_names(ancestor.name.name):  # type: ignore[arg-type]
+                return True
+    return False
 
 
 class _Names(FastVisitor):
@@ -297,6 +333,10 @@ def _sent_classes(facts: Facts) -> Iterator[tuple[cst.ClassDef, cst.Call]]:
             cls = _main_class(facts, target.value) if target is not None else None
             if cls is not None:
                 yield cls, call
+            for keyword, position in (("args", 3), ("kwargs", 4)):
+                sent = call_argument(call, keyword, position)
+                if sent is not None and not sent.star:
+                    yield from ((c, call) for c in _main_objects(facts, sent.value, 0))
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in POOL_TASK_METHODS:
             if facts.kind_of(func.value) in POOL_KINDS:
@@ -304,11 +344,40 @@ def _sent_classes(facts: Facts) -> Iterator[tuple[cst.ClassDef, cst.Call]]:
                 cls = _main_class(facts, task.value) if task is not None else None
                 if cls is not None:
                     yield cls, call
+                for argument in call.args[1:]:
+                    if not argument.star and argument.keyword is None:
+                        yield from ((c, call) for c in _main_objects(facts, argument.value, 0))
+
+
+def _main_objects(facts: Facts, node: cst.BaseExpression, depth: int) -> Iterator[cst.ClassDef]:
+    """Classes of the main guard whose objects an argument holds: ``Point(1, 2)``, a
+    tuple, list or dict of them, or a name bound once to one."""
+    if depth > 3:
+        return
+    if isinstance(node, cst.Call):
+        cls = _main_class(facts, node.func)
+        if cls is not None:
+            yield cls
+    elif isinstance(node, cst.Tuple | cst.List | cst.Set):
+        for element in node.elements:
+            yield from _main_objects(facts, element.value, depth + 1)
+    elif isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                yield from _main_objects(facts, element.value, depth + 1)
+    elif isinstance(node, cst.Name):
+        bindings = facts.visible_bindings(node)
+        if len(bindings) == 1 and bindings[0].value is not None:
+            if bindings[0].unpack_index is None:
+                yield from _main_objects(facts, bindings[0].value, depth + 1)
 
 
 @check("MP113")
 def task_defined_in_main(facts: Facts) -> Iterator[Finding]:
-    if not facts.main_guards:
+    if not any(
+        facts.in_main_guard(definition)
+        for definition in (*facts.functions, *facts.classes.values())
+    ):
         return
     reported: set[int] = set()
     sent: list[tuple[cst.FunctionDef | cst.ClassDef, cst.Call]] = []
@@ -334,45 +403,44 @@ class _Change:
     attribute: str | None  # `Config.x = ...` changes only x
 
 
-class _InPlace(FastVisitor):
-    """In-place changes of some names in a block: ``N.append(x)``, ``N[k] = v``,
-    ``N.attr = v``, ``del N[k]``; nested functions are entered too (callers decide)."""
+def _store_statement(facts: Facts, target: cst.CSTNode) -> cst.CSTNode | None:
+    """The statement that stores into ``target`` (``target = v``, ``target += v``,
+    ``del target``), or None when the node is read."""
+    holder = facts.parent(target)
+    if isinstance(holder, cst.AssignTarget) and holder.target is target:
+        return facts.parent(holder)
+    if isinstance(holder, cst.AugAssign | cst.Del) and holder.target is target:
+        return holder
+    return None
 
-    def __init__(self, names: set[str]) -> None:
-        super().__init__()
-        self.names = names
-        self.found: list[tuple[str, cst.Name, _Change]] = []
 
-    def _base(self, node: cst.BaseExpression) -> cst.Name | None:
-        if isinstance(node, cst.Subscript | cst.Attribute) and isinstance(node.value, cst.Name):
-            return node.value if node.value.value in self.names else None
-        return None
+def _in_place_changes(
+    facts: Facts, names: Iterable[str]
+) -> Iterator[tuple[str, cst.Name, _Change]]:
+    """In-place changes of some names, anywhere in the file: ``N.append(x)``,
+    ``N[k] = v``, ``N[k] += v``, ``del N[k]``, ``N.attr = v``. Found from the file's
+    index of names, without walking the tree; callers decide which ones count."""
+    for text in names:
+        for name in facts.name_nodes.get(text, ()):
+            parent = facts.parent(name)
+            if isinstance(parent, cst.Attribute) and parent.value is name:
+                holder = facts.parent(parent)
+                if isinstance(holder, cst.Call) and holder.func is parent:
+                    if parent.attr.value in _MUTATING_METHODS:
+                        yield text, name, _Change(holder, None)
+                    continue
+                statement = _store_statement(facts, parent)
+                if statement is not None:
+                    yield text, name, _Change(statement, parent.attr.value)
+            elif isinstance(parent, cst.Subscript) and parent.value is name:
+                statement = _store_statement(facts, parent)
+                if statement is not None:
+                    yield text, name, _Change(statement, None)
 
-    def _store(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
-        base = self._base(target)
-        if base is not None:
-            attribute = target.attr.value if isinstance(target, cst.Attribute) else None
-            self.found.append((base.value, base, _Change(statement, attribute)))
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            self._store(target.target, node)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._store(node.target, node)
-
-    def visit_Del(self, node: cst.Del) -> None:
-        self._store(node.target, node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in _MUTATING_METHODS
-            and isinstance(func.value, cst.Name)
-            and func.value.value in self.names
-        ):
-            self.found.append((func.value.value, func.value, _Change(node, None)))
+def _in_any(facts: Facts, node: cst.CSTNode, functions: set[cst.FunctionDef]) -> bool:
+    """The node is in the body of one of these functions (or of a def nested in one)."""
+    return any(isinstance(a, cst.FunctionDef) and a in functions for a in facts.ancestors(node))
 
 
 def _main_only_definitions(facts: Facts, name: str) -> list[cst.CSTNode] | None:
@@ -416,6 +484,21 @@ def _run_time_changes(
     return changes
 
 
+def _parent_in_place_changes(
+    facts: Facts, names: set[str], child_side: set[cst.FunctionDef]
+) -> dict[str, list[_Change]]:
+    """In-place changes of some module globals made by the parent: under the main guard
+    and in functions that do not run in a child (import-time code runs in the child too)."""
+    changes: dict[str, list[_Change]] = {}
+    for text, base, change in _in_place_changes(facts, names):
+        if facts.function_of(base) is None and not facts.in_main_guard(base):
+            continue
+        if _in_any(facts, base, child_side) or not _is_global_read(facts, base):
+            continue
+        changes.setdefault(text, []).append(change)
+    return changes
+
+
 @check("MP112")
 def parent_state_not_inherited(facts: Facts) -> Iterator[Finding]:
     uses = [u for u in facts.child_uses if isinstance(u.call, cst.Call)]
@@ -423,22 +506,25 @@ def parent_state_not_inherited(facts: Facts) -> Iterator[Finding]:
     if not uses or not facts.main_guards:
         return
     child_side = _child_closure(facts, {u.function for u in facts.child_uses})
-    anchors: _Anchors | None = None
+    reads_of: dict[cst.FunctionDef, dict[str, list[cst.Name]]] = {}
+    for function in child_side:
+        reads: dict[str, list[cst.Name]] = {}
+        for text, name in _global_reads(facts, function):
+            reads.setdefault(text, []).append(name)
+        reads_of[function] = reads
+    read_names = {text for reads in reads_of.values() for text in reads}
+    in_place = _parent_in_place_changes(facts, read_names, child_side) if read_names else {}
     reported: set[tuple[int, str]] = set()
     for use in uses:
         send = use.call if isinstance(use.call, cst.Call) else _made(facts, use.call)
         if send is None or not facts.may_spawn(send.func):
             continue
         for function in sorted(_child_closure(facts, {use.function}), key=facts.functions.index):
-            reads: dict[str, list[cst.Name]] = {}
-            for text, name in _global_reads(facts, function):
-                reads.setdefault(text, []).append(name)
-            for text, names in reads.items():
+            for text, names in reads_of.get(function, {}).items():
                 key = (id(function), text)
                 if key in reported:
                     continue
-                anchors = anchors or _Anchors(facts)
-                variant = _stale(facts, text, names, send, child_side, anchors)
+                variant = _stale(facts, text, names, send, child_side, in_place.get(text, []))
                 if variant is not None:
                     reported.add(key)
                     yield Finding(
@@ -466,12 +552,11 @@ def _stale(
     reads: list[cst.Name],
     send: cst.Call,
     child_side: set[cst.FunctionDef],
-    anchors: _Anchors,
+    in_place: list[_Change],
 ) -> str | None:
-    """Does the child see another value of this global than the parent had at the send?"""
-    send_chain = anchors.chain(send)
-    if send_chain is None:
-        return None
+    """Does the child see another value of this global than the parent had at the send?
+    "main-only" when the name exists only under the main guard, "changed" when the parent
+    changed its import-time value, None when neither (or unsure)."""
     bindings = facts.bindings.get((facts.module, name), [])
     if not _plain_module_value(facts, bindings):
         return None
@@ -480,6 +565,8 @@ def _stale(
         return None
     definitions = _main_only_definitions(facts, name)
     if definitions is not None:
+        anchors = _anchors(facts)
+        send_chain = anchors.chain(send)
         if any(_before(anchors.chain(node), send_chain) for node in definitions):
             return "main-only"
         return None
@@ -489,31 +576,24 @@ def _stale(
         return None
     if not bindings and not is_class:
         return None
-    in_place = _InPlace({name})
-    for guard in facts.main_guards:
-        guard.body.visit(in_place)
-    for function in facts.functions:
-        if function not in child_side and not any(
-            isinstance(a, cst.FunctionDef) for a in facts.ancestors(function)
-        ):
-            function.body.visit(in_place)
-    for _, base, change in in_place.found:
-        if _is_global_read(facts, base) and not any(
-            _inside(facts, base, f.body) for f in child_side
-        ):
-            changes.append(change)
+    changes.extend(in_place)
     read_attributes = {
         parent.attr.value
         for read in reads
         if isinstance(parent := facts.parent(read), cst.Attribute) and parent.value is read
     }
-    for change in changes:
-        if is_class and change.attribute is None:
-            continue  # only attributes set on a class of this file are followed
-        if change.attribute is not None and change.attribute not in read_attributes:
-            continue
-        if _before(anchors.chain(change.node), send_chain):
-            return "changed"
+    relevant = [
+        change
+        for change in changes
+        if not (is_class and change.attribute is None)  # a class: only its attributes
+        and (change.attribute is None or change.attribute in read_attributes)
+    ]
+    if not relevant:
+        return None
+    anchors = _anchors(facts)
+    send_chain = anchors.chain(send)
+    if any(_before(anchors.chain(change.node), send_chain) for change in relevant):
+        return "changed"
     return None
 
 
@@ -557,7 +637,7 @@ def _later_reads(
     return [
         load
         for load in loads_of(facts, name, scope)  # type: ignore[arg-type]
-        if order[load] > order[after]
+        if order[id(load)] > order[id(after)]
         and not _inside(facts, load, after)
         and not any(isinstance(a, cst.Call) and _sends(facts, a) for a in facts.ancestors(load))
     ]
@@ -566,10 +646,10 @@ def _later_reads(
 def _mutated_parameters(facts: Facts, function: cst.FunctionDef) -> dict[str, cst.Param]:
     params = {p.name.value: p for p in (*function.params.posonly_params, *function.params.params)}
     params.update({p.name.value: p for p in function.params.kwonly_params})
-    visitor = _InPlace(set(params))
-    function.body.visit(visitor)
     found = {}
-    for text, base, _ in visitor.found:
+    for text, base, _ in _in_place_changes(facts, params):
+        if not _inside(facts, base, function.body):
+            continue
         bindings = facts.visible_bindings(base)
         if len(bindings) == 1 and bindings[0].node is params[text]:
             found[text] = params[text]
@@ -598,13 +678,15 @@ def _returns_value(function: cst.FunctionDef) -> bool:
     return visitor.found
 
 
-def _argument_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str, str]]:
+def _argument_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
     """Task arguments changed in place in the child and read by the parent afterwards."""
     for function, sites in facts.call_sites.items():
         sent = [s for s in sites if _sends(facts, s.call)]
-        if not sent or _returns_value(function):
-            continue  # a task that returns its result: the parent reads that, not the argument
+        if not sent:
+            continue
         mutated = _mutated_parameters(facts, function)
+        if not mutated or _returns_value(function):
+            continue  # a task that returns its result: the parent reads that, not the argument
         for param in mutated.values():
             for site in sent:
                 argument = site.argument_for(param)
@@ -615,7 +697,7 @@ def _argument_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str
                     continue
                 scope = bindings[0].scope
                 assert site.call is not None
-                reads = _later_reads(facts, argument.value, scope, site.call, order)
+                reads = _later_reads(facts, argument.value, scope, site.call, _anchors(facts).order)
                 if reads:
                     yield reads[0], argument.value, _label(facts, function)
                     break
@@ -652,7 +734,7 @@ class _SelfInPlace(FastVisitor):
         self._store(node.target)
 
 
-def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name, str, str]]:
+def _run_attribute_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
     """``self.x = ...`` in a Process subclass's run(), read as ``p.x`` after ``p.start()``."""
     for cls_name, cls in facts.process_subclasses.items():
         run = facts.inherited_method(cls, "run")
@@ -684,13 +766,14 @@ def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name
                 continue
             started: int | None = None
             reported: set[str] = set()
+            order = _anchors(facts).order
             for use in uses_of(facts, variable, scope):
                 if use.name == "start" and started is None:
-                    started = order[use.attribute]
+                    started = order[id(use.attribute)]
                 elif (
                     started is not None
                     and use.name in changed - reported
-                    and order[use.attribute] > started
+                    and order[id(use.attribute)] > started
                     and use.action == "read"
                 ):
                     reported.add(use.name)
@@ -699,18 +782,8 @@ def _run_attribute_changes(facts: Facts, order: dict) -> Iterator[tuple[cst.Name
                     yield read, f"{variable}.{use.name}", _label(facts, run)
 
 
-def _global_changes(facts: Facts, anchors: _Anchors) -> Iterator[tuple[cst.Name, str, str]]:
+def _global_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
     """A module global list/dict changed in place by a child and read by the parent after."""
-    children = [u for u in facts.child_uses if u.via in _CHILD_VIAS]
-    if not children:
-        return
-    roots = {u.function for u in children}
-    child_side = _child_closure(facts, roots)
-    called_by_parent = {
-        facts.function_for(call.func)
-        for call in facts.calls
-        if facts.function_of(call) not in child_side
-    }
     names = {
         name
         for (scope, name), bindings in facts.bindings.items()
@@ -719,21 +792,38 @@ def _global_changes(facts: Facts, anchors: _Anchors) -> Iterator[tuple[cst.Name,
             _fresh_container(facts, b.value) and not facts.in_main_guard(b.node) for b in bindings
         )
     }
-    if not names:
+    children = [u for u in facts.child_uses if u.via in _CHILD_VIAS]
+    if not names or not children:
         return
+    child_side = _child_closure(facts, {u.function for u in children})
+    called_by_parent = {
+        facts.function_for(call.func)
+        for call in facts.calls
+        if facts.function_of(call) not in child_side
+    }
     for use in children:
         if use.function in called_by_parent:
             continue
         send = use.call if isinstance(use.call, cst.Call) else _made(facts, use.call)
         if send is None:
             continue
+        closure = _child_closure(facts, {use.function})
+        rebound = {  # MP110 reports globals the child rebinds
+            name
+            for function in closure
+            for name in facts.globals_declared.get(function, ())
+            if facts.bindings.get((function, name))
+        }
+        changed = {
+            text
+            for text, base, _ in _in_place_changes(facts, names - rebound)
+            if _in_any(facts, base, closure) and _is_global_read(facts, base)
+        }
+        if not changed:
+            continue
+        anchors = _anchors(facts)
         send_chain = anchors.chain(send)
-        visitor = _InPlace(names)
-        for function in _child_closure(facts, {use.function}):
-            function.body.visit(visitor)
-        for text, base, _ in visitor.found:
-            if not _is_global_read(facts, base):
-                continue
+        for text in sorted(changed):
             for read in facts.name_nodes.get(text, ()):
                 if (
                     _is_global_read(facts, read)
@@ -742,21 +832,17 @@ def _global_changes(facts: Facts, anchors: _Anchors) -> Iterator[tuple[cst.Name,
                 ):
                     yield read, text, _label(facts, use.function)
                     break
-            else:
-                continue
-            break
 
 
 @check("MP114")
 def child_changes_lost(facts: Facts) -> Iterator[Finding]:
     if not facts.child_uses:
         return
-    anchors = _Anchors(facts)
     seen: set[int] = set()
     for read, name, function in (
-        *_run_attribute_changes(facts, anchors.order),
-        *_argument_changes(facts, anchors.order),
-        *_global_changes(facts, anchors),
+        *_run_attribute_changes(facts),
+        *_argument_changes(facts),
+        *_global_changes(facts),
     ):
         if id(read) in seen:
             continue

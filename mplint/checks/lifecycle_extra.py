@@ -20,6 +20,7 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.flow import exclusive, loads_of, uses_of
+from mplint.names import kind_of_constructor
 
 JOIN_BEFORE_START = "join-before-start"
 CLOSED_BEFORE_START = "close-before-start"
@@ -70,9 +71,33 @@ _render = cst.Module(body=[]).code_for_node
 _WAITING = frozenset({"join", "is_alive", "exitcode", "sentinel", "terminate", "kill"})
 
 
-def _pre_order(facts: Facts) -> dict[cst.CSTNode, int]:
-    """Every node's position in source order (the facts walk is a pre-order walk)."""
-    return {node: index for index, node in enumerate(facts.parents)}
+class _SourceOrder:
+    """Where a node starts in the source, as the path of child positions from the module
+    down to it: paths compare in source order. Made from the parent links for the few
+    nodes a check asks about, instead of numbering every node of the file."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.positions: dict[int, dict[int, int]] = {}
+        self.paths: dict[int, tuple[int, ...]] = {}
+
+    def path(self, node: cst.CSTNode) -> tuple[int, ...]:
+        chain: list[cst.CSTNode] = []
+        current: cst.CSTNode | None = node
+        while current is not None and id(current) not in self.paths:
+            chain.append(current)
+            current = self.facts.parent(current)
+        path = self.paths[id(current)] if current is not None else ()
+        for child in reversed(chain):
+            parent = self.facts.parent(child)
+            if parent is not None:
+                children = self.positions.get(id(parent))
+                if children is None:
+                    children = {id(c): i for i, c in enumerate(parent.children)}
+                    self.positions[id(parent)] = children
+                path = (*path, children.get(id(child), -1))
+            self.paths[id(child)] = path
+        return path
 
 
 def _loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CSTNode]:
@@ -90,13 +115,13 @@ def _loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CS
 
 @dataclass(frozen=True, slots=True)
 class _Event:
-    order: int
+    order: tuple[int, ...]
     method: str  # "start", "join", "close", another attribute, or "" for an escape
     node: cst.CSTNode
 
 
 def _variable_events(
-    facts: Facts, name: str, scope: Scope, order: dict[cst.CSTNode, int]
+    facts: Facts, name: str, scope: Scope, order: _SourceOrder
 ) -> list[_Event] | None:
     """What is done to a process held by one name, in source order; None when it is used
     in a nested scope (which may run at any time)."""
@@ -106,12 +131,12 @@ def _variable_events(
         if facts.scope_of(use.attribute) is not scope:
             return None
         receivers.add(id(use.attribute.value))
-        events.append(_Event(order[use.attribute], use.name, use.attribute))
+        events.append(_Event(order.path(use.attribute), use.name, use.attribute))
     for load in loads_of(facts, name, scope):
         if facts.scope_of(load) is not scope:
             return None
         if id(load) not in receivers:
-            events.append(_Event(order[load], "", load))
+            events.append(_Event(order.path(load), "", load))
     return sorted(events, key=lambda event: event.order)
 
 
@@ -120,6 +145,15 @@ def _called(facts: Facts, event: _Event) -> cst.Call | None:
     if isinstance(parent, cst.Call) and parent.func is event.node:
         return parent
     return None
+
+
+def _makes_process(facts: Facts, call: cst.Call) -> bool:
+    """A new, unstarted Process: its class called directly (not a function that may
+    return a started one)."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value in facts.process_subclasses:
+        return not facts.visible_bindings(func)
+    return kind_of_constructor(facts.resolve(func)) == "process"
 
 
 def _single_process_names(facts: Facts) -> Iterator[tuple[str, Scope, cst.CSTNode]]:
@@ -132,18 +166,19 @@ def _single_process_names(facts: Facts) -> Iterator[tuple[str, Scope, cst.CSTNod
             isinstance(binding.node, cst.Assign)
             and binding.unpack_index is None
             and isinstance(binding.value, cst.Call)
-            and facts.kind_of(binding.value) == "process"
+            and _makes_process(facts, binding.value)
         ):
             yield name, scope, binding.node
 
 
 def _sleeps_between(
-    facts: Facts, scope: Scope, first: cst.CSTNode, second: cst.CSTNode, order: dict
+    facts: Facts, scope: Scope, first: cst.CSTNode, second: cst.CSTNode, order: _SourceOrder
 ) -> bool:
     """A ``time.sleep()`` between two nodes of one scope: the parent gives the child
     time to finish; whether that is enough is a guess, so the check stays silent."""
     return any(
-        order[first] < order[call] < order[second] and facts.resolve(call.func) == "time.sleep"
+        order.path(first) < order.path(call) < order.path(second)
+        and facts.resolve(call.func) == "time.sleep"
         for call in facts.calls_by_scope.get(scope, ())
     )
 
@@ -153,7 +188,7 @@ def _order_problems(
     events: list[_Event],
     binding: cst.CSTNode,
     scope: Scope,
-    order: dict[cst.CSTNode, int],
+    order: _SourceOrder,
 ) -> Iterator[tuple[cst.Call, str]]:
     """The first join()/close() that comes too early, for one process."""
     started: _Event | None = None
@@ -219,7 +254,7 @@ def _loop_method_calls(
 
 
 def _list_problems(
-    facts: Facts, name: str, scope: Scope, order: dict[cst.CSTNode, int]
+    facts: Facts, name: str, scope: Scope, order: _SourceOrder
 ) -> Iterator[tuple[cst.Call, str]]:
     """``for p in procs: p.join()`` before ``for p in procs: p.start()``, and
     ``for p in procs: p.close()`` right after the loop that started them."""
@@ -240,7 +275,7 @@ def _list_problems(
     if not loops:
         return
     first_start = min(
-        (order[call] for call in facts.calls_by_scope.get(scope, ()) if _is_start(call)),
+        (order.path(call) for call in facts.calls_by_scope.get(scope, ()) if _is_start(call)),
         default=None,
     )
     started = False
@@ -252,7 +287,7 @@ def _list_problems(
             continue
         if "join" in calls and not started:
             join = calls["join"][0]
-            if first_start is not None and first_start < order[join]:
+            if first_start is not None and first_start < order.path(join):
                 return
             if any("start" in later for _, later in loops[index + 1 :]):
                 yield join, JOIN_BEFORE_START
@@ -268,23 +303,34 @@ def _is_start(call: cst.Call) -> bool:
     return isinstance(call.func, cst.Attribute) and call.func.attr.value == "start"
 
 
+def _iterated(facts: Facts, name: cst.Name) -> bool:
+    parent = facts.parent(name)
+    return isinstance(parent, cst.For) and parent.iter is name
+
+
 @check("MP115")
 def join_before_start(facts: Facts) -> Iterator[Finding]:
     if "join" not in facts.name_nodes and "close" not in facts.name_nodes:
         return
-    order = _pre_order(facts)
-    for name, scope, binding in _single_process_names(facts):
+    singles = list(_single_process_names(facts))
+    lists = [
+        (scope, name)
+        for (scope, name), bindings in facts.bindings.items()
+        if all(isinstance(b.value, cst.List | cst.ListComp) for b in bindings)
+        and any(_iterated(facts, n) for n in facts.name_nodes.get(name, ()))
+    ]
+    if not singles and not lists:
+        return
+    order = _SourceOrder(facts)
+    for name, scope, binding in singles:
         events = _variable_events(facts, name, scope, order)
         if events is None:
             continue
         for call, variant in _order_problems(facts, events, binding, scope, order):
             yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
-    for (scope, name), bindings in facts.bindings.items():
-        if all(
-            b.value is not None and isinstance(b.value, cst.List | cst.ListComp) for b in bindings
-        ):
-            for call, variant in _list_problems(facts, name, scope, order):
-                yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
+    for scope, name in lists:
+        for call, variant in _list_problems(facts, name, scope, order):
+            yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
 
 
 # -- MP116 -------------------------------------------------------------

@@ -222,12 +222,39 @@ def _polls(facts: Facts, receiver: cst.BaseExpression, function: cst.FunctionDef
     )
 
 
+# A join() in a child waits for a grandchild, whose own waits are in child_side too.
+_WAITS = frozenset({"get", "recv", "recv_bytes", "wait", "wait_for", "acquire"})
+
+
+def _children_can_hang(facts: Facts, child_side: set[cst.FunctionDef]) -> bool:
+    """Does code that runs in a child wait for something with no timeout: a queue, a pipe, a
+    lock, an event, its own children? ``join()`` returns when the child ends, however it
+    ends; it hangs only when the child hangs, and a child that never waits does not."""
+    if not child_side:
+        return True  # we do not know what the children run: assume they may wait
+    for call in facts.method_calls(*_WAITS):
+        function = facts.function_of(call)
+        if function not in child_side:
+            continue
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        blocking = BLOCKING.get((facts.kind_of(func.value) or "", func.attr.value))
+        if blocking is None:
+            if not call.args:
+                return True  # `q.get()` on a parameter of unknown kind: it may be a queue
+            continue
+        if _blocks_for_ever(call, blocking):
+            return True
+    return False
+
+
 @check("MP901")
 def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
     if not _starts_children(facts):
         return
     child_side: set[cst.FunctionDef] | None = None
     handed: set[int] | None = None
+    children_can_hang: bool | None = None
     render = cst.Module(body=[]).code_for_node
     for call in facts.method_calls(*METHODS):
         func = call.func
@@ -245,6 +272,11 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
             continue
         if blocking is _RECV and _polls(facts, func.value, function):
             continue
+        if blocking is _JOIN:
+            if children_can_hang is None:
+                children_can_hang = _children_can_hang(facts, child_side)
+            if not children_can_hang:
+                continue
         if kind not in INHERENT_KINDS:
             if handed is None:
                 handed = _handed_to_children(facts)

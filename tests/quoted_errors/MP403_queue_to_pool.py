@@ -1,4 +1,5 @@
 """A multiprocessing.Queue given to a pool task as an argument."""
+# also-for: MP401
 
 from multiprocessing import Pool, Queue
 
