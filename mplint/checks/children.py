@@ -258,7 +258,7 @@ def _bound_nearby(facts: Facts, name: cst.Name) -> bool:
                     return True
                 comp = comp.inner_for_in
         if isinstance(ancestor, cst.ExceptHandler) and ancestor.name is not None:
-            if name.value in bound_names(ancestor.name.name):  # type: ignore[arg-type]
+            if name.value in bound_names(ancestor.name.name):
                 return True
     return False
 
@@ -362,9 +362,9 @@ def _main_objects(facts: Facts, node: cst.BaseExpression, depth: int) -> Iterato
         for element in node.elements:
             yield from _main_objects(facts, element.value, depth + 1)
     elif isinstance(node, cst.Dict):
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                yield from _main_objects(facts, element.value, depth + 1)
+        for item in node.elements:
+            if isinstance(item, cst.DictElement):
+                yield from _main_objects(facts, item.value, depth + 1)
     elif isinstance(node, cst.Name):
         bindings = facts.visible_bindings(node)
         if len(bindings) == 1 and bindings[0].value is not None:
