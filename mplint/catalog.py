@@ -73,7 +73,11 @@ RULES: dict[str, Rule] = {
         Rule("MP114", "child-changes-lost", "child changes state in place that the parent reads"),
         Rule("MP115", "join-before-start", "join()/close() before start(), or close() too early"),
         Rule("MP116", "fork-child-not-waited", "os.fork() child never waited for (zombie)"),
-        Rule("MP201", "process-never-joined", "started process never joined (zombie)"),
+        Rule(
+            "MP201",
+            "process-never-joined",
+            "unjoined process: crashes under spawn, results read too early, zombies in a loop",
+        ),
         Rule(
             "MP202", "terminate-unsafe", "terminate()/kill() on a process holding shared resources"
         ),
@@ -166,7 +170,7 @@ SUMMARIES_ZH: dict[str, str] = {
     "MP114": "子进程做的修改，父进程看不到",
     "MP115": "在 start() 之前 join() 或 close() 进程",
     "MP116": "os.fork() 的子进程没有被 wait() 回收",
-    "MP201": "启动的进程从未被 join()",
+    "MP201": "未被 join 的进程：spawn 下崩溃、结果读得太早、循环里留下僵尸进程",
     "MP202": "对持有共享资源的进程调用 terminate()/kill()",
     "MP203": "在 start() 之后才设置 daemon 标志",
     "MP204": "守护进程又创建子进程",

@@ -355,7 +355,7 @@ def report(
                 lang=settings.lang,
                 unsafe_fixes=unsafe_fixes,
             )
-            summary = fix_summary(shown, unsafe_fixes)
+            summary = fix_summary(shown, unsafe_fixes, settings.lang)
             text = f"{text}\n{summary}" if text and summary else text
         else:
             text = FORMATS[format_name](

@@ -439,8 +439,9 @@ def format_statistics(
     )
 
 
-def fix_summary(results: Sequence[LintResult], unsafe_fixes: bool = False) -> str:
-    """``[*] N fixable with --fix (M more with --unsafe-fixes)``, or "" when nothing is."""
+def fix_summary(results: Sequence[LintResult], unsafe_fixes: bool = False, lang: str = "en") -> str:
+    """``[*] N fixable with --fix (M more with --unsafe-fixes)``, or "" when nothing is;
+    in Chinese for ``lang="zh-CN"``."""
     fixable = hidden = 0
     for result in results:
         for d in result.diagnostics:
@@ -450,6 +451,13 @@ def fix_summary(results: Sequence[LintResult], unsafe_fixes: bool = False) -> st
                 hidden += 1
     if not fixable and not hidden:
         return ""
+    if lang == "zh-CN":
+        if not fixable:
+            return f"[*] {hidden} 个问题可以用 `--fix --unsafe-fixes` 修复"
+        more = f"（另有 {hidden} 个需要加上 `--unsafe-fixes`）" if hidden else ""
+        return f"[*] {fixable} 个问题可以用 `--fix` 修复{more}"
+    if not fixable:
+        return f"[*] {hidden} fixable with --fix --unsafe-fixes"
     more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
     return f"[*] {fixable} fixable with --fix{more}"
 

@@ -207,7 +207,7 @@ def test_check_fix_rewrites_safe_fixes_only(
     assert unsafe.read_bytes() == (FIX_FIXTURES / "MP107_string.py").read_bytes()
     assert code == 1 and "MP107" in out and "MP302" not in out
     assert "fixed 1 finding" in err
-    assert "[*] 0 fixable with --fix (1 more with --unsafe-fixes)" in out
+    assert out.rstrip().endswith("[*] 1 fixable with --fix --unsafe-fixes")
     assert " MP107 [*]" not in out
     assert main(["check", "--no-cache", "--fix", "--unsafe-fixes", str(unsafe)]) == 0
     assert unsafe.read_text(encoding="utf-8") == (
@@ -221,10 +221,24 @@ def test_check_marks_only_what_the_flags_would_fix(
     path = _copy(tmp_path, "MP107_string.py")
     main(["check", "--no-cache", str(path)])
     out, _ = capsys.readouterr()
-    assert " MP107 [*]" not in out and out.rstrip().endswith("(1 more with --unsafe-fixes)")
+    assert " MP107 [*]" not in out and out.rstrip().endswith(
+        "[*] 1 fixable with --fix --unsafe-fixes"
+    )
     main(["check", "--no-cache", "--unsafe-fixes", str(path)])
     out, _ = capsys.readouterr()
     assert " MP107 [*]" in out and out.rstrip().endswith("[*] 1 fixable with --fix")
+
+
+def test_the_fix_count_speaks_the_language_of_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    safe = _copy(tmp_path, "MP302_close.py")
+    unsafe = _copy(tmp_path, "MP107_string.py")
+    main(["check", "--no-cache", "--lang", "zh-CN", str(safe), str(unsafe)])
+    out, _ = capsys.readouterr()
+    assert out.rstrip().endswith(
+        "[*] 1 个问题可以用 `--fix` 修复（另有 1 个需要加上 `--unsafe-fixes`）"
+    )
 
 
 def test_check_diff_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -23,11 +23,13 @@ def square(n):
 
 
 queue = Queue()
-worker = Process(target=work, args=(queue,))
-worker.start()
 pool = Pool(2)
 print(pool.map(square, [1, 2]))
 set_start_method("spawn")
+
+if __name__ == "__main__":
+    worker = Process(target=work, args=(queue,))
+    worker.start()
 """
 
 

@@ -605,8 +605,11 @@ def fork_child_falls_through(facts: Facts) -> Iterator[Finding]:
             other = _parent_branch(statement, branch)
             if other is not None and ending.block(other) is True:
                 continue  # the parent's branch exits: what follows the `if` is the child's
-            if not _code_follows(facts, statement):
+            after = _loop_left_by_break(facts, branch.body) or statement
+            if not _code_follows(facts, after):
                 continue  # the child falls off the end of the script: nothing runs twice
+            if after is not statement and _tests_pid_again(facts, after, statement):
+                continue  # the pre-fork pattern: the child breaks out to its own code
             yield Finding("MP109", branch)
 
 
@@ -623,19 +626,90 @@ def _parent_branch(statement: cst.If, branch: cst.If | cst.Else) -> cst.BaseSuit
     return None
 
 
-def _code_follows(facts: Facts, statement: cst.CSTNode) -> bool:
+def _code_follows(facts: Facts, statement: cst.CSTNode, depth: int = 0) -> bool:
     """True when some code runs after the statement once it ends: a later statement of an
-    enclosing block, the next round of a loop, or the caller of its function."""
+    enclosing block, the next round of a loop, or what follows a call of its function."""
     node = statement
     for ancestor in facts.ancestors(statement):
-        if isinstance(ancestor, cst.FunctionDef | cst.For | cst.While):
+        if isinstance(ancestor, cst.For | cst.While):
             return True
+        if isinstance(ancestor, cst.FunctionDef):
+            return _code_follows_calls(facts, ancestor, depth)
         if isinstance(ancestor, cst.IndentedBlock | cst.Module):
             body = list(ancestor.body)
             if any(s is node for s in body) and body[-1] is not node:
                 return True
         node = ancestor
     return False
+
+
+def _code_follows_calls(facts: Facts, function: cst.FunctionDef, depth: int) -> bool:
+    """Code runs after a call of the function returns: True unless every call of it in this
+    file is a statement of its own after which nothing runs (`main()` as the last line)."""
+    if depth > 4:
+        return True
+    calls = [
+        call
+        for calls in facts.calls_by_function.values()
+        for call in calls
+        if facts.function_for(call.func) is function
+    ]
+    if not calls:
+        return True  # called from elsewhere: its caller goes on
+    for call in calls:
+        statement = facts.parent(call)
+        if not isinstance(statement, cst.Expr):
+            return True  # its result is used: the caller goes on
+        if _code_follows(facts, facts.parent(statement) or statement, depth + 1):
+            return True
+    return False
+
+
+def _loop_left_by_break(facts: Facts, body: cst.BaseSuite) -> cst.CSTNode | None:
+    """The loop the child's branch leaves with a final `break`, or None."""
+    last: cst.CSTNode | None = None
+    if isinstance(body, cst.IndentedBlock) and body.body:
+        last = body.body[-1]
+        if isinstance(last, cst.SimpleStatementLine) and last.body:
+            last = last.body[-1]
+    elif isinstance(body, cst.SimpleStatementSuite) and body.body:
+        last = body.body[-1]
+    if not isinstance(last, cst.Break):
+        return None
+    for ancestor in facts.ancestors(body):
+        if isinstance(ancestor, cst.For | cst.While):
+            return ancestor
+        if isinstance(ancestor, cst.FunctionDef):
+            return None
+    return None
+
+
+def _tests_pid_again(facts: Facts, loop: cst.CSTNode, fork_test: cst.If) -> bool:
+    """After the loop, an `if` tests the same pid variable again: the code after the loop
+    is split between the parent and the children on purpose."""
+    names = {n.value for n in _names(fork_test.test)}
+    parent = facts.parent(loop)
+    if not isinstance(parent, cst.IndentedBlock | cst.Module):
+        return False
+    body = list(parent.body)
+    index = next((i for i, s in enumerate(body) if s is loop), None)
+    if index is None:
+        return False
+    for later in body[index + 1 :]:
+        if isinstance(later, cst.If) and names & {n.value for n in _names(later.test)}:
+            return True
+    return False
+
+
+def _names(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current)
+        stack.extend(current.children)
+    return found
 
 
 # -- MP110 -------------------------------------------------------------

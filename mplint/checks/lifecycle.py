@@ -784,6 +784,9 @@ def _only_last_joined(facts: Facts, item: Started) -> bool:
 
 @check("MP201")
 def process_never_joined(facts: Facts) -> Iterator[Finding]:
+    """A started process that is never joined, reported only for the harm it really does
+    (see ``checks/unjoined.py``). Page: rules/MP201.md; fixtures: fixtures/MP201/;
+    example: examples/MP201-process-never-joined/."""
     flows = _flow(facts)
     if flows.active_children_used:
         return  # multiprocessing.active_children() reaps finished children
@@ -963,6 +966,9 @@ def _after_join_with_timeout(
     """`p.join(timeout)` earlier on the path: terminate() is the fallback when the process
     did not stop by itself, which is what the docs recommend."""
     facts = flows.facts
+    base = stop.value.value if isinstance(stop.value, cst.Attribute) else stop.value
+    if not isinstance(base, cst.Name):
+        return False  # `jobs[-1].terminate()`: no name to order the uses by
     here = flows.order(_ordering_name(stop))
     function = facts.function_of(stop)
     for base, method in _receiver_uses(flows, receiver):
@@ -979,6 +985,9 @@ def _after_join_with_timeout(
 
 @check("MP202")
 def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
+    """terminate()/kill() that can leave a lock held or a channel broken for code that runs
+    afterwards, orphan the process's own children, or leave the process unwaited for while
+    the program goes on. Page: rules/MP202.md; fixtures: fixtures/MP202/."""
     flows = _flow(facts)
     for call in facts.method_calls("terminate", "kill", kinds=(Kind.PROCESS,)):
         stop = call.func

@@ -222,9 +222,27 @@ def _while_loops(body: cst.CSTNode) -> list[cst.While]:
     return found
 
 
+def _in_while_test(facts: Facts, name: cst.CSTNode) -> bool:
+    for ancestor in facts.ancestors(name):
+        if isinstance(ancestor, cst.While):
+            return flow.is_inside(facts, name, ancestor.test)
+        if isinstance(ancestor, cst.FunctionDef | cst.BaseStatement):
+            if not isinstance(ancestor, cst.While):
+                return False
+    return False
+
+
+def _after_loop_of(facts: Facts, polled: cst.CSTNode, read: cst.CSTNode) -> bool:
+    """``read`` comes after the while loop whose test holds ``polled``."""
+    loop = next((a for a in facts.ancestors(polled) if isinstance(a, cst.While)), None)
+    return loop is not None and source_before(facts, loop, read)
+
+
 def _is_product_read(facts: Facts, name: cst.Name) -> bool:
     """A read of a shared object that looks at its contents (not handing it to another
     process, not taking its lock, not writing it)."""
+    if _in_while_test(facts, name):
+        return False  # `while done.value < n:` polls until the child has got there
     parent = facts.parent(name)
     if isinstance(parent, cst.Attribute) and parent.value is name:
         if parent.attr.value in ("get_lock", "get_obj", "acquire", "release"):
@@ -304,7 +322,8 @@ def _long_running_loop(flows: _Flow, start: cst.CSTNode) -> bool:
     facts = flows.facts
     for ancestor in facts.ancestors(start):
         if isinstance(ancestor, cst.While) and flow.is_inside(facts, start, ancestor.body):
-            return True
+            if _runs_until_stopped(ancestor.test):
+                return True
         if isinstance(ancestor, cst.For) and flow.is_inside(facts, start, ancestor.body):
             iterator = ancestor.iter
             if isinstance(iterator, cst.Call) and (
@@ -327,6 +346,16 @@ def _long_running_loop(flows: _Flow, start: cst.CSTNode) -> bool:
                 if facts.function_for(call.func) is ancestor
             )
     return False
+
+
+def _runs_until_stopped(test: cst.BaseExpression) -> bool:
+    """`while True:`, `while running:`, `while not stop.is_set():`: a loop that goes on until
+    something outside it says stop, not a counted one (`while i < 3:`)."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    if isinstance(test, cst.Name | cst.Attribute | cst.Call):
+        return True
+    return isinstance(test, cst.Integer) and test.value != "0"
 
 
 def _reaped_by_hand(facts: Facts) -> bool:
@@ -364,7 +393,12 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
         loop = next((a for a in facts.ancestors(item.start) if isinstance(a, cst.For)), item.start)
         after = loop
     # An unguarded start at import time is MP101's: under spawn the child dies re-importing.
-    if not only_last_joined and not facts.runs_at_import(item.start):
+    # Only the main flow is known to reach the end of the program.
+    if (
+        not only_last_joined
+        and not facts.runs_at_import(item.start)
+        and flows.in_main_flow(item.start)
+    ):
         for _call, value in given:
             kind = facts.kind_through_parameters(value)
             shown = flows_text(value)
@@ -375,11 +409,18 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
             elif kind in _SEMAPHORE_KINDS and may_spawn and not _lock_free(facts, value):
                 if not _waited_on(facts, uses) and not _parent_waits_after(flows, item.start):
                     return Harm("crash", {"given": shown, "what": _SEMAPHORE_KINDS[kind]})
-    for _call, value in given:
-        kind = facts.kind_through_parameters(value)
-        if kind not in _PRODUCT_KINDS:
-            continue
-        if any(_is_product_read(facts, n) for n in _variable_uses_after(facts, value, after)):
+    products = [
+        (value, _variable_uses_after(facts, value, after))
+        for _call, value in given
+        if facts.kind_through_parameters(value) in _PRODUCT_KINDS
+    ]
+    polled = [n for _value, uses in products for n in uses if _in_while_test(facts, n)]
+    for value, uses in products:
+        reads = [n for n in uses if _is_product_read(facts, n)]
+        # After a loop that polls what the child writes (`while done.value < n:`), the
+        # parent has waited for the child to get there: later reads are not too early.
+        reads = [n for n in reads if not any(_after_loop_of(facts, p, n) for p in polled)]
+        if reads:
             return Harm("read", {"given": flows_text(value)})
     path = _reads_written_file(flows, item, after)
     if path is not None:
