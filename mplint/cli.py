@@ -224,9 +224,9 @@ def _fix_file(
     result: LintResult, unsafe: bool, settings: Settings
 ) -> tuple[SourceFile, FixOutcome]:
     """Read the file again and lint that text, so the fixes match what is on disk now."""
-    from mplint.fixes import fix_source, read_source
+    from mplint.fixes import fix_source, read_source_file
 
-    source = read_source(Path(result.path))
+    source = read_source_file(Path(result.path))
     fresh = lint_source(source.text, result.path, settings)
     outcome = fix_source(
         source.text, fresh.diagnostics, unsafe, settings=settings, path=result.path

@@ -198,7 +198,9 @@ def decode_source_file(data: bytes) -> SourceFile:
     return SourceFile(data.decode(encoding), encoding)
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source_file(path: Path) -> SourceFile:
+    """The file to fix, decoded (``engine.read_source`` gives the bytes to lint, or why
+    they cannot be had)."""
     return decode_source_file(path.read_bytes())
 
 
