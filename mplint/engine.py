@@ -8,15 +8,18 @@ from __future__ import annotations
 import codecs
 import gc
 import io
+import os
 import re
+import stat
 import threading
 import tokenize
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mplint.config import Settings
+from mplint.config import DEFAULT_EXCLUDE, Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
 
 if TYPE_CHECKING:
@@ -185,8 +188,6 @@ def _analyse(
 
 
 def run_checks(facts: Facts, enabled: frozenset[str], result: LintResult) -> list[Finding]:
-    import traceback
-
     from mplint.checks import REGISTRY
 
     findings: list[Finding] = []
@@ -295,8 +296,6 @@ def make_diagnostic(
 def read_source(path: Path) -> bytes | FileError:
     """The file's bytes, or why they cannot be had. Only regular files are opened: a FIFO
     or a device named ``*.py`` would block or never end."""
-    import stat
-
     name = str(path)
     try:
         status = path.stat()
@@ -330,8 +329,6 @@ def iter_python_files(paths: Iterable[Path], settings: Settings) -> Iterator[Pat
 
 
 def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path]:
-    import os
-
     for root, dirnames, filenames in os.walk(directory, followlinks=False):
         root_path = Path(root)
         try:
@@ -351,8 +348,6 @@ def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path
 
 
 def _skip_directory(path: Path, settings: Settings) -> bool:
-    from mplint.config import DEFAULT_EXCLUDE
-
     if path.name in DEFAULT_EXCLUDE or path.name.endswith(".egg-info"):
         return True
     if (path / "pyvenv.cfg").exists():
