@@ -89,7 +89,7 @@ RULES: dict[str, Rule] = {
         Rule("MP301", "async-result-ignored", "async result never checked: exceptions vanish"),
         Rule("MP302", "pool-join-without-close", "pool.join() without close() or terminate()"),
         Rule("MP303", "pool-exit-terminates", "with Pool exits before async work finished"),
-        Rule("MP304", "pool-not-closed", "pool, executor or manager never closed"),
+        Rule("MP304", "pool-not-closed", "pool never closed: pending tasks killed at exit"),
         Rule("MP305", "pool-in-loop", "pool or executor created inside a loop"),
         Rule("MP306", "pool-used-after-close", "task given to a pool or executor after close()"),
         Rule(
@@ -180,7 +180,7 @@ SUMMARIES_ZH: dict[str, str] = {
     "MP301": "异步结果从未检查：异常悄悄消失",
     "MP302": "pool.join() 之前没有 close() 或 terminate()",
     "MP303": "with Pool 块在异步任务完成前就结束了",
-    "MP304": "进程池、执行器或管理器从未关闭",
+    "MP304": "进程池从未关闭：未完成的任务在退出时被杀掉",
     "MP305": "在循环里创建进程池或执行器",
     "MP306": "进程池或执行器关闭之后还在提交任务",
     "MP307": "每提交一个任务就立刻等待它的结果",
@@ -213,6 +213,7 @@ def rule_summary(code: str, lang: str = "en") -> str:
     return RULES[code].summary
 
 
+@cache  # asked once per diagnostic (its page's URL): the answer does not change
 def _package_data_dir(name: str) -> Path:
     """rules/ and examples/ ship inside the wheel as mplint/_data/; in a checkout they sit
     beside the package."""

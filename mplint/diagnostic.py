@@ -93,3 +93,8 @@ class FileError:
     message: str
     line: int = 1
     column: int = 0
+
+
+def applies(fix: Fix | None, unsafe: bool) -> bool:
+    """Would this fix be applied with (or without) ``--unsafe-fixes``?"""
+    return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)

@@ -1,4 +1,5 @@
-"""The pipeline: text -> prefilter -> libcst parse -> facts -> checks -> noqa -> diagnostics.
+"""The pipeline: text -> two prefilters (mplint.triggers) -> libcst parse -> facts -> checks
+-> noqa -> diagnostics.
 
 Pure: no printing, no imports or execution of the code being linted.
 """
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from mplint.config import DEFAULT_EXCLUDE, Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
+from mplint.triggers import mentions_process_api, uses_process_api
 
 if TYPE_CHECKING:
     # Imported where they are used: libcst and the checks cost about 100 ms of start-up,
@@ -30,23 +32,11 @@ if TYPE_CHECKING:
     from mplint.checks import Finding
     from mplint.edits import FixPlan
     from mplint.facts import Facts
+    from mplint.incremental import IncrementalParser
+    from mplint.positions import Placed
 
 MAX_FILE_BYTES = 20_000_000
 
-# Cheap gate: a file whose text never names a process API is not parsed.
-# Library calls that start worker processes count too (MP101's DataLoader and joblib).
-_MENTIONS = ("multiprocess", "concurrent", "billiard", "fork", "DataLoader", "joblib")
-# Sharper gate, tried only on the lines that hold one of those words (found with
-# str.find, which is far cheaper than a MULTILINE regex over the whole text): an
-# import of a process module, or an os.fork-style call.
-_PROCESS_LINE = re.compile(
-    r"[ \t]*(?:import[ \t][^\n]*\b(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+(?:multiprocess|billiard|concurrent)"
-    r"|from[ \t]+torch[\w.]*[ \t]+import[^\n]*\bmultiprocessing"
-    r"|from[ \t]+torch\.utils\.data[\w.]*[ \t]+import[^\n]*\bDataLoader"
-    r"|import[ \t][^\n]*\bjoblib|from[ \t]+joblib\b)"
-    r"|[^\n]*?\bfork[ \t]*\("
-)
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
@@ -68,18 +58,9 @@ class LintResult:
 
 
 def might_use_processes(text: str) -> bool:
-    """The prefilter: does the text import a process module or call fork()?"""
-    for word in _MENTIONS:
-        position = text.find(word)
-        while position >= 0:
-            start = text.rfind("\n", 0, position) + 1
-            end = text.find("\n", position)
-            if end < 0:
-                end = len(text)
-            if _PROCESS_LINE.match(text, start, end):
-                return True
-            position = text.find(word, end)
-    return False
+    """Gate 1 alone: does the text import a process module or call fork()? (The
+    parallel runner asks this before sending a file to a worker; see mplint.triggers.)"""
+    return mentions_process_api(text)
 
 
 def decode_source(data: bytes, path: str) -> str | FileError:
@@ -103,8 +84,11 @@ def lint_source(
     settings: Settings | None = None,
     *,
     codes: Iterable[str] | None = None,
+    parser: IncrementalParser | None = None,
 ) -> LintResult:
-    """Lint one file's text. ``codes`` overrides the settings' selection."""
+    """Lint one file's text. ``codes`` overrides the settings' selection. ``parser``
+    (the language server's, one per document) parses again only what an edit touched
+    and keeps the positions of the statements it did not."""
     settings = settings or Settings()
     result = LintResult(path)
     if isinstance(source, bytes):
@@ -116,14 +100,28 @@ def lint_source(
     if source.startswith("\ufeff"):
         source = source[1:]
     enabled = frozenset(codes) if codes is not None else settings.enabled_for(path)
-    if not enabled or not might_use_processes(source):
+    if not enabled or not mentions_process_api(source):
         return result
     if "\x00" in source:
         result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
         return result
     with _no_cyclic_gc:
-        _analyse(source, path, settings, enabled, result)
+        if uses_process_api(source) or not _compiles(source):
+            _analyse(source, path, settings, enabled, result, parser)
     return result
+
+
+def _compiles(source: str) -> bool:
+    """Does ``ast`` parse it? A file turned away by gate 2 is still checked for syntax
+    errors (at a tenth of libcst's cost), so a broken file that imports a process module
+    is reported as before, by the libcst parse and its message."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 class _NoCyclicGC:
@@ -157,14 +155,19 @@ _no_cyclic_gc = _NoCyclicGC()
 
 
 def _analyse(
-    source: str, path: str, settings: Settings, enabled: frozenset[str], result: LintResult
+    source: str,
+    path: str,
+    settings: Settings,
+    enabled: frozenset[str],
+    result: LintResult,
+    parser: IncrementalParser | None,
 ) -> None:
     import libcst as cst
 
     from mplint.facts import Facts
 
     try:
-        module = cst.parse_module(source)
+        module = parser.parse(source) if parser is not None else cst.parse_module(source)
     except cst.ParserSyntaxError as error:
         result.error = FileError(
             path,
@@ -184,7 +187,10 @@ def _analyse(
         return
     findings = run_checks(facts, enabled, result)
     if findings:
-        result.diagnostics = to_diagnostics(facts, source, findings, settings)
+        placed = parser.placed if parser is not None else None
+        result.diagnostics = to_diagnostics(facts, source, findings, settings, placed)
+    if parser is not None:
+        parser.forget_positions()
 
 
 def run_checks(facts: Facts, enabled: frozenset[str], result: LintResult) -> list[Finding]:
@@ -222,13 +228,19 @@ def is_suppressed(code: str, line: str) -> bool:
 
 
 def to_diagnostics(
-    facts: Facts, source: str, findings: list[Finding], settings: Settings
+    facts: Facts,
+    source: str,
+    findings: list[Finding],
+    settings: Settings,
+    placed_before: Placed | None = None,
 ) -> list[Diagnostic]:
     """Positions are computed only here, for files that have findings, and only for the
     statements that hold them."""
     from mplint.positions import positions_for, source_lines
 
-    positions = positions_for(facts.module, source, [f.node for f in findings], facts.parents)
+    positions = positions_for(
+        facts.module, source, [f.node for f in findings], facts.parents, placed_before
+    )
     lines = source_lines(source)
     seen: set[tuple[str, int, int]] = set()
     diagnostics = []

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mplint.config import Settings
-from mplint.diagnostic import Applicability, Diagnostic, Fix, TextEdit
+from mplint.diagnostic import Diagnostic, Fix, TextEdit, applies
 from mplint.engine import LintResult, lint_source
 
 MAX_ROUNDS = 5
@@ -31,11 +31,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 # -- applying fixes to text --------------------------------------------------------------
-
-
-def applies(fix: Fix | None, unsafe: bool) -> bool:
-    """Would this fix be applied with (or without) ``--unsafe-fixes``?"""
-    return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)
 
 
 def newline_of(source: str) -> str:

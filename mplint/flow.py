@@ -188,9 +188,9 @@ def call_flow(facts: Facts, root: cst.FunctionDef | None = None) -> list[Step]:
             if isinstance(facts.scope_of(call), cst.Lambda):
                 continue
             steps.append(Step(call, via))
-            callee = facts.function_for(call.func)
-            if callee is not None and callee not in seen:
-                visit(callee, (*via, call), seen | {callee})
+            for callee in facts.callees(call):  # f(), Cls() -> __init__, a decorator's wrapper
+                if callee not in seen:
+                    visit(callee, (*via, call), seen | {callee})
 
     visit(root, (), frozenset({root}) if root is not None else frozenset())
     return steps
@@ -271,3 +271,89 @@ def runs_before(facts: Facts, first: Step, second: Step, loops_run: bool = False
         if function is None or not unconditional_within(facts, node, function.body, loops_run):
             return False
     return True
+
+
+_EXITS = (cst.Break, cst.Continue, cst.Return, cst.Raise)
+
+
+def decided_regions(facts: Facts, test: cst.CSTNode) -> list[cst.CSTNode]:
+    """The code whose running an expression decides (a queue's ``empty()``,
+    ``qsize()``...):
+    - ``if test:`` / ``while test:``: the body and the ``else``;
+    - ``for _ in range(test):``: the loop body (the test counts its rounds);
+    - ``if test: break`` (or continue/return/raise): what follows the ``if`` in its block;
+    - ``while test: wait``: what follows the loop in its block (it runs once the test
+      turns false).
+    Empty when the expression decides nothing it can see."""
+    statement = deciding_statement(facts, test)
+    if statement is None:
+        return []
+    if isinstance(statement, cst.For):
+        iterable = statement.iter
+        counted = (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and iterable.func.value == "range"
+        )
+        return [statement.body] if counted else []
+    regions: list[cst.CSTNode] = [statement.body]
+    if statement.orelse is not None:
+        regions.append(statement.orelse)
+    if isinstance(statement, cst.While) or (statement.orelse is None and _exits(statement.body)):
+        regions.extend(_following(facts, statement))
+    return regions
+
+
+def deciding_statement(facts: Facts, test: cst.CSTNode) -> cst.If | cst.While | cst.For | None:
+    """The ``if``/``while`` whose test holds the expression, or the ``for`` whose
+    iterable does; None when it sits in a plain statement."""
+    child: cst.CSTNode = test
+    for ancestor in facts.ancestors(test):
+        if isinstance(ancestor, cst.If | cst.While) and child is ancestor.test:
+            return ancestor
+        if isinstance(ancestor, cst.For) and child is ancestor.iter:
+            return ancestor
+        if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or isinstance(
+            ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef
+        ):
+            return None
+        child = ancestor
+    return None
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    """The block ends by leaving: ``break``, ``continue``, ``return`` or ``raise``."""
+    if isinstance(block, cst.SimpleStatementSuite):
+        return bool(block.body) and isinstance(block.body[-1], _EXITS)
+    last = block.body[-1] if block.body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], _EXITS)
+
+
+def _following(facts: Facts, statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements after ``statement`` in its block."""
+    block = facts.parent(statement)
+    body = list(getattr(block, "body", ()))
+    if statement not in body:
+        return []
+    return body[body.index(statement) + 1 :]
+
+
+def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
+    """Can the node run more than once per run of its function: inside a ``for``/
+    ``while`` body, a ``while`` test or a comprehension's element, within the same
+    function."""
+    child: cst.CSTNode = node
+    for ancestor in facts.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
+            return False
+        if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
+            return True
+        if isinstance(ancestor, cst.While) and child is ancestor.test:
+            return True  # while (item := q.get()) is not DONE:
+        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+            if child is ancestor.elt:
+                return True
+        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
+            return True
+        child = ancestor
+    return False

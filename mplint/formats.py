@@ -17,9 +17,8 @@ from urllib.parse import quote
 
 from mplint import __version__
 from mplint.catalog import RULES, doc_url, page_summary, page_text, rule_summary
-from mplint.diagnostic import Diagnostic, FileError, Fix, Severity
+from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, applies
 from mplint.engine import LintResult
-from mplint.fixes import applies
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

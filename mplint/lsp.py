@@ -8,6 +8,9 @@ An adapter over ``lint_source`` built on pygls 2.x. The flow for one document:
     lint (worker thread) -> Snapshot (the text that was linted and what was found)
         -> dropped when the document moved on meanwhile, else kept and published
 
+Each open document keeps an IncrementalParser: an edit re-parses only the top-level
+statements it touched, and the positions of the others are kept.
+
 There is no fixed debounce: a lint of a student's script takes a few tens of
 milliseconds, less than any debounce worth having, and a long one is never
 interrupted by the next keystroke, only followed by one lint of the latest text.
@@ -46,6 +49,7 @@ from mplint.config import (
 from mplint.diagnostic import Applicability, Diagnostic, FileError, Severity, TextEdit
 from mplint.engine import lint_source
 from mplint.fixes import applies, apply_fixes, text_edit_between
+from mplint.incremental import IncrementalParser
 
 T = TypeVar("T")
 SOURCE = "mplint"
@@ -213,6 +217,9 @@ class MplintServer(LanguageServer):
         self.snapshots: dict[str, Snapshot] = {}
         self.pending: dict[str, asyncio.Future[Any]] = {}
         self.running: dict[str, asyncio.Future[Snapshot]] = {}
+        # Per document: parses again only the statements an edit touched. Used by one
+        # lint at a time (lint_now waits for the running one).
+        self.parsers: dict[str, IncrementalParser] = {}
         self.generation = 0
         self.reported: set[str] = set()
 
@@ -298,7 +305,8 @@ class MplintServer(LanguageServer):
         snapshot = Snapshot(uri, version, self.generation, lines, settings, config_error=problem)
         if path is not None and settings.exclude and settings.is_excluded(Path(path)):
             return snapshot
-        result = lint_source(source, path or "<untitled>", settings)
+        parser = self.parsers.setdefault(uri, IncrementalParser())
+        result = lint_source(source, path or "<untitled>", settings, parser=parser)
         snapshot.diagnostics = result.diagnostics
         snapshot.error = result.error
         snapshot.internal_errors = result.internal_errors
@@ -387,6 +395,7 @@ class MplintServer(LanguageServer):
             previous.cancel()
         self.snapshots.pop(uri, None)
         self.running.pop(uri, None)
+        self.parsers.pop(uri, None)
         self.client_settings.pop(uri, None)
         if not self.pull_mode:
             self.text_document_publish_diagnostics(

@@ -1,9 +1,12 @@
 """Many files at once: ``mplint check --jobs N``.
 
 The parent reads every file and runs the cheap steps itself: decoding and the
-prefilter (about 1% of ``ast.parse``), then the cache. Only the files that earn a
-libcst parse (about 5% of real code) are sent to worker processes, with their bytes,
-so a worker never reads a file that changed since its cache key was computed.
+prefilter (about 1% of ``ast.parse``), then the cache. Only the files that pass it
+(about 4% of real code) are sent to worker processes, with their bytes, so a worker
+never reads a file that changed since its cache key was computed. The workers are
+started as soon as the second such file turns up, and import libcst while the parent
+reads on; a run with one file to lint (a student at the terminal, a warm cache) starts
+none.
 
 mplint is itself a multiprocessing program and is held to its own rules: the start
 method is chosen explicitly with ``get_context`` (fork where the platform has it and
@@ -20,7 +23,7 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mplint.cache import Cache
 from mplint.config import Settings
@@ -56,6 +59,23 @@ def start_method() -> str:
     return "spawn"
 
 
+def warm_up() -> None:
+    """Each worker's first step, while the parent still reads and filters files: import
+    what linting needs, then set it aside from garbage collection (it lives as long as
+    the worker)."""
+    import gc
+
+    import mplint.checks
+    import mplint.facts
+    import mplint.positions  # noqa: F401
+
+    gc.freeze()
+
+
+def started() -> None:
+    """A task that only makes the pool start its workers."""
+
+
 def lint_in_worker(data: bytes, path: str, settings: Settings) -> LintResult:
     """The task run in a worker: one file's whole pipeline."""
     return lint_source(data, path, settings)
@@ -69,8 +89,10 @@ def lint_files(
     cache: Cache | None = None,
 ) -> list[LintResult]:
     """Every Python file under ``paths``, linted; results in the order of the walk."""
+    jobs = default_jobs() if jobs is None else max(1, jobs)
     results: list[LintResult] = []
     pending: list[tuple[int, bytes, str | None]] = []  # (index, bytes, cache key)
+    pool: _Pool | None = None
     for path in iter_python_files(paths, settings):
         name = str(path)
         data = read_source(path)
@@ -78,23 +100,28 @@ def lint_files(
             results.append(LintResult(name, error=data))
             continue
         text = decode_source(data, name)
+        if isinstance(text, FileError):
+            results.append(LintResult(name, error=text))
+            continue
         enabled = settings.enabled_for(name)
-        if isinstance(text, FileError) or not enabled or not might_use_processes(text):
-            # What lint_source does for these is as cheap as this test: do it here.
-            results.append(lint_source(data, name, settings))
+        if not enabled or not might_use_processes(text):
+            results.append(LintResult(name))  # what lint_source would say, without the work
             continue
         key = cache.key(data, enabled) if cache is not None else None
         cached = cache.get(key, name) if cache is not None and key is not None else None
         results.append(cached or LintResult(name))
         if cached is None:
             pending.append((len(results) - 1, data, key))
+            if len(pending) == 2 and jobs > 1:
+                # Two files to lint: start the workers now, so that they import libcst
+                # while this process reads the rest.
+                pool = _Pool.start(jobs)
 
-    jobs = default_jobs() if jobs is None else max(1, jobs)
     # Largest files first, so that no worker is left with a big one at the end.
     pending.sort(key=lambda item: len(item[1]), reverse=True)
     done: set[int] = set()
-    if jobs > 1 and len(pending) > 1:
-        done = _lint_in_pool(pending, results, settings, min(jobs, len(pending)))
+    if pool is not None:
+        done = pool.lint(pending, results, settings)
     for index, data, _ in pending:
         if index not in done:
             results[index] = lint_source(data, results[index].path, settings)
@@ -105,37 +132,58 @@ def lint_files(
     return results
 
 
-def _lint_in_pool(
-    pending: list[tuple[int, bytes, str | None]],
-    results: list[LintResult],
-    settings: Settings,
-    workers: int,
-) -> set[int]:
-    """Lint in worker processes; the indexes of the files that were done."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+class _Pool:
+    """Worker processes; whatever goes wrong with them, the files they did not do are
+    linted in this process."""
 
-    done: set[int] = set()
-    context = multiprocessing.get_context(start_method())
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-            futures: dict[Future[LintResult], int] = {
-                executor.submit(lint_in_worker, data, results[index].path, settings): index
-                for index, data, _ in pending
-            }
-            for future, index in futures.items():
-                try:
-                    results[index] = future.result()
-                    done.add(index)
-                except BrokenProcessPool:
-                    break
-                except Exception as error:  # noqa: BLE001 - one file's failure is that file's error
-                    path = results[index].path
-                    results[index] = LintResult(
-                        path, error=FileError(path, f"cannot lint: internal error: {error!r}")
-                    )
-                    done.add(index)
-    except (BrokenProcessPool, OSError):
-        pass  # the files not done are linted in this process
-    return done
+    def __init__(self, executor: Any, warming: Future[None]) -> None:
+        self.executor = executor
+        self.warming = warming
+
+    @classmethod
+    def start(cls, workers: int) -> _Pool | None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context(start_method())
+        try:
+            executor = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=warm_up
+            )
+            warming = executor.submit(started)
+        except OSError:
+            return None
+        return cls(executor, warming)
+
+    def lint(
+        self,
+        pending: list[tuple[int, bytes, str | None]],
+        results: list[LintResult],
+        settings: Settings,
+    ) -> set[int]:
+        """The indexes of the files that were done."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        done: set[int] = set()
+        try:
+            with self.executor as executor:
+                self.warming.result()  # a worker that cannot even start shows here
+                futures: dict[Future[LintResult], int] = {
+                    executor.submit(lint_in_worker, data, results[index].path, settings): index
+                    for index, data, _ in pending
+                }
+                for future, index in futures.items():
+                    try:
+                        results[index] = future.result()
+                        done.add(index)
+                    except BrokenProcessPool:
+                        break
+                    except Exception as error:  # noqa: BLE001 - one file's failure is that file's error
+                        path = results[index].path
+                        results[index] = LintResult(
+                            path, error=FileError(path, f"cannot lint: internal error: {error!r}")
+                        )
+                        done.add(index)
+        except (BrokenProcessPool, OSError, RuntimeError):
+            pass  # the files not done are linted in this process
+        return done

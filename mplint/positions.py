@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import cast
 
 import libcst as cst
@@ -87,11 +87,17 @@ def _anchor(statement: cst.BaseStatement) -> cst.CSTNode:
     return statement
 
 
+# Positions of a top-level statement within itself, by the statement's id: the
+# statement, its nodes' ranges and its generated code (see mplint.incremental).
+Placed = dict[int, tuple[cst.CSTNode, Mapping[cst.CSTNode, CodeRange], str | None]]
+
+
 def positions_for(
     module: cst.Module,
     source: str,
     nodes: Iterable[cst.CSTNode],
     parents: Mapping[cst.CSTNode, cst.CSTNode],
+    placed_before: Placed | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     index_of = {id(statement): i for i, statement in enumerate(module.body)}
     wanted: dict[int, cst.SimpleStatementLine | cst.BaseCompoundStatement] = {}
@@ -112,13 +118,21 @@ def positions_for(
         return placed
     lines = source_lines(source)
     first_lines: dict[int, int] | None = None
+    shifts: dict[int, tuple[int, Mapping[cst.CSTNode, CodeRange]]] = {}
     for index, statement in wanted.items():
-        alone = cst.Module(
-            body=[statement],
-            default_indent=module.default_indent,
-            default_newline=module.default_newline,
-        )
-        relative, code = _statement_positions(alone)
+        before = placed_before.get(id(statement)) if placed_before is not None else None
+        if before is not None and before[0] is statement:
+            relative, code = before[1], before[2]
+        else:
+            alone = cst.Module(
+                body=[statement],
+                default_indent=module.default_indent,
+                default_newline=module.default_newline,
+            )
+            computed, code = _statement_positions(alone)
+            relative = {node: where for node, where in computed.items() if node is not alone}
+            if placed_before is not None:
+                placed_before[id(statement)] = (statement, relative, code)
         anchor = relative.get(_anchor(statement))
         if anchor is None:
             return _whole_module(module)
@@ -136,11 +150,41 @@ def positions_for(
                 if first_lines is None:
                     return _whole_module(module)
             shift = first_lines[index] - anchor.start.line
-        for node, where in relative.items():
-            if node is alone:
-                continue
-            placed[node] = CodeRange(
-                CodePosition(where.start.line + shift, where.start.column),
-                CodePosition(where.end.line + shift, where.end.column),
-            )
-    return placed
+        shifts[index] = shift, relative
+    return _Shifted(placed, list(shifts.values()))
+
+
+class _Shifted(Mapping[cst.CSTNode, CodeRange]):
+    """Positions of the placed statements' nodes, each shifted to its statement's line
+    when asked for: a statement holds thousands of nodes, a diagnostic needs one."""
+
+    def __init__(
+        self,
+        placed: dict[cst.CSTNode, CodeRange],
+        pieces: list[tuple[int, Mapping[cst.CSTNode, CodeRange]]],
+    ) -> None:
+        self.placed = placed
+        self.pieces = pieces
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self.placed.get(node)
+        if found is not None:
+            return found
+        for shift, relative in self.pieces:
+            where = relative.get(node)
+            if where is not None:
+                found = self.placed[node] = CodeRange(
+                    CodePosition(where.start.line + shift, where.start.column),
+                    CodePosition(where.end.line + shift, where.end.column),
+                )
+                return found
+        raise KeyError(node)
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        seen = set(self.placed)
+        yield from self.placed
+        for _, relative in self.pieces:
+            yield from (node for node in relative if node not in seen)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -14,11 +14,11 @@ SAMPLE = """\
 import multiprocessing as mp
 
 
-def work(n):
-    print(n)
+def work(tasks):
+    print(tasks.get())
 
 
-worker = mp.Process(target=work, args=(1,))
+worker = mp.Process(target=work, args=(mp.Queue(),))
 worker.start()
 worker.join()
 
@@ -27,7 +27,8 @@ if __name__ == "__main__":
         shared = manager.dict()
     print(shared["x"])
 """
-# MP101 on line 9 (start at import time), MP901 on line 10 (join without timeout),
+# MP101 on line 9 (start at import time), MP901 on line 10 (join without timeout of a
+# child that waits on its queue with no timeout),
 # MP503 on line 15 (proxy used after its manager's with block).
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>MP\d{3}) ", re.M)
 

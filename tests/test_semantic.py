@@ -150,3 +150,105 @@ def test_starmap_tuples_are_call_sites() -> None:
     work = facts.module_functions["work"]
     assert facts.parameter_kind(work.params.params[0]) == "lock"
     assert len(facts.call_sites[work]) == 2
+
+
+def _facts(source: str) -> tuple[cst.Module, Facts]:
+    module = cst.parse_module(source)
+    return module, Facts(module)
+
+
+def _receiver_kinds(source: str, method: str) -> list[str | None]:
+    module, facts = _facts(source)
+    return [
+        facts.kind_of(call.func.value)
+        for call in facts.calls
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == method
+    ]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # self.x: None in __init__, the real object in another method
+        "import multiprocessing as mp\nclass R:\n    def __init__(self):\n        self.p = None\n"
+        "    def go(self):\n        self.p = mp.Process()\n    def stop(self):\n        self.p.join()\n",
+        # obj.x = ... from outside the class
+        "import multiprocessing as mp\nclass H:\n    pass\nh = H()\nh.p = mp.Process()\nh.p.join()\n",
+        # dict comprehension, .values()
+        "import multiprocessing as mp\nd = {i: mp.Process() for i in range(2)}\n"
+        "for p in d.values():\n    p.join()\n",
+        # extend, enumerate
+        "import multiprocessing as mp\nps = []\nps.extend(mp.Process() for _ in range(2))\n"
+        "for i, p in enumerate(ps):\n    p.join()\n",
+        # subscript store, items()
+        "import multiprocessing as mp\nd = {}\nd['a'] = mp.Process()\nfor k, p in d.items():\n    p.join()\n",
+        # subscript load, unpacking a list
+        "import multiprocessing as mp\nps = [mp.Process(), mp.Process()]\nps[0].join()\na, b = ps\nb.join()\n",
+        # comprehension variable
+        "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n[p.join() for p in ps]\n",
+        # return value of this file's function
+        "import multiprocessing as mp\ndef make():\n    return mp.Process()\np = make()\np.join()\n",
+    ],
+)
+def test_values_are_followed_to_their_kind(source: str) -> None:
+    kinds = _receiver_kinds(source, "join")
+    assert kinds and all(kind == "process" for kind in kinds)
+
+
+def test_origins_follow_self_attributes_and_containers() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "class R:\n"
+        "    def __init__(self):\n        self.ps = []\n"
+        "    def add(self):\n        self.ps.append(mp.Process())\n"
+        "    def stop(self):\n        for p in self.ps:\n            p.join()\n"
+    )
+    module, facts = _facts(source)
+    join = next(c for c in facts.calls if module.code_for_node(c) == "p.join()")
+    assert isinstance(join.func, cst.Attribute)
+    found = facts.origins(join.func.value)
+    assert found is not None and [module.code_for_node(c) for c in found] == ["mp.Process()"]
+    assert facts.origins(cst.parse_expression("unknown")) is None
+
+
+def test_reach_follows_constructors_and_decorators() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "def deco(fn):\n    def wrapper(*a):\n        return fn(*a)\n    return wrapper\n"
+        "@deco\ndef task(n):\n    helper()\n"
+        "def helper():\n    pass\n"
+        "class Service:\n    def __init__(self):\n        self.pool = mp.Pool()\n"
+        "def main():\n    Service()\n"
+    )
+    module, facts = _facts(source)
+    names = {f.name.value for f in facts.reachable_from([facts.module_functions["task"]])}
+    assert {"task", "wrapper", "helper", "deco"} <= names
+    starters = facts.functions_reaching(lambda call: facts.kind_of(call) == "pool")
+    assert {f.name.value for f in starters} == {"__init__", "main"}
+
+
+def test_subclass_fixpoint_is_shared() -> None:
+    source = (
+        "import threading, multiprocessing as mp\n"
+        "class A(mp.Process):\n    pass\nclass B(A):\n    pass\n"
+        "class T(threading.Thread):\n    pass\nclass U(T):\n    pass\n"
+    )
+    _, facts = _facts(source)
+    assert set(facts.process_subclasses) == {"A", "B"}
+    assert set(facts.subclasses_of("threading.Thread")) == {"T", "U"}
+
+
+def test_methods_called_on_instances_are_followed() -> None:
+    source = (
+        "import multiprocessing as mp\n"
+        "class Base:\n    def launch(self, q):\n        self.p = mp.Process(args=(q,))\n"
+        "class Service(Base):\n    pass\n"
+        "svc = Service()\nsvc.launch(mp.Queue())\n"
+    )
+    module, facts = _facts(source)
+    call = facts.calls[-2]
+    assert module.code_for_node(call) == "svc.launch(mp.Queue())"
+    launch = facts.function_for(call.func)
+    assert launch is not None and launch.name.value == "launch"
+    param = launch.params.params[1]
+    assert facts.parameter_kind(param) == "queue"

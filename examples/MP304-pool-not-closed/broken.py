@@ -1,16 +1,20 @@
-"""A pool that is never closed keeps its worker processes alive after the work is done."""
+"""Tasks handed to a pool that is never closed and joined are killed when the script ends."""
 
-import multiprocessing
+import time
 from multiprocessing import Pool
 
 
-def square(n):
-    return n * n
+def make_report(n):
+    time.sleep(0.5)
+    return f"report {n}"
+
+
+def save(report):
+    print(f"saved {report}", flush=True)
 
 
 if __name__ == "__main__":
     pool = Pool(3)
-    squares = pool.map(square, range(8))
-    print(f"all {len(squares)} results collected")
-    leftover = multiprocessing.active_children()
-    print(f"worker processes still running: {len(leftover)}")
+    for n in range(6):
+        pool.apply_async(make_report, (n,), callback=save)
+    print("all 6 reports submitted", flush=True)

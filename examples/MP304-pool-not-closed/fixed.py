@@ -1,16 +1,23 @@
-"""Using the pool in a with block shuts its workers down once the work is done."""
+"""close() then join() waits for every task, so every callback runs before the end."""
 
-import multiprocessing
+import time
 from multiprocessing import Pool
 
 
-def square(n):
-    return n * n
+def make_report(n):
+    time.sleep(0.5)
+    return f"report {n}"
+
+
+def save(report):
+    print(f"saved {report}", flush=True)
 
 
 if __name__ == "__main__":
-    with Pool(3) as pool:
-        squares = pool.map(square, range(8))
-    print(f"all {len(squares)} results collected")
-    leftover = multiprocessing.active_children()
-    print(f"worker processes still running: {len(leftover)}")
+    pool = Pool(3)
+    for n in range(6):
+        pool.apply_async(make_report, (n,), callback=save)
+    print("all 6 reports submitted", flush=True)
+    pool.close()
+    pool.join()
+    print("every report saved", flush=True)

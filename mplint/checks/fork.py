@@ -231,8 +231,7 @@ class _ThreadFacts:
 def _flow_roots(facts: Facts) -> list[cst.FunctionDef | None]:
     """The module's code, then every function of this file nothing in it calls directly
     (entry points, callbacks, and functions run in children or threads)."""
-    called = {facts.function_for(call.func) for call in facts.calls}
-    return [None, *(f for f in facts.functions if f not in called)]
+    return facts.entry_points(include_child_functions=True)
 
 
 @check("MP108")

@@ -438,94 +438,18 @@ class _Flow:
 
     # -- where a process comes from --
 
-    def creations(self, node: cst.BaseExpression, depth: int = 0) -> list[cst.Call] | None:
+    def creations(self, node: cst.BaseExpression) -> list[cst.Call] | None:
         """The constructor calls whose process an expression holds, None when unsure."""
-        facts = self.facts
-        if depth > 6:
-            return None
-        if isinstance(node, cst.Call):
-            return [node] if facts.kind_of_call(node) == Kind.PROCESS else None
-        if isinstance(node, cst.Name):
-            bindings = facts.visible_bindings(node)
-            if not bindings:
-                return self.comprehension_elements(node, depth)
-            found: list[cst.Call] = []
-            for binding in bindings:
-                if binding.value is None and isinstance(binding.node, cst.For):
-                    part = self.element_creations(binding.node.iter, depth + 1)
-                elif binding.value is None or binding.unpack_index is not None:
-                    return None
-                else:
-                    part = self.creations(binding.value, depth + 1)
-                if part is None:
-                    return None
-                found.extend(part)
-            return found
-        if isinstance(node, cst.Attribute):
-            name = node.value
-            if isinstance(name, cst.Name) and name.value == "self":
-                values = [
-                    b.value
-                    for b in facts.attribute_bindings_of(node)
-                    if not (isinstance(b.value, cst.Name) and b.value.value == "None")
-                ]
-                if not values:
-                    return None
-                calls = [v for v in values if isinstance(v, cst.Call)]
-                if not calls or len(calls) != len(values):
-                    return None
-                found = []
-                for call in calls:
-                    part = self.creations(call, depth + 1)
-                    if part is None:
-                        return None
-                    found.extend(part)
-                return found
-        return None
+        return self._processes(self.facts.origins(node))
 
-    def comprehension_elements(self, name: cst.Name, depth: int) -> list[cst.Call] | None:
-        """`p` in `[p.start() for p in procs]`: the elements of `procs`."""
-        for ancestor in self.facts.ancestors(name):
-            if isinstance(ancestor, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-                loop: cst.CompFor | None = ancestor.for_in
-                while loop is not None:
-                    target = loop.target
-                    if isinstance(target, cst.Name) and target.value == name.value:
-                        return self.element_creations(loop.iter, depth + 1)
-                    loop = loop.inner_for_in
-            if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-                return None
-        return None
+    def element_creations(self, node: cst.BaseExpression) -> list[cst.Call] | None:
+        """The processes a container holds, None when unsure."""
+        return self._processes(self.facts.element_origins(node))
 
-    def element_creations(self, node: cst.BaseExpression, depth: int) -> list[cst.Call] | None:
-        facts = self.facts
-        if depth > 6:
+    def _processes(self, found: list[cst.Call] | None) -> list[cst.Call] | None:
+        if not found or any(self.facts.kind_of_call(c) != Kind.PROCESS for c in found):
             return None
-        if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            found: list[cst.Call] = []
-            for element in node.elements:
-                part = self.creations(element.value, depth + 1)
-                if part is None:
-                    return None
-                found.extend(part)
-            return found
-        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-            return self.creations(node.elt, depth + 1)
-        if isinstance(node, cst.Name):
-            bindings = facts.visible_bindings(node)
-            if len(bindings) != 1 or bindings[0].value is None:
-                return None
-            value = bindings[0].value
-            if isinstance(value, cst.List) and not value.elements:
-                found = []
-                for call in facts.appends_to(node.value, bindings[0].scope):
-                    part = self.creations(call.args[0].value, depth + 1)
-                    if part is None:
-                        return None
-                    found.extend(part)
-                return found or None
-            return self.element_creations(value, depth + 1)
-        return None
+        return found
 
     # -- every start() of a process, with its fate --
 
@@ -1616,6 +1540,8 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
         function.body.visit(finder)
         if finder.generator or not finder.returns:
             continue
+        if all(_success_status(r.value) for r in finder.returns):
+            continue  # `return 0` / `return True` only: the exit code is 0 anyway
         if "run" not in vias and _result_may_be_used(flows, function, process_calls):
             continue
         if "run" in vias and _run_result_used(facts):
@@ -1624,6 +1550,15 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
         label = f"{cls.name.value}.{function.name.value}" if cls else function.name.value
         for statement in finder.returns:
             yield Finding("MP207", statement, {"function": label})
+
+
+def _success_status(value: cst.BaseExpression | None) -> bool:
+    """``0`` or ``True``: a status that says "it worked", which the child's exit code 0
+    already says. A target returning only these loses nothing; one that also returns
+    ``False`` or ``1`` on failure does (its failure exits 0 too)."""
+    if isinstance(value, cst.Integer):
+        return value.value == "0"
+    return isinstance(value, cst.Name) and value.value == "True"
 
 
 def _run_result_used(facts: Facts) -> bool:

@@ -95,6 +95,8 @@ def _unflushed_exits(facts: Facts, calls: Iterable[cst.Call]) -> Iterator[cst.Ca
         for earlier in ordered[:index]:
             if flow.exclusive(facts, earlier, call) or flow.is_inside(facts, call, earlier):
                 continue
+            if _in_fork_failure_branch(facts, earlier):
+                continue  # never runs
             state = _output_event(facts, earlier) or state
         if state == "dirty":
             yield call
@@ -153,6 +155,77 @@ def _child_branch(facts: Facts, value: cst.BaseExpression) -> cst.BaseSuite | No
     return statement.orelse.body if isinstance(statement.orelse, cst.Else) else None
 
 
+def _fork_pid_test(facts: Facts, test: cst.BaseExpression) -> tuple[str, str] | None:
+    """(name, "zero" | "positive" | "negative") for ``pid == 0``, ``not pid``, ``pid > 0``,
+    ``pid < 0``, ``pid == -1`` where ``pid`` is bound to ``os.fork()``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        name = test.expression
+        return (name.value, "zero") if _is_fork_pid(facts, name) else None  # type: ignore[union-attr]
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
+    name, target = test.left, test.comparisons[0]
+    if not _is_fork_pid(facts, name):
+        return None
+    value = target.comparator
+    number = (
+        -int(value.expression.value)
+        if isinstance(value, cst.UnaryOperation)
+        and isinstance(value.operator, cst.Minus)
+        and isinstance(value.expression, cst.Integer)
+        else int(value.value)
+        if isinstance(value, cst.Integer)
+        else None
+    )
+    operator = target.operator
+    label = None
+    if number == 0 and isinstance(operator, cst.Equal | cst.Is):
+        label = "zero"
+    elif number == 0 and isinstance(operator, cst.GreaterThan):
+        label = "positive"
+    elif number == 0 and isinstance(operator, cst.LessThan):
+        label = "negative"
+    elif number == -1 and isinstance(operator, cst.Equal):
+        label = "negative"
+    return (name.value, label) if label is not None else None  # type: ignore[union-attr]
+
+
+def _is_fork_pid(facts: Facts, node: cst.BaseExpression) -> bool:
+    if not isinstance(node, cst.Name):
+        return False
+    bindings = facts.visible_bindings(node)
+    return bool(bindings) and all(
+        isinstance(b.value, cst.Call) and facts.resolve(b.value.func) == "os.fork" for b in bindings
+    )
+
+
+def _in_fork_failure_branch(facts: Facts, call: cst.Call) -> bool:
+    """True when the call sits in a branch that runs only when ``os.fork()`` returned a
+    negative pid, which it never does (it raises OSError): the body of ``if pid < 0``,
+    or the final ``else`` of a chain that already tested ``pid == 0`` and ``pid > 0``."""
+    for ancestor in facts.ancestors(call):
+        if not isinstance(ancestor, cst.If):
+            continue
+        if flow.is_inside(facts, call, ancestor.body):
+            test = _fork_pid_test(facts, ancestor.test)
+            if test is not None and test[1] == "negative":
+                return True
+            continue
+        final = ancestor.orelse
+        if not (isinstance(final, cst.Else) and flow.is_inside(facts, call, final.body)):
+            continue
+        seen: dict[str, set[str]] = {}
+        link: cst.CSTNode | None = ancestor
+        while isinstance(link, cst.If):
+            test = _fork_pid_test(facts, link.test)
+            if test is not None:
+                seen.setdefault(test[0], set()).add(test[1])
+            parent = facts.parent(link)
+            link = parent if isinstance(parent, cst.If) and parent.orelse is link else None
+        if any({"zero", "positive"} <= labels for labels in seen.values()):
+            return True
+    return False
+
+
 @check("MP601")
 def unflushed_exit(facts: Facts) -> Iterator[Finding]:
     seen: set[int] = set()
@@ -167,6 +240,8 @@ def unflushed_exit(facts: Facts) -> Iterator[Finding]:
             c for c in facts.calls_by_function.get(owner, ()) if flow.is_inside(facts, c, block)
         ]
         for call in _unflushed_exits(facts, calls):
+            if _in_fork_failure_branch(facts, call):
+                continue  # os.fork() raises OSError: a "pid < 0" branch never runs
             if id(call) not in seen:
                 seen.add(id(call))
                 yield Finding("MP601", call)

@@ -8,9 +8,10 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.harmless import function_cannot_raise
 from mplint.diagnostic import Applicability
 from mplint.edits import FixPlan, InsertLineBefore
-from mplint.facts import Facts, FastVisitor, Scope, is_method_call
+from mplint.facts import Binding, Facts, FastVisitor, Scope, is_method_call
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api
 from mplint.semantic.kinds import Kind
@@ -40,31 +41,16 @@ messages(
             "`terminate()`，未完成的任务会被悄悄杀掉。请在块内等待：对结果调用 `get()`/`wait()`、"
             "遍历迭代器，或先 `close()` 再 `join()`。",
         ),
-        "MP304": {
-            "pool": Message(
-                en="This Pool is made outside `with` and never closed: nothing stops its worker "
-                "processes until the garbage collector or the interpreter's exit does. Use "
-                "`with`, or call `close()` and `join()` in a `finally`.",
-                zh="这个 Pool 不是用 `with` 创建的，而且从未关闭：它的工作进程会一直运行，直到被"
-                "垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `close()` 和 "
-                "`join()`。",
-            ),
-            "executor": Message(
-                en="This ProcessPoolExecutor is made outside `with` and never shut down: nothing "
-                "stops its worker processes until the garbage collector or the interpreter's "
-                "exit does. Use `with`, or call `shutdown()` in a `finally`.",
-                zh="这个 ProcessPoolExecutor 不是用 `with` 创建的，而且从未关闭：它的工作进程会"
-                "一直运行，直到被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 "
-                "`shutdown()`。",
-            ),
-            "manager": Message(
-                en="This Manager is made outside `with` and never shut down: nothing stops its "
-                "server process until the garbage collector or the interpreter's exit does. Use "
-                "`with`, or call `shutdown()` in a `finally`.",
-                zh="这个 Manager 不是用 `with` 创建的，而且从未关闭：它的服务进程会一直运行，直到"
-                "被垃圾回收或解释器退出。请使用 `with`，或在 `finally` 里调用 `shutdown()`。",
-            ),
-        },
+        "MP304": Message(
+            en="This Pool is never closed and joined, and nothing waits for the tasks given "
+            "to it with `{method}()`: when the program ends, the pool's finalizer terminates "
+            "the workers and the tasks still pending are killed without a trace (their "
+            "callbacks never run). Call `{pool}.close()` then `{pool}.join()` once all the "
+            "work is submitted.",
+            zh="这个 Pool 从未调用 `close()` 和 `join()`，也没有任何代码等待用 `{method}()` 交给它的任务："
+            "程序结束时，进程池的终结器会终止工作进程，还没完成的任务被悄无声息地杀掉（回调"
+            "永远不会运行）。请在提交完所有任务后调用 `{pool}.close()`，再调用 `{pool}.join()`。",
+        ),
         "MP305": {
             "": Message(
                 en="A {what} is created inside this loop: its worker processes are started and "
@@ -231,8 +217,16 @@ def async_result_ignored(facts: Facts) -> Iterator[Finding]:
             params = {"ticket": "`Iterator`", "fetch": _FETCH_ITERATOR}
         else:
             continue
-        if _result_dropped(facts, call):
+        if _result_dropped(facts, call) and not _task_cannot_raise(facts, call):
             yield Finding("MP301", call, {"method": method, **params})
+
+
+def _task_cannot_raise(facts: Facts, call: cst.Call) -> bool:
+    """The task is a function of this file made only of statements that cannot raise
+    (a print, a sleep, arithmetic on its arguments): there is no exception to lose."""
+    task = facts.task_argument(call)
+    function = facts.function_for(task.value) if task is not None else None
+    return function is not None and function_cannot_raise(facts, function)
 
 
 # -- MP302 -------------------------------------------------------------
@@ -510,46 +504,156 @@ def pool_exit_terminates(facts: Facts) -> Iterator[Finding]:
 
 # -- MP304 -------------------------------------------------------------
 
-_RELEASES = frozenset({"close", "terminate", "shutdown", "join", "__exit__", "__enter__"})
+# What ends a pool's pending work for good: join() waits for it, terminate() kills it on
+# purpose. close() alone does not: at exit the finalizer still terminates the workers
+# and the pending tasks die (measured on 3.11 and 3.13).
+_RELEASES = frozenset({"terminate", "shutdown", "join", "__exit__", "__enter__"})
+_ASYNC_WORK = ASYNC_METHODS | ITERATOR_METHODS
 
 
-def _owner_kind(facts: Facts, call: cst.Call) -> str | None:
-    qualname = facts.resolve(call.func)
-    if qualname == "multiprocessing.Manager":
-        return Kind.MANAGER
-    kind = kind_of_constructor(qualname)
-    return kind if kind in (Kind.POOL, Kind.EXECUTOR) else None
+def _is_pool_constructor(facts: Facts, call: cst.Call) -> bool:
+    # An unclosed executor or Manager is harmless: the executor's exit hook waits for its
+    # pending work, and a Manager's server stops when the manager (and every proxy that
+    # holds it) is collected, or at exit. Only a Pool kills pending work.
+    return kind_of_constructor(facts.resolve(call.func)) == Kind.POOL
 
 
-def _never_released(facts: Facts, call: cst.Call) -> bool:
+def _unwaited_work(facts: Facts, call: cst.Call) -> cst.Call | None:
+    """The first `apply_async`/`map_async`/`imap` call on a pool that is never joined,
+    terminated or handed on, whose result nothing waits for. A pool that is only used
+    synchronously (`map`, `apply`), or made and never used, is reclaimed harmlessly when it
+    is collected or at exit; one with pending tasks has them killed. The pool is followed
+    through its name, an attribute it is stored in (``self.pool``), and the helpers of
+    this file it is handed to."""
     parent = facts.parent(call)
     if isinstance(parent, cst.Attribute) and parent.value is call:
-        return parent.attr.value not in _RELEASES  # Pool(4).map(...): dropped at once
+        return _work_on(facts, parent)  # Pool(4).apply_async(...): dropped at once
+    stored = _stored_attribute(facts, call)
+    if stored is not None:
+        return _work_on_attribute(facts, *stored)
     target = _bound_name(facts, call)
     if target is None:
-        return False  # with, returned, passed on, stored: not followed
+        return None  # with, returned, passed on: not followed
     scope = _binding_scope(facts, target)
-    if scope is None:
-        return False
-    for load in flow.loads_of(facts, target.value, scope):
-        attribute = facts.parent(load)
-        if isinstance(attribute, cst.Attribute) and attribute.value is load:
-            if attribute.attr.value in _RELEASES:
-                return False
+    return None if scope is None else _work_on_loads(facts, target.value, scope, 0)
+
+
+_HANDED_ON = object()  # the pool leaves what we can follow: someone else may join it
+
+
+def _work_on(facts: Facts, attribute: cst.Attribute) -> cst.Call | None:
+    """Async work whose result is dropped, made by ``pool.<method>(...)``."""
+    work = facts.parent(attribute)
+    if (
+        attribute.attr.value in _ASYNC_WORK
+        and isinstance(work, cst.Call)
+        and _result_dropped(facts, work)
+    ):
+        return work
+    return None
+
+
+def _use_of_pool(facts: Facts, use: cst.BaseExpression, depth: int) -> object:
+    """What one read of the pool does: releases it (``_HANDED_ON``, also for any use we
+    cannot follow), submits unwaited work (the call), or nothing that matters (None)."""
+    attribute = facts.parent(use)
+    if isinstance(attribute, cst.Attribute) and attribute.value is use:
+        if attribute.attr.value in _RELEASES:
+            return _HANDED_ON
+        return _work_on(facts, attribute)
+    if isinstance(use, cst.Name):
+        helper = _helper_receiving(facts, use, depth)
+        if helper is not None:
+            param, owner = helper
+            pending = _work_on_loads(facts, param, owner, depth + 1)
+            if pending is not None:
+                return pending
+            return _HANDED_ON if _helper_hands_it_on(facts, param, owner, depth + 1) else None
+    return _HANDED_ON  # with pool, return pool, self.pool = pool, a call we cannot follow
+
+
+def _helper_hands_it_on(facts: Facts, param: str, owner: Scope, depth: int) -> bool:
+    """Does the helper join, terminate or hand on the pool it was given? A helper that
+    only uses it keeps it, and then the caller's other uses decide."""
+    return any(
+        _use_of_pool(facts, load, depth) is _HANDED_ON
+        for load in flow.loads_of(facts, param, owner)
+    )
+
+
+def _work_on_loads(facts: Facts, variable: str, scope: Scope, depth: int) -> cst.Call | None:
+    pending: cst.Call | None = None
+    for load in flow.loads_of(facts, variable, scope):
+        outcome = _use_of_pool(facts, load, depth)
+        if outcome is _HANDED_ON:
+            return None
+        if pending is None and isinstance(outcome, cst.Call):
+            pending = outcome
+    return pending
+
+
+def _helper_receiving(facts: Facts, load: cst.Name, depth: int) -> tuple[str, Scope] | None:
+    """``helper(pool)`` where ``helper`` is a function of this file: its parameter."""
+    arg = facts.parent(load)
+    call = facts.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(call, cst.Call) or depth > 3:
+        return None
+    owner = facts.function_for(call.func)
+    param = facts.parameter_receiving(call, load) if owner is not None else None
+    if owner is None or param is None or param.star:
+        return None
+    return param.name.value, owner
+
+
+def _stored_attribute(facts: Facts, call: cst.Call) -> tuple[cst.Attribute, Binding] | None:
+    """``self.pool = Pool()`` / ``obj.pool = Pool()``: the attribute and its binding."""
+    parent = facts.parent(call)
+    if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
+        return None
+    target = parent.targets[0].target
+    if not isinstance(target, cst.Attribute) or not isinstance(target.value, cst.Name):
+        return None
+    binding = next((b for b in facts.attribute_bindings if b.target is target), None)
+    return (target, binding) if binding is not None else None
+
+
+def _work_on_attribute(facts: Facts, target: cst.Attribute, binding: Binding) -> cst.Call | None:
+    """Unwaited work on ``self.x`` when no code of this file joins, terminates or hands it
+    on. Only in a script (main guard) or for a private ``_x``: a library's users may
+    close a public attribute themselves."""
+    if not facts.main_guards and not target.attr.value.startswith("_"):
+        return None
+    pending: cst.Call | None = None
+    for use in facts.attribute_uses:
+        if use is target or use.attr.value != target.attr.value:
             continue
-        return False  # handed on: with pool, return pool, f(pool), self.pool = pool, ...
-    return True
+        if not any(b is binding for b in facts.attribute_bindings_of(use)):
+            continue
+        parent = facts.parent(use)
+        if isinstance(parent, cst.AssignTarget | cst.AugAssign) or (
+            isinstance(parent, cst.Assign) and any(t.target is use for t in parent.targets)
+        ):
+            continue
+        outcome = _use_of_pool(facts, use, 0)
+        if outcome is _HANDED_ON:
+            return None
+        if pending is None and isinstance(outcome, cst.Call):
+            pending = outcome
+    return pending
 
 
 @check("MP304")
 def pool_not_closed(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
-        kind = _owner_kind(facts, call)
-        if kind is None or facts.runs_at_import(call):
+        if not _is_pool_constructor(facts, call) or facts.runs_at_import(call):
             continue  # module-level objects of a library may be closed by its users
-        if not _never_released(facts, call):
+        work = _unwaited_work(facts, call)
+        if work is None:
             continue
-        yield Finding("MP304", call, variant=kind)
+        target = _bound_name(facts, call)
+        pool = target.value if target is not None else "pool"
+        method = work.func.attr.value  # type: ignore[attr-defined]
+        yield Finding("MP304", call, {"method": method, "pool": pool})
 
 
 # -- MP305 -------------------------------------------------------------
@@ -634,6 +738,50 @@ def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bo
     return False
 
 
+_TIMED_WAITS = frozenset({"get", "wait", "result"})
+
+
+def _timed_wait_in(facts: Facts, pool_call: cst.Call, loop: cst.CSTNode) -> bool:
+    """True when the loop waits for this round's pool's result with a time limit
+    (``r = pool.map_async(...)`` then ``r.wait(timeout=8)``, ``f.result(5)``): a fresh
+    pool per item is how an item that runs over is abandoned (a reused pool would keep
+    its worker busy with it)."""
+    if not isinstance(loop, cst.For | cst.While):
+        return False
+    pool = _bound_name(facts, pool_call)
+    if pool is None:
+        return False
+    for call in facts.calls:
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in _TIMED_WAITS
+            and isinstance(func.value, cst.Name)
+            and flow.is_inside(facts, call, loop.body)
+        ):
+            continue
+        timed = any(
+            not a.star and (a.keyword.value == "timeout" if a.keyword else True) for a in call.args
+        )
+        if timed and any(
+            _work_of(facts, binding.value, pool.value)
+            for binding in facts.visible_bindings(func.value)
+        ):
+            return True
+    return False
+
+
+def _work_of(facts: Facts, value: cst.BaseExpression | None, pool: str) -> bool:
+    """``pool.apply_async(...)``, ``pool.map_async(...)``, ``pool.submit(...)``."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in ASYNC_METHODS | {"submit"}
+        and isinstance(value.func.value, cst.Name)
+        and value.func.value.value == pool
+    )
+
+
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -646,6 +794,8 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         if isinstance(loop, cst.For | cst.While) and _leaves_after_first_pass(loop.body):
             continue
         if _varies_per_iteration(facts, call, loop):
+            continue
+        if _timed_wait_in(facts, call, loop):
             continue
         what = "Pool" if kind == Kind.POOL else "ProcessPoolExecutor"
         yield Finding("MP305", call, {"what": what})

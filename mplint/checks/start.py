@@ -10,7 +10,14 @@ from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
 from mplint.edits import FixPlan, InsertLineBefore, Replace
-from mplint.facts import POOL_KINDS, POOL_TASK_METHODS, Facts, FastVisitor, call_argument
+from mplint.facts import (
+    POOL_KINDS,
+    POOL_TASK_METHODS,
+    Facts,
+    FastVisitor,
+    call_argument,
+    dotted_name,
+)
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
 
@@ -111,9 +118,10 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
         if what is not None and _may_spawn_for(facts, call):
             flagged.append((call, what))
             continue
-        function = facts.function_for(call.func)
-        if function is not None and function in starters:
-            flagged.append((call, _STARTER_FUNCTION.format(function=function.name.value)))
+        # f() or Cls() (its __init__) or a decorated f (its wrapper) that starts processes
+        if any(callee in starters for callee in facts.callees(call)):
+            name = dotted_name(call.func) or "call"
+            flagged.append((call, _STARTER_FUNCTION.format(function=name)))
     # torch DataLoader workers, joblib's multiprocessing backend (checks/third_party.py).
     from mplint.checks.third_party import library_starts
 

@@ -235,9 +235,7 @@ class _LeaveFinder(FastVisitor):
 def _roots(facts: Facts) -> list[cst.FunctionDef | None]:
     """The module's own code, then every function of this file that nothing in it calls
     (an entry point: a library API, a console script's main, a callback)."""
-    called = {facts.function_for(call.func) for call in facts.calls}
-    called |= facts.child_functions
-    return [None, *(f for f in facts.functions if f not in called)]
+    return facts.entry_points(include_child_functions=False)
 
 
 _OUTSIDE = Phrase(

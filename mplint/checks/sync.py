@@ -16,6 +16,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
+from mplint.checks.harmless import statement_cannot_raise
 from mplint.checks.payload import may_overfill
 from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.checks.staleness import stale_answer_harms
@@ -208,47 +209,9 @@ def _self_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
     return facts.attribute_bindings_of(node)
 
 
-def _origins(facts: Facts, node: cst.BaseExpression | None, depth: int = 0) -> list[cst.Call]:
+def _origins(facts: Facts, node: cst.BaseExpression | None) -> list[cst.Call]:
     """The constructor calls an expression may hold (empty when unknown)."""
-    if node is None or depth > 6:
-        return []
-    if isinstance(node, cst.Call):
-        return [node]
-    if isinstance(node, cst.Attribute):
-        bindings = _self_bindings(facts, node)
-        found_here: list[cst.Call] = []
-        for binding in bindings:
-            inner = _origins(facts, binding.value, depth + 1)
-            if not inner:
-                return []
-            found_here.extend(inner)
-        return found_here
-    if isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        if not bindings:
-            return []
-        found: list[cst.Call] = []
-        for binding in bindings:
-            if isinstance(binding.node, cst.Param):
-                owner = facts.parent(facts.parent(binding.node) or binding.node)
-                sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
-                if not sites:
-                    return []
-                for site in sites:
-                    argument = site.argument_for(binding.node)
-                    inner = _origins(facts, argument, depth + 1)
-                    if not inner:
-                        return []
-                    found.extend(inner)
-            elif binding.value is None or binding.unpack_index is not None:
-                return []
-            else:
-                inner = _origins(facts, binding.value, depth + 1)
-                if not inner:
-                    return []
-                found.extend(inner)
-        return found
-    return []
+    return facts.origins(node, through_parameters=True) or []
 
 
 def _child_reachable(facts: Facts) -> set[cst.FunctionDef]:
@@ -813,6 +776,9 @@ def _join_comes_first(
 ) -> bool:
     start, end = order[id(process)], order[id(join)]
     drained_after = False
+    # A child that puts in a loop outlasts a parent that takes a fixed few items first.
+    puts_repeat = _puts_repeat(facts, process, queue)
+    single_takes = 0
     for call in facts.calls:
         index = order[id(call)]
         if index <= start or call is process or facts.scope_of(call) is not scope:
@@ -833,12 +799,53 @@ def _join_comes_first(
                 return False
             index = min(starts)
         if index < end:
+            if puts_repeat and kind == "drain" and _takes_once(facts, call, queue):
+                single_takes += 1
+                continue
             return False  # drained (or maybe drained) before the join
         if kind == "unknown":
             continue
         if not flow.exclusive(facts, join, call):
             drained_after = True
-    return drained_after
+    return drained_after or single_takes > 0
+
+
+def _puts_repeat(facts: Facts, process: cst.Call, queue: cst.Name) -> bool:
+    """The child's function puts to this queue inside a loop."""
+    target = facts.task_argument(process)
+    function = facts.function_for(target.value) if target is not None else None
+    site = (
+        next((s for s in facts.call_sites.get(function, ()) if s.call is process), None)
+        if function is not None
+        else None
+    )
+    if function is None or site is None:
+        return False
+    params = function.params
+    names = {
+        param.name.value
+        for param in [*params.posonly_params, *params.params, *params.kwonly_params]
+        if (argument := site.argument_for(param)) is not None
+        and _same_variable(facts, queue, argument)
+    }
+    return any(
+        _method(call) in _PUTS
+        and isinstance(receiver := _receiver(call), cst.Name)
+        and receiver.value in names
+        and flow.in_loop(facts, call)
+        for call in facts.calls_by_function.get(function, ())
+    )
+
+
+def _takes_once(facts: Facts, call: cst.Call, queue: cst.Name) -> bool:
+    """``q.get()`` of this very queue, run once (not in a loop or comprehension)."""
+    receiver = _receiver(call)
+    return (
+        receiver is not None
+        and _same_variable(facts, queue, receiver)
+        and _method(call) in _GETS
+        and not flow.in_loop(facts, call)
+    )
 
 
 # -- MP403 -------------------------------------------------------------------
@@ -982,6 +989,10 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
             kind = _kind(facts, element)
             if kind in THREAD_PRIMITIVES:
                 yield _finding_403(facts, element, kind, how, fixed)
+    # A threading primitive kept on a Process subclass: start() pickles the object with
+    # its attributes under spawn/forkserver; under fork each side has its own copy.
+    for attribute, kind in _thread_primitives_on_processes(facts):
+        yield _finding_403(facts, attribute, kind, "process", fixed)
     # A module-level thread primitive read both in the parent and in a child's code.
     reach = _child_reachable(facts)
     if not reach:
@@ -1000,6 +1011,34 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
         in_parent = [n for n in loads if facts.function_of(n) not in reach]
         if in_child and in_parent:
             yield _finding_403(facts, in_child[0], kind, "global", fixed)
+
+
+def _thread_primitives_on_processes(
+    facts: Facts,
+) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """``self.lock = threading.Lock()`` in a method other than ``run`` of a Process
+    subclass this file makes (and that does not define its own pickling)."""
+    made = {
+        id(base)
+        for call in facts.calls
+        if (cls := facts.local_class(call.func)) is not None
+        for base in facts.class_chain(cls)
+    }
+    for cls in facts.process_subclasses.values():
+        if id(cls) not in made or any(
+            facts.method_of(cls, name) is not None
+            for name in ("__getstate__", "__reduce__", "__reduce_ex__")
+        ):
+            continue
+        for binding in facts.self_attribute_bindings:
+            function = facts.function_of(binding.node)
+            if function is None or facts.class_of(function) is not cls:
+                continue
+            if function.name.value == "run" or binding.target is None:
+                continue
+            kind = facts.kind_of(binding.value)
+            if kind in THREAD_PRIMITIVES:
+                yield binding.target, kind
 
 
 def _rebound_by_global(facts: Facts, name: str) -> bool:
@@ -1025,20 +1064,6 @@ def _blocking(call: cst.Call) -> bool:
     return timeout is None or (not timeout.star and _is_none(timeout.value))
 
 
-def _deciding_statement(facts: Facts, call: cst.Call) -> cst.If | cst.While | None:
-    """The if/while whose test holds the call."""
-    child: cst.CSTNode = call
-    for ancestor in facts.ancestors(call):
-        if isinstance(ancestor, cst.If | cst.While):
-            return ancestor if child is ancestor.test else None
-        if isinstance(ancestor, cst.BaseStatement | cst.BaseSmallStatement) or _function_boundary(
-            ancestor
-        ):
-            return None
-        child = ancestor
-    return None
-
-
 _TAKE_FIRST = Phrase("take the item", "先把这个数据取走")
 _FILL_FIRST = Phrase("fill the free slot", "先占掉空位")
 
@@ -1050,17 +1075,15 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
         receiver = _receiver(call)
         if method not in ("empty", "full", "qsize") or receiver is None:
             continue
-        statement = _deciding_statement(facts, call)
-        if statement is None or _kind(facts, receiver) != Kind.QUEUE:
+        statement = flow.deciding_statement(facts, call)
+        branches = flow.decided_regions(facts, call)
+        if statement is None or not branches or _kind(facts, receiver) != Kind.QUEUE:
             continue
         if _after_join(facts, call):
             continue  # the producers have finished: the queue no longer changes under us
-        branches: list[cst.CSTNode] = [statement.body]
-        if isinstance(statement, cst.If) and statement.orelse is not None:
-            branches.append(statement.orelse)
         actions = [
             other
-            for other in _calls_in(facts, statement)
+            for other in _calls_in(facts, call)
             if _blocking(other)
             and _same(_receiver(other) or other, receiver)
             and any(_inside(facts, other, branch) for branch in branches)
@@ -1141,10 +1164,16 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
             for other in _calls_in(facts, call)
             if _method(other) == "release" and _same(_receiver(other) or other, receiver)
         ]
-        if not releases or any(_in_finally_or_handler(facts, r) for r in releases):
-            continue  # released elsewhere (another function), or in a finally
-        if any(_next_statement(facts, call, r) for r in releases):
-            continue  # acquire(); release(): nothing in between can raise
+        if not releases:
+            # Released by another method of the class (enter/leave, __enter__/__exit__):
+            # safe when the acquire is the last thing its method does.
+            if _released_by_another_method(facts, call, receiver) and not _ends_method(facts, call):
+                yield Finding("MP405", call, {"lock": _render(receiver)})
+            continue  # else released elsewhere (another module?): unsure
+        if any(_in_finally_or_handler(facts, r) for r in releases):
+            continue  # released in a finally
+        if any(_nothing_raises_before(facts, call, receiver, r) for r in releases):
+            continue  # acquire(); release() with only a Value update, a log line, a sleep
         yield Finding(
             "MP405",
             call,
@@ -1153,14 +1182,92 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         )
 
 
-def _next_statement(facts: Facts, first: cst.Call, second: cst.Call) -> bool:
-    """True when the two calls are whole statements and the second directly follows."""
-    a, b = _statement_line(facts, first), _statement_line(facts, second)
-    block = facts.parent(a) if a is not None else None
-    if b is None or block is None or facts.parent(b) is not block:
+def _released_by_another_method(
+    facts: Facts, acquire: cst.Call, receiver: cst.BaseExpression
+) -> bool:
+    """``self.lock.release()`` in another method of the class that acquires ``self.lock``."""
+    if not (isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name)):
         return False
-    body = list(block.body) if isinstance(block, cst.IndentedBlock | cst.Module) else []
-    return a in body and b in body and body.index(b) == body.index(a) + 1
+    if receiver.value.value != "self":
+        return False
+    mine = facts.attribute_bindings_of(receiver)
+    here = facts.function_of(acquire)
+    if not mine or here is None:
+        return False
+    for call in facts.method_calls("release"):
+        other = _receiver(call)
+        if not isinstance(other, cst.Attribute) or other.attr.value != receiver.attr.value:
+            continue
+        if facts.function_of(call) is not here and facts.attribute_bindings_of(other) == mine:
+            return True
+    return False
+
+
+def _ends_method(facts: Facts, call: cst.Call) -> bool:
+    """The acquire is a whole statement and only ``return``/``return self``/``pass``
+    follow it in its method: nothing can raise between it and the release."""
+    line = _statement_line(facts, call)
+    function = facts.function_of(call)
+    if line is None or function is None or facts.parent(line) is not function.body:
+        return False
+    body = list(function.body.body)
+    rest = body[body.index(line) + 1 :]
+    for statement in rest:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Pass):
+                continue
+            if isinstance(small, cst.Return) and (
+                small.value is None or isinstance(small.value, cst.Name)
+            ):
+                continue
+            return False
+    return True
+
+
+def _nothing_raises_before(
+    facts: Facts, acquire: cst.Call, lock: cst.BaseExpression, release: cst.Call
+) -> bool:
+    """True when every statement run between the acquire and the release is one that
+    cannot raise (see ``harmless``): the release is always reached."""
+    held = frozenset(filter(None, [dotted_name(lock)]))
+    expression = facts.parent(acquire)
+    if isinstance(expression, cst.If) and expression.test is acquire:
+        return _reaches(facts, list(_block_statements(expression.body)), release, held)
+    line = _statement_line(facts, acquire)
+    block = facts.parent(line) if line is not None else None
+    if line is None or not isinstance(block, cst.IndentedBlock | cst.Module):
+        return False
+    body = list(block.body)
+    return _reaches(facts, body[body.index(line) + 1 :], release, held)
+
+
+def _block_statements(block: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(block.body) if isinstance(block, cst.IndentedBlock) else []
+
+
+def _reaches(
+    facts: Facts, statements: list[cst.BaseStatement], release: cst.Call, held: frozenset[str]
+) -> bool:
+    """The statements run in order until one holds the release; all before it are safe,
+    and that one leads to the release safely (its own line, or the first steps of a
+    ``try`` body or of a ``while True`` loop)."""
+    for statement in statements:
+        if not facts.is_inside(release, statement):
+            if not statement_cannot_raise(facts, statement, held):
+                return False
+            continue
+        if isinstance(statement, cst.SimpleStatementLine):
+            return _statement_line(facts, release) is statement
+        if isinstance(statement, cst.Try) or (
+            isinstance(statement, cst.While)
+            and isinstance(statement.test, cst.Name)
+            and statement.test.value == "True"
+        ):
+            return _reaches(facts, _block_statements(statement.body), release, held)
+        return False
+    return False
 
 
 def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | None:

@@ -61,6 +61,21 @@ def local_bases(facts: Facts, cls: cst.ClassDef) -> list[cst.ClassDef]:
     return chain
 
 
+def inherited_init(facts: Facts, cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """The ``__init__`` that ``Cls(...)`` runs, when this file defines it (the class's own
+    or that of a base class of this file); None when it comes from elsewhere."""
+    for base in local_bases(facts, cls):
+        init = facts.method_of(base, "__init__")
+        if init is not None:
+            return init
+        if any(
+            not isinstance(b.value, cst.Name) or b.value.value not in facts.classes
+            for b in base.bases
+        ):
+            return None  # a library base class may define it
+    return None
+
+
 def enclosing_class(facts: Facts, node: cst.CSTNode) -> cst.ClassDef | None:
     """The class whose method holds the node (``self`` there is an instance of it)."""
     function = facts.function_of(node)

@@ -68,10 +68,22 @@ def reachable_from(facts: Facts, roots: Iterable[cst.FunctionDef | None]) -> set
     while frontier:
         caller = frontier.pop()
         for call in facts.calls_by_function.get(caller, ()):
-            for callee in callees(facts, call):
+            for callee in facts.callees(call):
                 if callee not in found:
                     found.add(callee)
                     frontier.append(callee)
+    return found
+
+
+def callers(facts: Facts) -> dict[cst.FunctionDef, set[cst.FunctionDef]]:
+    """For each function of this file, the functions of this file that run it."""
+    found: dict[cst.FunctionDef, set[cst.FunctionDef]] = {}
+    for caller, calls in facts.calls_by_function.items():
+        if caller is None:
+            continue
+        for call in calls:
+            for callee in facts.callees(call):
+                found.setdefault(callee, set()).add(caller)
     return found
 
 
@@ -83,13 +95,13 @@ def functions_reaching(facts: Facts, predicate: Callable[[cst.Call], bool]) -> s
         for function, calls in facts.calls_by_function.items()
         if function is not None and any(predicate(call) for call in calls)
     }
-    changed = True
-    while changed:
-        changed = False
-        for function, calls in facts.calls_by_function.items():
-            if function is None or function in reaching:
-                continue
-            if any(callee in reaching for call in calls for callee in callees(facts, call)):
-                reaching.add(function)
-                changed = True
+    if not reaching:
+        return reaching
+    graph = facts.callers
+    frontier = list(reaching)
+    while frontier:
+        for caller in graph.get(frontier.pop(), ()):
+            if caller not in reaching:
+                reaching.add(caller)
+                frontier.append(caller)
     return reaching

@@ -1,0 +1,243 @@
+"""The one walk over a module: it records what ``Facts`` answers from (parents, imports,
+calls, definitions, bindings, attribute and container stores, returns, main guards).
+
+It reads the nodes' fields directly instead of using libcst's visitor, which rebuilds
+every node it passes and costs as much as the parse itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from mplint.names import canonical
+from mplint.semantic.records import Binding, Scope
+from mplint.semantic.syntax import (
+    _WALKED_TYPES,
+    _child_fields,
+    bound_names,
+    dotted_name,
+    is_main_guard_test,
+)
+
+if TYPE_CHECKING:
+    from mplint.facts import Facts
+
+
+class _Collector:
+    """One pre-order walk over the module. It reads the nodes' fields directly instead of
+    using libcst's visitor, which rebuilds every node it passes and costs as much as the
+    parse itself; layout and punctuation nodes are not entered."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.stack: list[cst.CSTNode] = []
+        self.scopes: list[Scope] = []
+        self.handlers = {
+            cst.Import: self._import,
+            cst.ImportFrom: self._import_from,
+            cst.Call: self._call,
+            cst.FunctionDef: self._function,
+            cst.Lambda: self._lambda,
+            cst.ClassDef: self._class,
+            cst.Assign: self._assign,
+            cst.AnnAssign: self._ann_assign,
+            cst.NamedExpr: self._walrus,
+            cst.WithItem: self._with_item,
+            cst.Global: self._global,
+            cst.If: self._if,
+            cst.For: self._for,
+            cst.CompFor: self._comp_for,
+            cst.Return: self._return,
+            cst.Attribute: self._attribute,
+            cst.Name: self._name,
+        }
+
+    def walk(self, module: cst.Module) -> None:
+        parents = self.facts.parents
+        handlers = self.handlers
+        stack = self.stack
+        leave = object()
+        todo: list[tuple[cst.CSTNode, object]] = [(module, None)]
+        while todo:
+            node, parent = todo.pop()
+            if parent is leave:
+                stack.pop()
+                if isinstance(node, cst.FunctionDef | cst.Lambda):
+                    self.scopes.pop()
+                continue
+            if parent is not None:
+                parents[node] = parent  # type: ignore[assignment]
+            stack.append(node)
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node)
+            todo.append((node, leave))
+            children: list[cst.CSTNode] = []
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                value_type = type(value)
+                if value_type in _WALKED_TYPES:
+                    children.append(value)
+                elif value_type is tuple or value_type is list:
+                    children.extend(v for v in value if type(v) in _WALKED_TYPES)
+            for child in reversed(children):
+                todo.append((child, node))
+
+    @property
+    def scope(self) -> Scope:
+        return self.scopes[-1] if self.scopes else self.facts.module
+
+    def _import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = dotted_name(alias.name)
+            if full is None:
+                continue
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                self.facts.imports[alias.asname.name.value] = canonical(full)
+            else:
+                top = full.split(".", 1)[0]
+                self.facts.imports[top] = canonical(top)
+                if canonical(full) != full:  # import torch.multiprocessing: torch.multiprocessing.X
+                    self.facts.imports[full] = canonical(full)
+
+    def _import_from(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None:
+            return
+        module = dotted_name(node.module)
+        if module is None:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.facts.star_modules.append(canonical(module))
+            return
+        for alias in node.names:
+            if not isinstance(alias.name, cst.Name):
+                continue
+            local = alias.name.value
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.facts.imports[local] = canonical(f"{module}.{alias.name.value}")
+
+    def _call(self, node: cst.Call) -> None:
+        self.facts.calls.append(node)
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        self.facts.functions.append(node)
+        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
+            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
+        if isinstance(self.scope, cst.Module) and not any(
+            isinstance(n, cst.ClassDef) for n in self.stack[:-1]
+        ):
+            self.facts.module_functions.setdefault(node.name.value, node)
+        self._bind_parameters(node.params, node)
+        self.scopes.append(node)
+
+    def _lambda(self, node: cst.Lambda) -> None:
+        self._bind_parameters(node.params, node)
+        self.scopes.append(node)
+
+    def _bind_parameters(self, params: cst.Parameters, scope: Scope) -> None:
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        for extra in (params.star_arg, params.star_kwarg):
+            if isinstance(extra, cst.Param):
+                every.append(extra)
+        for param in every:
+            self._record(param.name.value, None, param, scope)
+
+    def _class(self, node: cst.ClassDef) -> None:
+        if isinstance(self.scope, cst.FunctionDef | cst.Lambda):
+            self.facts.local_definitions.setdefault((self.scope, node.name.value), node)
+        else:
+            self.facts.classes.setdefault(node.name.value, node)
+
+    def _assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind_target(target.target, node.value, node)
+
+    def _ann_assign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target, node.value, node)
+
+    def _walrus(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value, node)
+
+    def _with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, node.item, node)
+
+    def _for(self, node: cst.For) -> None:
+        self._bind_target(node.target, None, node)
+
+    def _comp_for(self, node: cst.CompFor) -> None:
+        # A comprehension's variables live in the comprehension only: kept apart from
+        # the scope's bindings, asked by ``kind_of`` for a name used inside it.
+        self.facts.comprehension_targets[node] = bound_names(node.target)
+
+    def _return(self, node: cst.Return) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            self.facts.returns.setdefault(self.scope, []).append(node.value)
+
+    def _attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name):
+            self.facts.attribute_uses.append(node)
+
+    def _name(self, node: cst.Name) -> None:
+        self.facts.name_nodes.setdefault(node.value, []).append(node)
+
+    def _global(self, node: cst.Global) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            names = self.facts.globals_declared.setdefault(self.scope, set())
+            names.update(item.name.value for item in node.names)
+
+    def _if(self, node: cst.If) -> None:
+        if (
+            len(self.stack) >= 2
+            and isinstance(self.stack[-2], cst.Module)
+            and is_main_guard_test(node.test)
+        ):
+            self.facts.main_guards.append(node)
+
+    def _bind_target(
+        self,
+        target: cst.BaseExpression,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+    ) -> None:
+        if isinstance(target, cst.Name):
+            self._record(target.value, value, node, self.scope)
+        elif isinstance(target, cst.Tuple | cst.List):
+            values: list[cst.BaseExpression] | None = None
+            if isinstance(value, cst.Tuple | cst.List) and len(value.elements) == len(
+                target.elements
+            ):
+                values = [element.value for element in value.elements]
+            for index, element in enumerate(target.elements):
+                if values is not None:
+                    self._bind_target(element.value, values[index], node)
+                elif isinstance(element.value, cst.Name):
+                    self._record(element.value.value, value, node, self.scope, index)
+                else:
+                    self._bind_target(element.value, None, node)
+        elif isinstance(target, cst.Attribute):
+            if isinstance(target.value, cst.Name):
+                name = f"{target.value.value}.{target.attr.value}"
+                binding = Binding(name, value, node, self.scope, target=target)
+                self.facts.attribute_bindings.append(binding)
+                if target.value.value == "self":
+                    self.facts.self_attribute_bindings.append(binding)
+        elif isinstance(target, cst.Subscript) and value is not None:
+            holder = target.value
+            if isinstance(holder, cst.Name):  # d[k] = v: v is one of d's elements
+                key = (self.scope, holder.value)
+                self.facts.subscript_stores.setdefault(key, []).append(value)
+
+    def _record(
+        self,
+        name: str,
+        value: cst.BaseExpression | None,
+        node: cst.CSTNode,
+        scope: Scope,
+        unpack_index: int | None = None,
+    ) -> None:
+        self.facts.bindings.setdefault((scope, name), []).append(
+            Binding(name, value, node, scope, unpack_index)
+        )

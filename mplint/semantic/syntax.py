@@ -1,0 +1,237 @@
+"""Plain syntax helpers (no analysis): names of expressions, literal strings, call
+arguments, the main guard's test, and the fast read-only walk of libcst nodes."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Container, Iterable
+
+import libcst as cst
+
+
+def _arguments(
+    args: Iterable[cst.Arg],
+) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression], bool]:
+    """The positional and keyword arguments of a call; complete is False after a star."""
+    positional: list[cst.BaseExpression] = []
+    keywords: dict[str, cst.BaseExpression] = {}
+    complete = True
+    for arg in args:
+        if arg.star:
+            complete = False
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = arg.value
+        elif complete:
+            positional.append(arg.value)
+    return positional, keywords, complete
+
+
+def string_value(node: cst.BaseExpression | None) -> str | None:
+    """The value of a plain string literal, else None."""
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` as a string, for plain names and attribute chains only."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def bound_names(target: cst.BaseExpression) -> set[str]:
+    """The plain names an assignment target binds: ``a``, ``a, (b, c)``, ``[a, b]``."""
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, cst.Tuple | cst.List):
+        names: set[str] = set()
+        for element in target.elements:
+            names |= bound_names(element.value)
+        return names
+    return set()
+
+
+def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:
+    """Is this ``receiver.method(...)`` for a plain name ``receiver``?"""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    method = func.attr.value
+    wanted = method == methods if isinstance(methods, str) else method in methods
+    return wanted and func.value.value == receiver
+
+
+def call_argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.Arg | None:
+    """The argument passed as ``keyword=`` or at ``position`` (counting positional args only)."""
+    positional = 0
+    for arg in call.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg
+            continue
+        if arg.star:
+            return None if position is not None and positional <= position else arg
+        if position is not None and positional == position:
+            return arg
+        positional += 1
+    return None
+
+
+def is_main_guard_test(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    strings = [s for s in sides if string_value(s) == "__main__"]
+    return len(names) == 1 and len(strings) == 1
+
+
+# Nodes that carry only layout or punctuation: the walk does not descend into them.
+_LAYOUT_BASES = (
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.BaseBinaryOp,
+    cst.BaseBooleanOp,
+    cst.BaseCompOp,
+    cst.BaseUnaryOp,
+    cst.BaseAugOp,
+)
+# isinstance() against libcst's abstract classes is slow; the walk tests exact types.
+_WALKED_TYPES = frozenset(
+    value
+    for value in vars(cst).values()
+    if isinstance(value, type)
+    and cst.CSTNode in value.__mro__
+    # __mro__ rather than issubclass(): libcst's bases are ABCs, and 4,000 ABC
+    # subclass checks cost 50 ms of every run's start-up.
+    and not any(base in value.__mro__ for base in _LAYOUT_BASES)
+)
+# Fields in the order their code appears, where the dataclass lists them otherwise.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.Module: ("header", "body", "footer"),
+    cst.FunctionDef: (
+        "leading_lines",
+        "decorators",
+        "lines_after_decorators",
+        "asynchronous",
+        "name",
+        "type_parameters",
+        "params",
+        "returns",
+        "body",
+    ),
+    cst.ClassDef: (
+        "leading_lines",
+        "decorators",
+        "lines_after_decorators",
+        "name",
+        "type_parameters",
+        "bases",
+        "keywords",
+        "body",
+    ),
+    cst.Parameters: (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.Arg: ("star", "keyword", "equal", "value", "comma"),
+    cst.Param: ("star", "name", "annotation", "equal", "default", "comma"),
+    cst.ImportFrom: ("relative", "module", "names"),
+    cst.ExceptHandler: ("leading_lines", "type", "name", "body"),
+    cst.IndentedBlock: ("header", "body", "footer"),
+    cst.For: ("leading_lines", "asynchronous", "target", "iter", "body", "orelse"),
+    cst.With: ("leading_lines", "asynchronous", "items", "body"),
+    cst.CompFor: ("asynchronous", "target", "iter", "ifs", "inner_for_in"),
+}
+_ALL_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIRST = ("leading_lines", "lpar")
+
+
+def _all_fields_in_source_order(node_type: type) -> tuple[str, ...]:
+    fields = _ALL_FIELDS.get(node_type)
+    if fields is None:
+        names = [f.name for f in dataclasses.fields(node_type)]
+        ordered = [n for n in _FIRST if n in names]
+        ordered += [n for n in _SOURCE_ORDER.get(node_type, ()) if n not in ordered]
+        ordered += [n for n in names if n not in ordered]
+        fields = _ALL_FIELDS[node_type] = tuple(ordered)
+    return fields
+
+
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields the facts walk enters, in source order: layout fields left out."""
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = _CHILD_FIELDS[node_type] = tuple(
+            name
+            for name in _all_fields_in_source_order(node_type)
+            if not name.startswith(("whitespace", "lpar", "rpar", "leading_lines", "lines_"))
+        )
+    return fields
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    children: list[cst.CSTNode] = []
+    for name in _all_fields_in_source_order(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif type(value) is tuple or type(value) is list:
+            children.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return children
+
+
+class FastVisitor(cst.CSTVisitor):
+    """A read-only visitor used as usual (``visit_X``/``leave_X``, ``node.visit(v)``) that
+    walks the nodes itself: libcst's own visit rebuilds every node it passes, which
+    costs as much as parsing them. Do not override ``on_visit``/``on_leave``."""
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # libcst calls this for the root only, then our on_leave for it.
+        if not cst.CSTVisitor.on_visit(self, node):
+            return False
+        todo: list[tuple[cst.CSTNode, bool]] = [(c, False) for c in reversed(_children(node))]
+        while todo:
+            current, leaving = todo.pop()
+            if leaving:
+                cst.CSTVisitor.on_leave(self, current)
+                continue
+            todo.append((current, True))
+            if cst.CSTVisitor.on_visit(self, current):
+                todo.extend((c, False) for c in reversed(_children(current)))
+        return False

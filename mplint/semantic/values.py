@@ -1,0 +1,204 @@
+"""Where a value comes from: the constructor calls an expression may hold.
+
+``origins(facts, node)`` follows the same roads as ``Facts.kind_of``: names and their
+bindings (None placeholders left out), ``self.x``/``obj.x`` across methods, this file's
+return values, containers (literals, comprehensions, ``append``/``extend``/``insert``/
+``add``, ``d[k] = v``, ``d.values()``, ``list(...)``), loop and comprehension variables
+(``enumerate``, ``d.items()``), subscripts and unpacking; and, with
+``through_parameters``, what every call site of this file passes for a parameter.
+The answer is None when some road cannot be followed: unsure means silent.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from mplint.facts import Binding, Facts
+
+Origins = list[cst.Call] | None
+_MAX_DEPTH = 8
+_SAME_ELEMENTS = frozenset({"list", "tuple", "set", "sorted", "reversed", "iter"})
+
+
+def _is_none(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _join(parts: list[Origins]) -> Origins:
+    found: list[cst.Call] = []
+    for part in parts:
+        if part is None:
+            return None
+        found.extend(c for c in part if c not in found)
+    return found
+
+
+class _Search:
+    def __init__(self, facts: Facts, through_parameters: bool) -> None:
+        self.facts = facts
+        self.through_parameters = through_parameters
+        self.pending: set[cst.CSTNode] = set()
+
+    def value(self, node: cst.BaseExpression | None, depth: int) -> Origins:
+        if node is None or depth > _MAX_DEPTH or node in self.pending:
+            return None
+        self.pending.add(node)
+        try:
+            return self._value(node, depth)
+        finally:
+            self.pending.discard(node)
+
+    def _value(self, node: cst.BaseExpression, depth: int) -> Origins:
+        facts = self.facts
+        if isinstance(node, cst.Call):
+            function = facts.function_for(node.func) if isinstance(node.func, cst.Name) else None
+            if function is not None:  # make_process(): what its returns give
+                values = facts.returns.get(function)
+                if function.decorators or not values or any(v is None for v in values):
+                    return None
+                return _join([self.value(v, depth + 1) for v in values])
+            return [node] if facts.kind_of(node) is not None else None
+        if isinstance(node, cst.Name):
+            loop = facts.comprehension_loop(node)
+            if loop is not None:
+                return self.loop_variable(loop, node.value, depth)
+            return self.bindings(facts.visible_bindings(node), depth)
+        if isinstance(node, cst.Attribute):
+            return self.bindings(facts.attribute_bindings_of(node), depth)
+        if isinstance(node, cst.Subscript):
+            return self.elements(node.value, depth + 1)
+        return None
+
+    def bindings(self, bindings: list[Binding], depth: int) -> Origins:
+        real = [b for b in bindings if not _is_none(b.value)]
+        if not real:
+            return None
+        parts: list[Origins] = []
+        for binding in real:
+            if isinstance(binding.node, cst.Param):
+                parts.append(self.parameter(binding.node, depth))
+            elif binding.value is None:
+                node = binding.node
+                if isinstance(node, cst.For):
+                    parts.append(self.loop_variable(node, binding.name, depth))
+                else:
+                    return None
+            elif binding.unpack_index is not None:
+                parts.append(self.elements(binding.value, depth + 1))
+            else:
+                parts.append(self.value(binding.value, depth + 1))
+        return _join(parts)
+
+    def parameter(self, param: cst.Param, depth: int) -> Origins:
+        facts = self.facts
+        if not self.through_parameters:
+            return None
+        owner = facts.parent(facts.parent(param) or param)
+        sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
+        if not sites:
+            return None
+        return _join([self.value(site.argument_for(param), depth + 1) for site in sites])
+
+    def loop_variable(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> Origins:
+        target, iterable = loop.target, loop.iter
+        if isinstance(target, cst.Name):
+            return self.elements(iterable, depth + 1)
+        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
+            return None
+        second = target.elements[1].value
+        if not (isinstance(second, cst.Name) and second.value == name):
+            return None
+        if isinstance(iterable, cst.Call):
+            func = iterable.func
+            if isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
+                return self.elements(iterable.args[0].value, depth + 1)
+            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
+                return self.elements(func.value, depth + 1)
+        return None
+
+    def elements(self, node: cst.BaseExpression, depth: int) -> Origins:
+        """The origins of a container's elements (a dict's values)."""
+        facts = self.facts
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return None
+            return _join([self.value(e.value, depth + 1) for e in node.elements])
+        if isinstance(node, cst.Dict):
+            if not node.elements or not all(isinstance(e, cst.DictElement) for e in node.elements):
+                return None
+            return _join([self.value(e.value, depth + 1) for e in node.elements])
+        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
+            return self.value(node.elt, depth + 1)
+        if isinstance(node, cst.DictComp):
+            return self.value(node.value, depth + 1)
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
+                return self.elements(func.value, depth + 1)
+            if (
+                isinstance(func, cst.Name)
+                and func.value in _SAME_ELEMENTS
+                and node.args
+                and not node.args[0].star
+                and func.value not in facts.module_functions
+            ):
+                return self.elements(node.args[0].value, depth + 1)
+            function = facts.function_for(func) if isinstance(func, cst.Name) else None
+            if function is not None and not function.decorators:  # procs = make_all()
+                values = facts.returns.get(function)
+                if values and all(v is not None for v in values):
+                    return _join([self.elements(v, depth + 1) for v in values])  # type: ignore[arg-type]
+            return None
+        if isinstance(node, cst.Name | cst.Attribute):
+            bindings = (
+                facts.visible_bindings(node)
+                if isinstance(node, cst.Name)
+                else facts.attribute_bindings_of(node)
+            )
+            real = [b for b in bindings if not _is_none(b.value)]
+            if not real:
+                return None
+            parts: list[Origins] = []
+            for binding in real:
+                if binding.value is None or binding.unpack_index is not None:
+                    return None
+                if facts.is_empty_container(binding.value):
+                    parts.append(self.filled(node, binding, depth))
+                else:
+                    parts.append(self.elements(binding.value, depth + 1))
+            return _join(parts)
+        return None
+
+    def filled(self, node: cst.Name | cst.Attribute, binding: Binding, depth: int) -> Origins:
+        """What an initially empty container is filled with; None when it never is."""
+        facts = self.facts
+        parts: list[Origins] = []
+        for call in facts.fill_calls(node, binding):
+            method = call.func.attr.value  # type: ignore[attr-defined]
+            if method == "extend":
+                parts.append(self.elements(call.args[0].value, depth + 1))
+            else:
+                parts.append(self.value(call.args[-1].value, depth + 1))
+        if isinstance(node, cst.Name):
+            for value in facts.subscript_stores.get((binding.scope, node.value), ()):
+                parts.append(self.value(value, depth + 1))
+        return _join(parts) if parts else None
+
+
+def origins(
+    facts: Facts, node: cst.BaseExpression | None, through_parameters: bool = False
+) -> Origins:
+    """The constructor calls ``node`` may hold; None when unsure (see the docstring)."""
+    return _Search(facts, through_parameters).value(node, 0)
+
+
+def element_origins(
+    facts: Facts, node: cst.BaseExpression, through_parameters: bool = False
+) -> Origins:
+    """The constructor calls the elements of a container may hold; None when unsure."""
+    return _Search(facts, through_parameters).elements(node, 0)

@@ -1,0 +1,118 @@
+"""The filters in front of the analysis (mplint.triggers) never turn away a finding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import mplint.engine
+from mplint.catalog import RULES
+from mplint.config import Settings
+from mplint.engine import lint_source
+from mplint.triggers import mentions_process_api, uses_process_api
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = sorted(
+    [*ROOT.glob("fixtures/*/*.py"), *ROOT.glob("examples/*/*.py")], key=lambda p: str(p)
+)
+ALL_CODES = list(RULES)
+
+
+def findings(path: Path) -> list[tuple[str, int, int, str]]:
+    result = lint_source(path.read_bytes(), str(path), Settings(), codes=ALL_CODES)
+    found = [(d.code, d.line, d.column, d.message) for d in result.diagnostics]
+    if result.error is not None:
+        found.append(("error", result.error.line, result.error.column, result.error.message))
+    return found
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_gate_two_loses_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fixture and example, every rule on: the same findings with gate 2 as with
+    every file that passes gate 1 analysed."""
+    with_gate = findings(path)
+    monkeypatch.setattr(mplint.engine, "uses_process_api", lambda text: True)
+    assert findings(path) == with_gate
+
+
+def test_every_file_with_an_expected_finding_passes_both_gates() -> None:
+    turned_away = []
+    for path in CORPUS:
+        text = path.read_text(encoding="utf-8")
+        if ("# error: MP" in text or path.name == "broken.py") and not (
+            mentions_process_api(text) and uses_process_api(text)
+        ):
+            turned_away.append(path)
+    assert not turned_away
+
+
+USES = {
+    "plain": "import multiprocessing\nmultiprocessing.Process(target=f).start()\n",
+    "alias": "import multiprocessing as mp\np = mp.Pool(2)\n",
+    "from": "from multiprocessing import Queue as Q\nq = Q()\n",
+    "parenthesised": "from multiprocessing import (\n    cpu_count,  # n\n    Pool,\n)\nPool()\n",
+    "continued": "from multiprocessing import cpu_count, \\\n    Process\nProcess()\n",
+    "submodule": "import concurrent.futures\nconcurrent.futures.ProcessPoolExecutor()\n",
+    "chain over lines": "import multiprocessing as mp\nctx = (mp\n  .get_context('spawn'))\n",
+    "bare module": "import multiprocessing\nuse(multiprocessing)\n",
+    "twin": "import torch.multiprocessing as tmp\ntmp.Process()\n",
+    "torch": "from torch import multiprocessing\nmultiprocessing.Pool()\n",
+    "from torch twin": "from torch.multiprocessing import Process, Queue\nProcess(target=f).start()\n",
+    "fork": "import os\npid = os.fork()\n",
+    "fork imported": "from os import fork as split\nimport multiprocessing\nsplit()\n",
+    "pty": "import pty\npty.fork()\n",
+    "thread object": "import threading\nfrom multiprocessing import cpu_count\nc = threading.Condition()\n",
+    "star": "from multiprocessing import *\nprint(cpu_count())\n",
+    "star os": "from os import *\nimport multiprocessing\nfork()\n",
+    "import after if": "import os\nif True: import multiprocessing\nmultiprocessing.Process()\n",
+    "import after semicolon": "import os; import multiprocessing as mp\nmp.cpu_count()\n",
+    "inert then real": "import multiprocessing\nmultiprocessing.cpu_count()\nmultiprocessing.Lock()\n",
+    "local import": "def f():\n    import multiprocessing as m\n    return m.Pipe()\n",
+    "same name twice": (
+        "from multiprocessing import Pool as P\nfrom concurrent.futures import Future as P\nP()\n"
+    ),
+    "syntax error": "import multiprocessing\nmultiprocessing.Process(\n",
+}
+
+NO_USES = {
+    "cpu_count": "import multiprocessing\nprint(multiprocessing.cpu_count())\n",
+    "exceptions": (
+        "from concurrent.futures import CancelledError, TimeoutError\n"
+        "try:\n    pass\nexcept (CancelledError, TimeoutError):\n    pass\n"
+    ),
+    "only imported": "import multiprocessing\n",
+    "docstring": '"""Uses multiprocessing.Process and os.fork()."""\nimport multiprocessing\n',
+    "comment": "import os\n# after os.fork() only the calling thread survives\nos.getpid()\n",
+    "string": "import os\ncode = 'pid = os.fork()'\n",
+    "own fork": "def fork():\n    return 1\n\nfork()\n",
+    "attribute of another object": (
+        "from multiprocessing import cpu_count\nclass A:\n    Process = 1\nA().Process\n"
+    ),
+    "relative": "from . import context\nfrom .context import Process\n",
+}
+
+
+@pytest.mark.parametrize("name", list(USES))
+def test_uses(name: str) -> None:
+    assert uses_process_api(USES[name])
+
+
+@pytest.mark.parametrize("name", list(NO_USES))
+def test_no_uses(name: str) -> None:
+    assert not uses_process_api(NO_USES[name])
+
+
+def test_a_file_turned_away_is_not_parsed() -> None:
+    result = lint_source(NO_USES["cpu_count"], "x.py", Settings())
+    assert not result.parsed and not result.diagnostics
+
+
+def test_a_syntax_error_in_a_process_file_is_still_reported() -> None:
+    result = lint_source(USES["syntax error"], "x.py", Settings())
+    assert result.error is not None and "syntax error" in result.error.message
+
+
+def test_a_syntax_error_in_a_file_turned_away_is_still_reported() -> None:
+    result = lint_source("import multiprocessing\ndef broken(:\n", "x.py", Settings())
+    assert result.error is not None and "syntax error" in result.error.message
