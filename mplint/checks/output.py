@@ -160,11 +160,15 @@ def _fork_pid_test(facts: Facts, test: cst.BaseExpression) -> tuple[str, str] | 
     ``pid < 0``, ``pid == -1`` where ``pid`` is bound to ``os.fork()``."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         name = test.expression
-        return (name.value, "zero") if _is_fork_pid(facts, name) else None  # type: ignore[union-attr]
+        return (
+            (name.value, "zero")
+            if isinstance(name, cst.Name) and _is_fork_pid(facts, name)
+            else None
+        )
     if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
         return None
     name, target = test.left, test.comparisons[0]
-    if not _is_fork_pid(facts, name):
+    if not isinstance(name, cst.Name) or not _is_fork_pid(facts, name):
         return None
     value = target.comparator
     number = (
@@ -186,7 +190,7 @@ def _fork_pid_test(facts: Facts, test: cst.BaseExpression) -> tuple[str, str] | 
         label = "negative"
     elif number == -1 and isinstance(operator, cst.Equal):
         label = "negative"
-    return (name.value, label) if label is not None else None  # type: ignore[union-attr]
+    return (name.value, label) if label is not None else None
 
 
 def _is_fork_pid(facts: Facts, node: cst.BaseExpression) -> bool:

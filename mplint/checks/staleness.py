@@ -24,7 +24,7 @@ from mplint.facts import Facts
 def stale_answer_harms(
     facts: Facts,
     check: cst.Call,
-    statement: cst.If | cst.While,
+    statement: cst.If | cst.While | cst.For,
     queue: cst.BaseExpression,
     action: cst.Call,
 ) -> bool:

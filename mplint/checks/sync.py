@@ -1015,7 +1015,7 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
 
 def _thread_primitives_on_processes(
     facts: Facts,
-) -> Iterator[tuple[cst.BaseExpression, str]]:
+) -> Iterator[tuple[cst.BaseExpression, Kind]]:
     """``self.lock = threading.Lock()`` in a method other than ``run`` of a Process
     subclass this file makes (and that does not define its own pickling)."""
     made = {
