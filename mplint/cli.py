@@ -26,7 +26,7 @@ from mplint.formats import FORMATS, STATISTICS_FORMATS, applies, fix_summary, fo
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
 
-# mplint.fixes (libcst), mplint.cache and mplint.parallel (multiprocessing) are imported
+# mplint.cache and mplint.parallel (multiprocessing) are imported
 # where they are used: a run that lints nothing does not pay for them.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -224,9 +224,9 @@ def _fix_file(
     result: LintResult, unsafe: bool, settings: Settings
 ) -> tuple[SourceFile, FixOutcome]:
     """Read the file again and lint that text, so the fixes match what is on disk now."""
-    from mplint.fixes import fix_source, read_source
+    from mplint.fixes import fix_source, read_source_file
 
-    source = read_source(Path(result.path))
+    source = read_source_file(Path(result.path))
     fresh = lint_source(source.text, result.path, settings)
     outcome = fix_source(
         source.text, fresh.diagnostics, unsafe, settings=settings, path=result.path
@@ -478,8 +478,8 @@ def command_example(args: argparse.Namespace) -> int:
     print(f"{code} {RULES[code].name}: {directory}")
     print(words["method"].format(method=declaration.start_method, timeout=declaration.timeout))
     if not args.run:
-        for side, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
-            path = directory / f"{side}.py"
+        for name, expectation in (("broken", declaration.broken), ("fixed", declaration.fixed)):
+            path = directory / f"{name}.py"
             print(f"\n--- {path} ---")
             print(_wrapped(expectation.describe(lang), ""))
             print()

@@ -9,15 +9,18 @@ from __future__ import annotations
 import codecs
 import gc
 import io
+import os
 import re
+import stat
 import threading
 import tokenize
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mplint.config import Settings
+from mplint.config import DEFAULT_EXCLUDE, Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
 from mplint.triggers import mentions_process_api, uses_process_api
 
@@ -27,8 +30,8 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from mplint.checks import Finding
+    from mplint.edits import FixPlan
     from mplint.facts import Facts
-    from mplint.fixes import FixPlan
     from mplint.incremental import IncrementalParser
     from mplint.positions import Placed
 
@@ -172,7 +175,7 @@ def _analyse(
             error.raw_line,
             error.raw_column,
         )
-        return result
+        return
     except (RecursionError, MemoryError, ValueError) as error:
         result.error = FileError(path, f"cannot lint: the parser gave up: {error!r}")
         return
@@ -191,8 +194,6 @@ def _analyse(
 
 
 def run_checks(facts: Facts, enabled: frozenset[str], result: LintResult) -> list[Finding]:
-    import traceback
-
     from mplint.checks import REGISTRY
 
     findings: list[Finding] = []
@@ -307,8 +308,6 @@ def make_diagnostic(
 def read_source(path: Path) -> bytes | FileError:
     """The file's bytes, or why they cannot be had. Only regular files are opened: a FIFO
     or a device named ``*.py`` would block or never end."""
-    import stat
-
     name = str(path)
     try:
         status = path.stat()
@@ -342,8 +341,6 @@ def iter_python_files(paths: Iterable[Path], settings: Settings) -> Iterator[Pat
 
 
 def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path]:
-    import os
-
     for root, dirnames, filenames in os.walk(directory, followlinks=False):
         root_path = Path(root)
         try:
@@ -363,8 +360,6 @@ def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path
 
 
 def _skip_directory(path: Path, settings: Settings) -> bool:
-    from mplint.config import DEFAULT_EXCLUDE
-
     if path.name in DEFAULT_EXCLUDE or path.name.endswith(".egg-info"):
         return True
     if (path / "pyvenv.cfg").exists():

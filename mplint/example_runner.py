@@ -262,12 +262,12 @@ def load_declaration(example_dir: Path) -> ExampleDeclaration:
     if stdout_missing is not None and outcome == "hang":
         raise DeclarationError(f"{where}: a 'hang' outcome takes no stdout-missing")
     broken = BrokenExpectation(
-        outcome=cast(BrokenOutcome, outcome),
+        outcome=outcome,
         description=cast(str, _text(broken_table, "description", where, required=True)),
         stderr=stderr,
         stdout=stdout,
         description_zh=_text(broken_table, "description-zh", where, required=False),
-        line=cast(int | None, line),
+        line=line,
         stdout_missing=stdout_missing,
     )
 

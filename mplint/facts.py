@@ -130,7 +130,7 @@ class Facts(KindInference):
         self._resolve_cache: dict[cst.CSTNode, str | None] = {}
         self._kind_cache: dict[cst.CSTNode, str | None] = {}
         self._kind_pending: set[cst.CSTNode] = set()
-        self._parameter_kinds: dict[cst.Param, str | None] = {}
+        self._parameter_kinds: dict[cst.Param, Kind | None] = {}
         self._parameters_pending: set[cst.Param] = set()
         self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}

@@ -1,6 +1,7 @@
-"""Autofixes: each fix names the nodes it touches and the source text that goes there.
+"""Applying autofixes: to text, then linting it again, and writing files back.
 
-Text edits are computed from positions only when a diagnostic is built, so a
+What a check plans (``FixPlan``, ``Replace``, ``InsertLineBefore``) is ``mplint.edits``;
+its text edits are computed from positions only when a diagnostic is built, so a
 file with no findings never pays for them. ``apply_fixes`` is the one place that
 turns diagnostics' fixes into new source text, for the command line and the
 language server alike: whole fixes that do not touch each other are applied
@@ -17,111 +18,16 @@ import re
 import tempfile
 import tokenize
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import libcst as cst
-from libcst.metadata import CodeRange
-
-from mplint.diagnostic import Applicability, Diagnostic, Fix, TextEdit, applies
-
-if TYPE_CHECKING:
-    from mplint.config import Settings
-    from mplint.engine import LintResult
+from mplint.config import Settings
+from mplint.diagnostic import Diagnostic, Fix, TextEdit, applies
+from mplint.engine import LintResult, lint_source
 
 MAX_ROUNDS = 5
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-# -- what a check plans ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Replace:
-    """Replace the node's own span with ``text``. libcst's span of a parenthesized
-    expression leaves out its parentheses; ``with_parentheses`` takes them too."""
-
-    node: cst.CSTNode
-    text: str | Callable[[], str]  # a function when the text is costly to render
-    with_parentheses: bool = False
-
-    @property
-    def new_text(self) -> str:
-        return self.text() if callable(self.text) else self.text
-
-
-@dataclass(frozen=True, slots=True)
-class InsertLineBefore:
-    """Insert ``text`` as a new line above the node's line, indented like that line.
-    ``text`` may hold several lines; each is indented."""
-
-    node: cst.CSTNode
-    text: str
-
-
-Edit = Replace | InsertLineBefore
-
-
-@dataclass(frozen=True, slots=True)
-class FixPlan:
-    title: str
-    applicability: Applicability
-    edits: tuple[Edit, ...]
-
-    def build(self, positions: Mapping[cst.CSTNode, CodeRange], lines: Sequence[str]) -> Fix | None:
-        text_edits = []
-        for edit in self.edits:
-            where = _span(edit, positions)
-            if where is None:
-                return None
-            if isinstance(edit, Replace) and not edit.new_text and _whole_lines(where, lines):
-                # Removing a statement removes its lines, not just their text.
-                text_edits.append(TextEdit(where.start.line, 0, where.end.line + 1, 0, ""))
-            elif isinstance(edit, Replace):
-                text_edits.append(
-                    TextEdit(
-                        where.start.line,
-                        where.start.column,
-                        where.end.line,
-                        where.end.column,
-                        edit.new_text,
-                    )
-                )
-            else:
-                line = lines[where.start.line - 1] if where.start.line <= len(lines) else ""
-                indent = line[: len(line) - len(line.lstrip())]
-                text = "".join(
-                    f"{indent}{part}\n" if part else "\n" for part in edit.text.split("\n")
-                )
-                text_edits.append(TextEdit(where.start.line, 0, where.start.line, 0, text))
-        return Fix(self.title, self.applicability, tuple(text_edits))
-
-
-def _whole_lines(where: CodeRange, lines: Sequence[str]) -> bool:
-    """Does the span fill its lines, but for indentation?"""
-    if where.end.line > len(lines):
-        return False
-    before = lines[where.start.line - 1][: where.start.column]
-    after = lines[where.end.line - 1][where.end.column :]
-    return not before.strip() and not after.strip()
-
-
-def _span(edit: Edit, positions: Mapping[cst.CSTNode, CodeRange]) -> CodeRange | None:
-    where = positions.get(edit.node)
-    if where is None:
-        return None
-    node = edit.node
-    if isinstance(edit, Replace) and edit.with_parentheses:
-        lpar = getattr(node, "lpar", ())
-        rpar = getattr(node, "rpar", ())
-        if lpar and rpar:
-            first, last = positions.get(lpar[0]), positions.get(rpar[-1])
-            if first is None or last is None:
-                return None
-            return CodeRange(first.start, last.end)
-    return where
 
 
 # -- applying fixes to text --------------------------------------------------------------
@@ -233,8 +139,6 @@ def fix_source(
     path: str = "<stdin>",
 ) -> FixOutcome:
     """Apply fixes, lint again and repeat (at most MAX_ROUNDS times) until no fix applies."""
-    from mplint.engine import lint_source
-
     bom = "\ufeff" if source.startswith("\ufeff") else ""
     current = source[len(bom) :]
     outcome = FixOutcome(source)
@@ -289,7 +193,9 @@ def decode_source_file(data: bytes) -> SourceFile:
     return SourceFile(data.decode(encoding), encoding)
 
 
-def read_source(path: Path) -> SourceFile:
+def read_source_file(path: Path) -> SourceFile:
+    """The file to fix, decoded (``engine.read_source`` gives the bytes to lint, or why
+    they cannot be had)."""
     return decode_source_file(path.read_bytes())
 
 

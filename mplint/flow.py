@@ -59,8 +59,9 @@ def uses_of(facts: Facts, variable: str, scope: Scope) -> list[Use]:
 
 
 def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-    """True when the two nodes sit in different branches of one if/else or try statement,
-    so that no single run executes both."""
+    """True when the two nodes sit in different branches of one if/else, in two except
+    handlers of one try, or in two cases of one match statement, so that no single run
+    executes both."""
     first_chain = [first, *facts.ancestors(first)]
     second_chain = [second, *facts.ancestors(second)]
     second_ids = {id(n) for n in second_chain}
@@ -83,13 +84,17 @@ def exclusive(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
             return isinstance(
                 child_first, cst.ExceptHandler | cst.ExceptStarHandler
             ) and isinstance(child_second, cst.ExceptHandler | cst.ExceptStarHandler)
+        if isinstance(node, cst.Match):
+            return isinstance(child_first, cst.MatchCase) and isinstance(
+                child_second, cst.MatchCase
+            )
         return False
     return False
 
 
 def enclosing_with_items(facts: Facts, node: cst.CSTNode) -> list[cst.WithItem]:
     """The ``with`` items whose block holds the node, innermost first."""
-    items = []
+    items: list[cst.WithItem] = []
     previous: cst.CSTNode = node
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, cst.With) and ancestor.body is previous:

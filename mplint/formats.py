@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from mplint import __version__
-from mplint.catalog import RULES, doc_url, page_summary, page_text
+from mplint.catalog import RULES, doc_url, page_summary, page_text, rule_summary
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, applies
 from mplint.engine import LintResult
 
@@ -28,6 +28,9 @@ FILE_ERROR_NAME = "file-error"
 
 
 class Formatter(Protocol):
+    """Every format takes the same arguments. Only the text formats use ``unsafe_fixes``
+    (to mark the fixes ``--fix`` would apply); the others ignore it."""
+
     def __call__(
         self,
         results: Sequence[LintResult],
@@ -35,6 +38,7 @@ class Formatter(Protocol):
         *,
         docs_url: str | None = None,
         lang: str = "en",
+        unsafe_fixes: bool = False,
     ) -> str: ...
 
 
@@ -159,6 +163,7 @@ def format_json(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """A list of findings; schema documented in the README ("JSON output")."""
     return json.dumps(json_items(results), indent=2, ensure_ascii=False)
@@ -195,7 +200,7 @@ def _sarif_rule(code: str, lang: str, docs_url: str | None) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "id": code,
         "name": rule.name,
-        "shortDescription": {"text": rule.summary},
+        "shortDescription": {"text": rule_summary(code, lang)},
         "fullDescription": {"text": summary},
         "helpUri": doc_url(code, lang, docs_url),
         "defaultConfiguration": {
@@ -328,6 +333,7 @@ def format_sarif(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     return json.dumps(
         sarif_log(results, docs_url=docs_url, lang=lang), indent=2, ensure_ascii=False
@@ -358,6 +364,7 @@ def format_github(
     *,
     docs_url: str | None = None,
     lang: str = "en",
+    unsafe_fixes: bool = False,
 ) -> str:
     """One ``::error``/``::warning`` workflow command per finding; paths relative to the
     working directory (the repository root in a workflow)."""

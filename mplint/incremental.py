@@ -71,7 +71,7 @@ class IncrementalParser:
             return
         header = sum(len(module.code_for_node(line)) for line in module.header)
         starts, ends, position = [], [], header
-        lengths = {}
+        lengths: dict[int, tuple[cst.CSTNode, int]] = {}
         for statement in module.body:
             starts.append(position)
             known = self.lengths.get(id(statement))

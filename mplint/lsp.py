@@ -175,10 +175,10 @@ def editor_table(value: object) -> dict[str, Any]:
     or camelCase / snake_case. Unknown keys are left out."""
     if not isinstance(value, Mapping):
         return {}
-    if isinstance(value.get("mplint"), Mapping):
-        value = value["mplint"]
+    nested = value.get("mplint")
+    settings: Mapping[object, object] = nested if isinstance(nested, Mapping) else value
     table = {}
-    for key, item in value.items():
+    for key, item in settings.items():
         name = re.sub(r"(?<=[a-z])([A-Z])", r"-\1", str(key)).replace("_", "-").lower()
         if name in EDITOR_KEYS and item is not None:
             table[name] = item

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
@@ -42,7 +43,9 @@ def _statement_positions(alone: cst.Module) -> tuple[Mapping[cst.CSTNode, CodeRa
             provider=provider,
         )
         alone._codegen(state)
-        return provider._computed, "".join(state.tokens)
+        # The provider computes every position eagerly: no value is a lazy one.
+        computed = cast(Mapping[cst.CSTNode, CodeRange], provider._computed)
+        return computed, "".join(state.tokens)
     except (AttributeError, TypeError):
         return MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider), None
 
@@ -97,7 +100,7 @@ def positions_for(
     placed_before: Placed | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     index_of = {id(statement): i for i, statement in enumerate(module.body)}
-    wanted: dict[int, cst.BaseStatement] = {}
+    wanted: dict[int, cst.SimpleStatementLine | cst.BaseCompoundStatement] = {}
     placed: dict[cst.CSTNode, CodeRange] = {}
     for node in nodes:
         if node is module:
@@ -109,7 +112,8 @@ def positions_for(
             top = parents.get(top)
         if top is None:
             return _whole_module(module)
-        wanted[index_of[id(top)]] = top  # type: ignore[assignment]
+        index = index_of[id(top)]
+        wanted[index] = module.body[index]  # top itself, typed as a statement
     if not wanted:
         return placed
     lines = source_lines(source)

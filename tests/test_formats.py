@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 from conftest import ROOT
 
-from mplint.catalog import RULES
+from mplint.catalog import RULES, rule_summary
 from mplint.cli import main
 from mplint.diagnostic import Diagnostic, FileError, Severity
 from mplint.engine import LintResult
@@ -325,6 +325,31 @@ def test_messages_in_chinese_in_every_format(
     run = json.loads(out)["runs"][0]
     assert "详见" in run["results"][0]["message"]["text"]
     assert run["tool"]["driver"]["rules"][0]["helpUri"].endswith("zh-CN/MP101.md")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_sarif_rule_descriptions_are_in_the_run_language(
+    project: Path, capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    _, out = run_check(capsys, "--format", "sarif", "--lang", lang, "pkg/bad.py")
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == list(RULES)
+    for rule in rules:
+        short = rule["shortDescription"]["text"]
+        assert short == rule_summary(rule["id"], lang)
+        has_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in short)
+        assert has_chinese == (lang == "zh-CN"), (rule["id"], short)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_rules_lists_every_code_of_the_catalogue_once(
+    capsys: pytest.CaptureFixture[str], lang: str
+) -> None:
+    assert main(["rules", "--lang", lang]) == 0
+    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line[:2] == "MP"]
+    assert listed == list(RULES)
+    pages = sorted(path.stem for path in (ROOT / "rules").glob("MP*.md"))
+    assert sorted(listed) == pages
 
 
 def test_rule_index_is_up_to_date() -> None:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:
+    from mplint.edits import FixPlan
     from mplint.facts import Facts
-    from mplint.fixes import FixPlan
 
 
 @dataclass(frozen=True, slots=True)

@@ -258,7 +258,7 @@ def _bound_nearby(facts: Facts, name: cst.Name) -> bool:
                     return True
                 comp = comp.inner_for_in
         if isinstance(ancestor, cst.ExceptHandler) and ancestor.name is not None:
-            if name.value in bound_names(ancestor.name.name):  # type: ignore[arg-type]
+            if name.value in bound_names(ancestor.name.name):
                 return True
     return False
 
@@ -298,7 +298,8 @@ def _defined_in_main(facts: Facts, definition: cst.FunctionDef | cst.ClassDef) -
     for binding in facts.bindings.get((facts.module, name), ()):
         if not facts.in_main_guard(binding.node):
             return False
-    for other in (*facts.functions, *facts.classes.values()):
+    definitions: list[cst.FunctionDef | cst.ClassDef] = [*facts.functions, *facts.classes.values()]
+    for other in definitions:
         if (
             other is not definition
             and other.name.value == name
@@ -361,9 +362,9 @@ def _main_objects(facts: Facts, node: cst.BaseExpression, depth: int) -> Iterato
         for element in node.elements:
             yield from _main_objects(facts, element.value, depth + 1)
     elif isinstance(node, cst.Dict):
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                yield from _main_objects(facts, element.value, depth + 1)
+        for item in node.elements:
+            if isinstance(item, cst.DictElement):
+                yield from _main_objects(facts, item.value, depth + 1)
     elif isinstance(node, cst.Name):
         bindings = facts.visible_bindings(node)
         if len(bindings) == 1 and bindings[0].value is not None:
@@ -448,7 +449,8 @@ def _main_only_definitions(facts: Facts, name: str) -> list[cst.CSTNode] | None:
     if name in facts.imports or facts.star_modules or name in _BUILTINS:
         return None
     found: list[cst.CSTNode] = [b.node for b in facts.bindings.get((facts.module, name), ())]
-    for definition in (*facts.functions, *facts.classes.values()):
+    definitions: list[cst.FunctionDef | cst.ClassDef] = [*facts.functions, *facts.classes.values()]
+    for definition in definitions:
         if definition.name.value == name and isinstance(facts.scope_of(definition), cst.Module):
             if any(isinstance(a, cst.ClassDef) for a in facts.ancestors(definition)):
                 continue

@@ -237,8 +237,8 @@ def _flow_roots(facts: Facts) -> list[cst.FunctionDef | None]:
 @check("MP108")
 def fork_with_threads(facts: Facts) -> Iterator[Finding]:
     threads = _ThreadFacts(facts)
-    forks: dict[int, tuple[str, str]] = {}
-    starts: dict[int, tuple[str, str]] = {}
+    forks: dict[int, Phrase] = {}
+    starts: dict[int, Phrase] = {}
     stops: set[int] = set()
     for call in facts.calls:
         if threads.stops_threads(call):
@@ -491,7 +491,7 @@ def _pid_test(test: cst.BaseExpression, is_pid: PidTest) -> str | None:
         if is_pid(left) and _is_zero(right):
             pass
         elif is_pid(right) and _is_zero(left):
-            operator = _MIRRORED.get(type(operator), operator)  # type: ignore[assignment]
+            operator = _MIRRORED.get(type(operator), operator)
         else:
             return None
         if isinstance(operator, cst.Equal | cst.Is):
@@ -533,7 +533,7 @@ def _fork_result_tests(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.If, P
     assign = facts.parent(call)
     if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
         return
-    target = assign.targets[0].target
+    target: cst.BaseExpression = assign.targets[0].target
     if isinstance(target, cst.Tuple) and target.elements and facts.resolve(call.func) != "os.fork":
         target = target.elements[0].value  # pid, fd = os.forkpty()
     if not isinstance(target, cst.Name):
@@ -754,7 +754,7 @@ class _GlobalStores(FastVisitor):
         self._store(node.target, node)
 
     def visit_AsName(self, node: cst.AsName) -> None:
-        self._store(node.name, node)  # type: ignore[arg-type]
+        self._store(node.name, node)
 
 
 def _child_only_functions(facts: Facts, children: set[cst.FunctionDef]) -> set[cst.FunctionDef]:

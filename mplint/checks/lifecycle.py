@@ -16,7 +16,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.unjoined import Harm, harm_of, source_before
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
@@ -397,7 +397,7 @@ class _Flow:
             while isinstance(comprehension, cst.CompFor | cst.CompIf):
                 comprehension = self.facts.parent(comprehension)
             for name in self.facts.name_nodes.get(target.value, ()):
-                if name is target or not flow.is_inside(self.facts, name, comprehension):
+                if name is target or not self.facts.is_inside(name, comprehension):
                     continue
                 if flow.is_inside(self.facts, name, loop.iter):
                     continue
@@ -811,7 +811,7 @@ def _never_acquired(flows: _Flow, call: cst.Call, subclass: bool, value: cst.CST
     argument = api.argument(call, api.args) if api is not None and api.args else None
     if target is None or argument is None or not isinstance(argument.value, cst.Tuple):
         return False
-    values = [element.value for element in argument.value.elements]
+    values: list[cst.CSTNode] = [element.value for element in argument.value.elements]
     if value not in values or any(
         isinstance(e, cst.StarredElement) for e in argument.value.elements
     ):
@@ -969,7 +969,7 @@ def _unpacked_names(node: cst.CSTNode) -> list[cst.Name]:
     """The names bound together by `a, b = Pipe()`."""
     if not isinstance(node, cst.Assign):
         return []
-    found = []
+    found: list[cst.Name] = []
     for target in node.targets:
         if isinstance(target.target, cst.Tuple | cst.List):
             found.extend(e.value for e in target.target.elements if isinstance(e.value, cst.Name))
@@ -1063,10 +1063,10 @@ def _receiver_uses(flows: _Flow, receiver: cst.BaseExpression) -> list[tuple[cst
         bindings = facts.visible_bindings(receiver)
         if not bindings:
             return []
-        for use in flow.uses_of(facts, receiver.value, bindings[0].scope):
-            base = use.attribute.value
+        for reference in flow.uses_of(facts, receiver.value, bindings[0].scope):
+            base = reference.attribute.value
             assert isinstance(base, cst.Name)
-            found.append((base, use.name))
+            found.append((base, reference.name))
         return found
     if isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
         if receiver.value.value != "self":

@@ -101,7 +101,7 @@ class _SourceOrder:
 
 
 def _loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CSTNode]:
-    loops = []
+    loops: list[cst.CSTNode] = []
     for ancestor in facts.ancestors(node):
         if ancestor is scope:
             break
@@ -265,7 +265,7 @@ def _list_problems(
             return
         if isinstance(parent, cst.For) and parent.iter is load:
             calls = _loop_method_calls(facts, parent, scope)
-            if calls is None or facts.kind_of(parent.target) != "process":  # type: ignore[arg-type]
+            if calls is None or facts.kind_of(parent.target) != "process":
                 return
             loops.append((parent, calls))
             continue

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import (
     MANAGER_CLASSES,
@@ -494,7 +494,7 @@ def _following(facts: Facts, start: cst.CSTNode, conditional_ok: bool) -> Iterat
             current = parent
             continue
         if isinstance(parent, cst.Try | cst.TryStar):
-            rest: list[cst.BaseStatement] = []
+            rest: list[cst.CSTNode] = []
             if current is parent.body and parent.orelse is not None:
                 rest.extend(parent.orelse.body.body)
             if parent.finalbody is not None and current is not parent.finalbody:

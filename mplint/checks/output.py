@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
 from mplint.semantic.api import CONSTRUCTORS
@@ -160,11 +160,15 @@ def _fork_pid_test(facts: Facts, test: cst.BaseExpression) -> tuple[str, str] | 
     ``pid < 0``, ``pid == -1`` where ``pid`` is bound to ``os.fork()``."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         name = test.expression
-        return (name.value, "zero") if _is_fork_pid(facts, name) else None  # type: ignore[union-attr]
+        return (
+            (name.value, "zero")
+            if isinstance(name, cst.Name) and _is_fork_pid(facts, name)
+            else None
+        )
     if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
         return None
     name, target = test.left, test.comparisons[0]
-    if not _is_fork_pid(facts, name):
+    if not isinstance(name, cst.Name) or not _is_fork_pid(facts, name):
         return None
     value = target.comparator
     number = (
@@ -186,7 +190,7 @@ def _fork_pid_test(facts: Facts, test: cst.BaseExpression) -> tuple[str, str] | 
         label = "negative"
     elif number == -1 and isinstance(operator, cst.Equal):
         label = "negative"
-    return (name.value, label) if label is not None else None  # type: ignore[union-attr]
+    return (name.value, label) if label is not None else None
 
 
 def _is_fork_pid(facts: Facts, node: cst.BaseExpression) -> bool:
@@ -250,10 +254,10 @@ def unflushed_exit(facts: Facts) -> Iterator[Finding]:
 # -- MP602 -------------------------------------------------------------
 
 
-def _one_task_per_worker(facts: Facts, task_call: cst.Call) -> bool:
+def _one_task_per_worker(facts: Facts, task_call: cst.CSTNode) -> bool:
     """True when the pool or executor runs each task in a fresh worker
     (``maxtasksperchild=1`` / ``max_tasks_per_child=1``)."""
-    func = task_call.func
+    func = task_call.func if isinstance(task_call, cst.Call) else None
     if not isinstance(func, cst.Attribute):
         return False
     constructors: list[cst.Call] = []

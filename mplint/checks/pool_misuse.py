@@ -23,7 +23,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, Scope, bound_names, call_argument
 

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.harmless import function_cannot_raise
 from mplint.diagnostic import Applicability
+from mplint.edits import FixPlan, InsertLineBefore
 from mplint.facts import Binding, Facts, FastVisitor, Scope, is_method_call
-from mplint.fixes import FixPlan, InsertLineBefore
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api
 from mplint.semantic.kinds import Kind

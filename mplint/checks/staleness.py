@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.facts import Facts
 
 
 def stale_answer_harms(
     facts: Facts,
     check: cst.Call,
-    statement: cst.If | cst.While,
+    statement: cst.If | cst.While | cst.For,
     queue: cst.BaseExpression,
     action: cst.Call,
 ) -> bool:
@@ -123,7 +123,7 @@ def _several_sides(facts: Facts, check: cst.Call, queue: cst.BaseExpression, get
     child = _child_function_of(facts, check)
     if child is not None:
         return _processes_running(facts, child) > 1
-    if facts.function_of(check) is not None and facts.class_of(facts.function_of(check)):
+    if (function := facts.function_of(check)) is not None and facts.class_of(function):
         return True  # a method of some class: who else uses the queue is not known
     return _children_using(facts, queue, frozenset(methods)) != "no"
 

@@ -9,6 +9,7 @@ import libcst as cst
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.pickling_errors import pickling_error
 from mplint.diagnostic import Applicability
+from mplint.edits import FixPlan, InsertLineBefore, Replace
 from mplint.facts import (
     POOL_KINDS,
     POOL_TASK_METHODS,
@@ -17,7 +18,6 @@ from mplint.facts import (
     call_argument,
     dotted_name,
 )
-from mplint.fixes import FixPlan, InsertLineBefore, Replace
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
 from mplint.semantic.literals import literal_type
@@ -132,8 +132,8 @@ def unguarded_process_start(facts: Facts) -> Iterator[Finding]:
         if not any(node is call for call, _ in flagged)
     )
     fix = _guard_module_code(facts, [call for call, _ in flagged]) if flagged else None
-    for call, what in flagged:
-        yield Finding("MP101", call, {"what": what}, fix=fix)
+    for start, what in flagged:
+        yield Finding("MP101", start, {"what": what}, fix=fix)
 
 
 def _top_level_statement(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -206,6 +206,11 @@ def _blank(line: cst.EmptyLine) -> bool:
     return line.comment is None
 
 
+# What a block holds: libcst types a block's body as BaseStatement, which has no
+# leading_lines; these two are its only kinds.
+_Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
 def _guard_module_code(facts: Facts, flagged: list[cst.CSTNode]) -> FixPlan | None:
     """Move the module-level code that runs, from the first statement that starts
     processes (and the `p = Process(...)` lines just before it) to the end, under a new
@@ -224,15 +229,15 @@ def _guard_module_code(facts: Facts, flagged: list[cst.CSTNode]) -> FixPlan | No
     first = min(indexes)
     while first > 0 and _makes_process(facts, body[first - 1]):
         first -= 1
-    kept: list[cst.BaseStatement] = body[:first]
-    moved: list[cst.BaseStatement] = []
+    kept: list[_Statement] = body[:first]
+    moved: list[_Statement] = []
     for statement in body[first:]:
         if _stays_at_top_level(statement):
             kept.append(statement)
         elif statement in facts.main_guards and isinstance(statement, cst.If):
             if statement.orelse is not None or not isinstance(statement.body, cst.IndentedBlock):
                 return None
-            inner = list(statement.body.body)
+            inner = [s for s in statement.body.body if isinstance(s, _Statement)]
             if inner:
                 lines = [*statement.leading_lines, *inner[0].leading_lines]
                 inner[0] = inner[0].with_changes(leading_lines=lines)

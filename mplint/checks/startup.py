@@ -498,8 +498,8 @@ def start_twice(facts: Facts) -> Iterator[Finding]:
         if isinstance(call.func, cst.Attribute)
     ]
     for call in starts:
-        if _result_used(facts, call):
-            name = dotted_name(call.func.value) or "process"  # type: ignore[union-attr]
+        if isinstance(call.func, cst.Attribute) and _result_used(facts, call):
+            name = dotted_name(call.func.value) or "process"
             yield Finding("MP111", call, {"name": name}, variant="result_used")
     yield from _started_twice(facts, starts)
 
@@ -507,7 +507,7 @@ def start_twice(facts: Facts) -> Iterator[Finding]:
 def _started_twice(facts: Facts, starts: list[cst.Call]) -> Iterator[Finding]:
     by_variable: dict[tuple[int, str], list[cst.Call]] = {}
     for call in starts:
-        receiver = call.func.value  # type: ignore[union-attr]
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         if not isinstance(receiver, cst.Name) or _bound_by_comprehension(facts, receiver):
             continue
         bindings = facts.visible_bindings(receiver)

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.harmless import statement_cannot_raise
 from mplint.checks.payload import may_overfill
 from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.checks.staleness import stale_answer_harms
 from mplint.diagnostic import Applicability
+from mplint.edits import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument, dotted_name
-from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
 from mplint.semantic.kinds import Kind
@@ -199,7 +199,7 @@ messages(
 # -- shared helpers ----------------------------------------------------------
 
 
-def _kind(facts: Facts, node: cst.BaseExpression | None) -> str | None:
+def _kind(facts: Facts, node: cst.BaseExpression | None) -> Kind | None:
     """What an expression holds, through parameters and ``self.x = parameter``."""
     return facts.kind_through_parameters(node)
 
@@ -480,9 +480,9 @@ def _unpicklable(
                 yield from _unpicklable(facts, element.value, channel, depth + 1)
         return
     if isinstance(node, cst.Dict):
-        for element in node.elements:
-            if isinstance(element, cst.DictElement):
-                yield from _unpicklable(facts, element.value, channel, depth + 1)
+        for item in node.elements:
+            if isinstance(item, cst.DictElement):
+                yield from _unpicklable(facts, item.value, channel, depth + 1)
         return
     found = _payload_of_value(facts, node)
     if found is not None:
@@ -899,9 +899,9 @@ def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpre
                 if not isinstance(element, cst.StarredElement):
                     yield element.value, how
         elif isinstance(literal, cst.Dict):
-            for element in literal.elements:
-                if isinstance(element, cst.DictElement):
-                    yield element.value, how
+            for item in literal.elements:
+                if isinstance(item, cst.DictElement):
+                    yield item.value, how
 
 
 def _multiprocessing_queue_name(facts: Facts) -> str | None:
@@ -963,7 +963,7 @@ _HOW_403 = {
 
 
 def _finding_403(
-    facts: Facts, node: cst.BaseExpression, kind: str, how: str, fixed: set[int]
+    facts: Facts, node: cst.BaseExpression, kind: Kind, how: str, fixed: set[int]
 ) -> Finding:
     what, replacement = _THREAD_NAMES[kind]
     how_phrase, outcome = _HOW_403[how]
@@ -1015,7 +1015,7 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
 
 def _thread_primitives_on_processes(
     facts: Facts,
-) -> Iterator[tuple[cst.BaseExpression, str]]:
+) -> Iterator[tuple[cst.BaseExpression, Kind]]:
     """``self.lock = threading.Lock()`` in a method other than ``run`` of a Process
     subclass this file makes (and that does not define its own pickling)."""
     made = {

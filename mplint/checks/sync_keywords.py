@@ -22,11 +22,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
+from mplint.edits import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.facts import Facts, call_argument
-from mplint.fixes import Edit, FixPlan, InsertLineBefore, Replace
 
 messages(
     {

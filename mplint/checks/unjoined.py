@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from mplint import flow
+import mplint.flow as flow
 from mplint.checks.base import Phrase
 from mplint.facts import call_argument, string_value
 
@@ -90,7 +90,7 @@ def _given(flows: _Flow, creations: list[cst.Call]) -> list[tuple[cst.Call, cst.
     Process subclass's constructor (its ``__init__`` keeps them on ``self``)."""
     from mplint.checks.lifecycle import _given_objects
 
-    found = []
+    found: list[tuple[cst.Call, cst.BaseExpression]] = []
     for call in creations:
         subclass = flows.subclass_of(call) is not None
         found.extend((call, value) for value in _given_objects(flows.facts, call, subclass))

@@ -6,6 +6,7 @@ every node it passes and costs as much as the parse itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -33,7 +34,7 @@ class _Collector:
         self.facts = facts
         self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
-        self.handlers = {
+        self.handlers: dict[type[cst.CSTNode], Callable[..., None]] = {
             cst.Import: self._import,
             cst.ImportFrom: self._import_from,
             cst.Call: self._call,

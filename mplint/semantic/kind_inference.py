@@ -3,18 +3,20 @@ attributes, containers, loops, this file's return values and, for parameters, wh
 call sites of this file pass. Unsure answers None.
 
 A mixin of ``Facts``: it reads the records of the one walk (``bindings``,
-``attribute_bindings``, ``subscript_stores``, ``returns``, ``comprehension_targets``)."""
+``attribute_bindings``, ``subscript_stores``, ``augmented_stores``, ``returns``, ``comprehension_targets``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from mplint.names import MANAGER_PROXY_KINDS, kind_of_constructor
 from mplint.semantic import classes
 from mplint.semantic.kinds import Kind
-from mplint.semantic.records import Binding, Scope
+from mplint.semantic.records import Binding, CallSite, Scope
 from mplint.semantic.syntax import dotted_name, is_method_call
 from mplint.semantic.values import element_origins, origins
 
@@ -70,6 +72,33 @@ def _one_kind(kinds: set[str | None]) -> str | None:
 
 class KindInference:
     """``Facts``' answers about objects; see the module docstring."""
+
+    if TYPE_CHECKING:
+        # What the mixin reads from Facts (mplint/facts.py), declared for the type checker.
+        calls: list[cst.Call]
+        module_functions: dict[str, cst.FunctionDef]
+        subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
+        augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
+        comprehension_targets: dict[cst.CompFor, set[str]]
+        returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]]
+        _kind_cache: dict[cst.CSTNode, str | None]
+        _kind_pending: set[cst.CSTNode]
+        _parameter_kinds: dict[cst.Param, Kind | None]
+        _parameters_pending: set[cst.Param]
+
+        @property
+        def call_sites(self) -> dict[cst.FunctionDef, list[CallSite]]: ...
+        @property
+        def process_subclasses(self) -> dict[str, cst.ClassDef]: ...
+        @property
+        def manager_subclasses(self) -> dict[str, cst.ClassDef]: ...
+        def parent(self, node: cst.CSTNode) -> cst.CSTNode | None: ...
+        def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]: ...
+        def scope_of(self, node: cst.CSTNode) -> Scope: ...
+        def resolve(self, node: cst.BaseExpression | None) -> str | None: ...
+        def visible_bindings(self, name: cst.Name) -> list[Binding]: ...
+        def function_for(self, node: cst.BaseExpression | None) -> cst.FunctionDef | None: ...
+        def _inside(self, node: cst.CSTNode, container: cst.CSTNode | None) -> bool: ...
 
     def kind_of(self, node: cst.BaseExpression | None) -> Kind | None:
         """What object an expression holds (a ``Kind``), or None when unsure."""
@@ -367,7 +396,7 @@ class KindInference:
             self._parameter_kinds[param] = kind
         return kind
 
-    def _parameter_kind(self, param: cst.Param) -> str | None:
+    def _parameter_kind(self, param: cst.Param) -> Kind | None:
         owner = self.parent(self.parent(param) or param)
         if not isinstance(owner, cst.FunctionDef) or param in self._parameters_pending:
             return None
@@ -376,7 +405,7 @@ class KindInference:
             return None
         self._parameters_pending.add(param)
         try:
-            kinds: set[str | None] = set()
+            kinds: set[Kind | None] = set()
             for site in sites:
                 if site.call is not None and self._inside(site.call, owner):
                     continue  # a recursive call passes on what the outer sites gave

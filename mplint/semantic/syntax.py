@@ -28,11 +28,8 @@ def _arguments(
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """The value of a plain string literal, else None."""
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
-        value = node.evaluated_value
+    if isinstance(node, cst.SimpleString | cst.ConcatenatedString):
+        value = node.evaluated_value  # bytes for b"...", None when an f-string is part of it
         return value if isinstance(value, str) else None
     return None
 
