@@ -16,29 +16,12 @@ from mplint.cli import render_inline
 from mplint.config import Settings
 from mplint.engine import lint_source
 from mplint.example_runner import find_examples
+from mplint.scaffold import EN_HEADINGS as PAGE_HEADINGS_EN
+from mplint.scaffold import ZH_HEADINGS as PAGE_HEADINGS_ZH
 
-EN_HEADINGS = [
-    "What it does",
-    "Why is this bad",
-    "Affected start methods and platforms",
-    "Example",
-    "Use instead",
-    "Fix",
-    "When it does not apply",
-    "What it cannot see",
-    "Teaching topic",
-]
-ZH_HEADINGS = [
-    "规则内容",
-    "为什么有问题",
-    "受影响的启动方式与平台",
-    "示例",
-    "正确写法",
-    "自动修复",
-    "不适用的情况",
-    "检查不到的情况",
-    "教学主题",
-]
+# One heading schema: the scaffold lays new pages out with it, this test enforces it.
+EN_HEADINGS = list(PAGE_HEADINGS_EN)
+ZH_HEADINGS = list(PAGE_HEADINGS_ZH)
 CODES = sorted(RULES)
 EXAMPLES = find_examples(ROOT / "examples")
 
