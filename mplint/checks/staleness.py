@@ -175,8 +175,33 @@ def _collected_before(facts: Facts, check: cst.Call, queue: cst.Name) -> bool:
                 )
                 # `while True: if q.get() is None: break`: the loop ends on a sentinel
                 return loop is not None and not flow.is_inside(facts, check, loop)
+            if isinstance(ancestor, cst.While) and _sentinel_ends(facts, call, ancestor):
+                # `while True: item = q.get(); if item is None: break`
+                return not flow.is_inside(facts, check, ancestor)
             if isinstance(ancestor, cst.ListComp | cst.GeneratorExp):
                 return True
+    return False
+
+
+def _sentinel_ends(facts: Facts, get: cst.Call, loop: cst.While) -> bool:
+    """`item = q.get()` in the loop's body, and an `if` of that body that tests `item` and
+    breaks: the loop ends when the sentinel arrives."""
+    assign = facts.parent(get)
+    if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1):
+        return False
+    target = assign.targets[0].target
+    if not isinstance(target, cst.Name) or not isinstance(loop.body, cst.IndentedBlock):
+        return False
+    for statement in loop.body.body:
+        if (
+            isinstance(statement, cst.If)
+            and _breaks(statement.body)
+            and any(
+                isinstance(node, cst.Name) and node.value == target.value
+                for node in _names_in(statement.test)
+            )
+        ):
+            return True
     return False
 
 
