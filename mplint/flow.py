@@ -134,6 +134,27 @@ def _is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
     return isinstance(parent, cst.ImportAlias | cst.NameItem | cst.ImportFrom)
 
 
+def reads_module_variable(facts: Facts, name: cst.Name, *, augmented_reads: bool = True) -> bool:
+    """The Name reads the module's variable: it is a read (not a target, attribute name,
+    keyword, definition or import; ``x += 1`` counts as a read unless ``augmented_reads``
+    is off), and no enclosing function binds the name without declaring it ``global``."""
+    if _is_not_a_variable(facts, name) or _is_store(facts, name):
+        return False
+    parent = facts.parent(name)
+    if not augmented_reads and isinstance(parent, cst.AugAssign) and parent.target is name:
+        return False
+    scope = facts.scope_of(name)
+    while not isinstance(scope, cst.Module):
+        if isinstance(scope, cst.FunctionDef) and name.value in facts.globals_declared.get(
+            scope, ()
+        ):
+            return True
+        if facts.bindings.get((scope, name.value)):
+            return False
+        scope = facts.scope_of(scope)
+    return True
+
+
 def loads_of(facts: Facts, variable: str, scope: Scope) -> list[cst.Name]:
     """Every read of ``variable`` (the binding of ``scope``), in source order, nested functions
     that see it through closure included; targets that only bind it are left out."""

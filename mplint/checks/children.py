@@ -31,7 +31,7 @@ from mplint.facts import (
     bound_names,
     call_argument,
 )
-from mplint.flow import loads_of, uses_of
+from mplint.flow import loads_of, reads_module_variable, uses_of
 
 _SPAWN_NOTE_EN = (
     "Spawn is the default on macOS and Windows, and forkserver on Linux from Python 3.14, "
@@ -212,37 +212,9 @@ def _child_closure(facts: Facts, roots: set[cst.FunctionDef]) -> set[cst.Functio
 
 def _is_global_read(facts: Facts, name: cst.Name) -> bool:
     """The Name loads the module's variable (not a local, not a target or attribute)."""
-    parent = facts.parent(name)
-    if isinstance(parent, cst.Attribute) and parent.attr is name:
-        return False
-    if isinstance(parent, cst.Arg) and parent.keyword is name:
-        return False
-    if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param) and parent.name is name:
-        return False
-    if isinstance(parent, cst.ImportAlias | cst.NameItem | cst.ImportFrom | cst.AsName):
-        return False
-    if isinstance(parent, cst.AssignTarget | cst.AnnAssign | cst.AugAssign) and (
-        parent.target is name
-    ):
-        return False
-    if isinstance(parent, cst.For | cst.CompFor | cst.NamedExpr) and parent.target is name:
-        return False
-    if isinstance(parent, cst.Element):
-        holder = facts.parent(facts.parent(parent) or parent)
-        if isinstance(holder, cst.AssignTarget | cst.For | cst.CompFor):
-            return False
-    if _bound_nearby(facts, name):
-        return False
-    scope = facts.scope_of(name)
-    while not isinstance(scope, cst.Module):
-        if isinstance(scope, cst.FunctionDef) and name.value in facts.globals_declared.get(
-            scope, ()
-        ):
-            return True
-        if facts.bindings.get((scope, name.value)):
-            return False
-        scope = facts.scope_of(scope)
-    return True
+    return not _bound_nearby(facts, name) and reads_module_variable(
+        facts, name, augmented_reads=False
+    )
 
 
 def _bound_nearby(facts: Facts, name: cst.Name) -> bool:

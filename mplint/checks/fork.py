@@ -11,7 +11,13 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, FastVisitor, bound_names, call_argument
-from mplint.flow import Step, call_flow, enclosing_with_items, runs_before
+from mplint.flow import (
+    Step,
+    call_flow,
+    enclosing_with_items,
+    reads_module_variable,
+    runs_before,
+)
 from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
 
@@ -788,35 +794,6 @@ def _in_registered_callback(facts: Facts, node: cst.CSTNode) -> bool:
     return False
 
 
-def _reads_global(facts: Facts, name: cst.Name) -> bool:
-    """The Name reads the module's variable (not a local of the same text)."""
-    parent = facts.parent(name)
-    if isinstance(parent, cst.Attribute) and parent.attr is name:
-        return False
-    if isinstance(parent, cst.Arg) and parent.keyword is name:
-        return False
-    if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param) and parent.name is name:
-        return False
-    if isinstance(parent, cst.ImportAlias | cst.NameItem | cst.ImportFrom | cst.AsName):
-        return False
-    if isinstance(parent, cst.AssignTarget | cst.AnnAssign) and parent.target is name:
-        return False
-    if isinstance(parent, cst.For | cst.CompFor) and parent.target is name:
-        return False
-    if isinstance(parent, cst.Element) and isinstance(
-        facts.parent(facts.parent(parent) or parent), cst.AssignTarget | cst.For | cst.CompFor
-    ):
-        return False
-    scope = facts.scope_of(name)
-    while not isinstance(scope, cst.Module):
-        if name.value in facts.globals_declared.get(scope, ()):  # type: ignore[arg-type]
-            return True
-        if facts.bindings.get((scope, name.value)):
-            return False
-        scope = facts.scope_of(scope)
-    return True
-
-
 @check("MP110")
 def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
     children = {
@@ -840,7 +817,7 @@ def global_mutation_in_child(facts: Facts) -> Iterator[Finding]:
         function.body.visit(stores)
         for name, statement in stores.found.items():
             if any(
-                _reads_global(facts, node)
+                reads_module_variable(facts, node)
                 and not any(a in child_only for a in facts.ancestors(node))
                 and not _in_registered_callback(facts, node)
                 for node in facts.name_nodes.get(name, ())
