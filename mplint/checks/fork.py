@@ -20,6 +20,7 @@ from mplint.flow import (
 )
 from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
+from mplint.semantic.syntax import names_in
 
 messages(
     {
@@ -692,7 +693,7 @@ def _loop_left_by_break(facts: Facts, body: cst.BaseSuite) -> cst.CSTNode | None
 def _tests_pid_again(facts: Facts, loop: cst.CSTNode, fork_test: cst.If) -> bool:
     """After the loop, an `if` tests the same pid variable again: the code after the loop
     is split between the parent and the children on purpose."""
-    names = {n.value for n in _names(fork_test.test)}
+    names = {n.value for n in names_in(fork_test.test)}
     parent = facts.parent(loop)
     if not isinstance(parent, cst.IndentedBlock | cst.Module):
         return False
@@ -701,20 +702,9 @@ def _tests_pid_again(facts: Facts, loop: cst.CSTNode, fork_test: cst.If) -> bool
     if index is None:
         return False
     for later in body[index + 1 :]:
-        if isinstance(later, cst.If) and names & {n.value for n in _names(later.test)}:
+        if isinstance(later, cst.If) and names & {n.value for n in names_in(later.test)}:
             return True
     return False
-
-
-def _names(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.append(current)
-        stack.extend(current.children)
-    return found
 
 
 # -- MP110 -------------------------------------------------------------

@@ -19,6 +19,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.facts import Facts
+from mplint.semantic.syntax import names_in
 
 
 def stale_answer_harms(
@@ -93,7 +94,7 @@ def _children_using(facts: Facts, queue: cst.BaseExpression, methods: frozenset[
             for argument, used in _queue_methods_on_parameters(facts, call)
             if isinstance(argument, cst.Name) and argument.value == queue.value
         ]
-        mentions = any(isinstance(n, cst.Name) and n.value == queue.value for n in _names_in(call))
+        mentions = any(isinstance(n, cst.Name) and n.value == queue.value for n in names_in(call))
         if mentions and not passed:
             answer = "unknown"
         for _argument, used in passed:
@@ -102,17 +103,6 @@ def _children_using(facts: Facts, queue: cst.BaseExpression, methods: frozenset[
             if not used:
                 answer = "unknown"
     return answer
-
-
-def _names_in(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.append(current)
-        stack.extend(current.children)
-    return found
 
 
 def _several_sides(facts: Facts, check: cst.Call, queue: cst.BaseExpression, getting: bool) -> bool:
@@ -198,7 +188,7 @@ def _sentinel_ends(facts: Facts, get: cst.Call, loop: cst.While) -> bool:
             and _breaks(statement.body)
             and any(
                 isinstance(node, cst.Name) and node.value == target.value
-                for node in _names_in(statement.test)
+                for node in names_in(statement.test)
             )
         ):
             return True

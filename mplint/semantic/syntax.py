@@ -58,6 +58,18 @@ def bound_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
+def names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
+    found: list[cst.Name] = []
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current)
+        stack.extend(current.children)
+    return found
+
+
 def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:
     """Is this ``receiver.method(...)`` for a plain name ``receiver``?"""
     func = call.func
