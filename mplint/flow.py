@@ -168,6 +168,27 @@ def loads_of(facts: Facts, variable: str, scope: Scope) -> list[cst.Name]:
     return found
 
 
+def source_before(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
+    """True when ``first`` ends before ``second`` starts in the source text."""
+    first_chain = [first, *facts.ancestors(first)]
+    second_chain = [second, *facts.ancestors(second)]
+    second_index = {id(node): i for i, node in enumerate(second_chain)}
+    for i, node in enumerate(first_chain):
+        j = second_index.get(id(node))
+        if j is None:
+            continue
+        if i == 0 or j == 0:
+            return False  # one holds the other
+        first_child, second_child = first_chain[i - 1], second_chain[j - 1]
+        for child in node.children:
+            if child is first_child:
+                return True
+            if child is second_child:
+                return False
+        return False
+    return False
+
+
 def name_order(facts: Facts, name: cst.Name) -> int:
     """Source position of a Name among the Names of the same text (for before/after)."""
     for index, node in enumerate(facts.name_nodes.get(name.value, ())):

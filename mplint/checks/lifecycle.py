@@ -18,7 +18,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
-from mplint.checks.unjoined import Harm, harm_of, source_before
+from mplint.checks.unjoined import Harm, harm_of
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
 from mplint.semantic.kinds import Kind, Via
 
@@ -1002,7 +1002,7 @@ def _last_use(
     if not bindings or any(b.scope is not scope for b in bindings):
         return False
     for name in flow.loads_of(facts, receiver.value, scope):
-        if not source_before(facts, stop, name):
+        if not flow.source_before(facts, stop, name):
             continue
         parent = facts.parent(name)
         if not (isinstance(parent, cst.Attribute) and parent.attr.value == "join"):
@@ -1024,7 +1024,7 @@ def _last_use(
         for name in flow.loads_of(facts, value.value, scope):
             if name in names:
                 continue
-            if source_before(facts, stop, name):
+            if flow.source_before(facts, stop, name):
                 return False
             holder = next((a for a in facts.ancestors(name) if isinstance(a, cst.Call)), None)
             if holder is not None and facts.kind_of(holder) == "process":

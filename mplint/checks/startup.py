@@ -14,6 +14,7 @@ from mplint.flow import (
     dominates,
     exclusive,
     runs_before,
+    source_before,
     unconditional_within,
     uses_of,
 )
@@ -430,29 +431,6 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
             yield from _target_names(element.value)
 
 
-def _source_before(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-    """True when ``first`` starts before ``second`` in the file (neither inside the other)."""
-    first_chain = [first, *facts.ancestors(first)]
-    second_ids = {id(n): n for n in [second, *facts.ancestors(second)]}
-    for index, node in enumerate(first_chain):
-        if id(node) in second_ids:
-            if index == 0:
-                return False
-            first_child = first_chain[index - 1]
-            second_chain = [second, *facts.ancestors(second)]
-            position = next(i for i, n in enumerate(second_chain) if n is node)
-            if position == 0:
-                return False
-            second_child = second_chain[position - 1]
-            for child in node.children:
-                if child is first_child:
-                    return True
-                if child is second_child:
-                    return False
-            return False
-    return False
-
-
 def _retry_handler(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
     """The second start sits in an except handler of a try whose body holds the first:
     a retry after a failed start(), which is allowed."""
@@ -544,9 +522,7 @@ def _rebound_between(
     facts: Facts, scope: cst.CSTNode, variable: str, first: cst.CSTNode, second: cst.CSTNode
 ) -> bool:
     for binding in facts.bindings.get((scope, variable), []):  # type: ignore[arg-type]
-        if _source_before(facts, first, binding.node) and _source_before(
-            facts, binding.node, second
-        ):
+        if source_before(facts, first, binding.node) and source_before(facts, binding.node, second):
             return True
         # A binding in a loop that encloses both may run between two rounds; be lenient.
     return False

@@ -64,27 +64,6 @@ class Harm:
     params: dict[str, str | Phrase]
 
 
-def source_before(facts: Facts, first: cst.CSTNode, second: cst.CSTNode) -> bool:
-    """True when ``first`` ends before ``second`` starts in the source text."""
-    first_chain = [first, *facts.ancestors(first)]
-    second_chain = [second, *facts.ancestors(second)]
-    second_index = {id(node): i for i, node in enumerate(second_chain)}
-    for i, node in enumerate(first_chain):
-        j = second_index.get(id(node))
-        if j is None:
-            continue
-        if i == 0 or j == 0:
-            return False  # one holds the other
-        first_child, second_child = first_chain[i - 1], second_chain[j - 1]
-        for child in node.children:
-            if child is first_child:
-                return True
-            if child is second_child:
-                return False
-        return False
-    return False
-
-
 def _given(flows: _Flow, creations: list[cst.Call]) -> list[tuple[cst.Call, cst.BaseExpression]]:
     """Every object handed to the child: Process ``args``/``kwargs``, or the arguments of a
     Process subclass's constructor (its ``__init__`` keeps them on ``self``)."""
@@ -137,7 +116,7 @@ def _variable_uses_after(
     return [
         name
         for name in flow.loads_of(facts, value.value, bindings[0].scope)
-        if facts.function_of(name) is function and source_before(facts, after, name)
+        if facts.function_of(name) is function and flow.source_before(facts, after, name)
     ]
 
 
@@ -194,10 +173,10 @@ def _parent_waits_after(flows: _Flow, start: cst.CSTNode, depth: int = 0) -> boo
     facts = flows.facts
     function = facts.function_of(start)
     for call in facts.calls_by_function.get(function, ()):
-        if source_before(facts, start, call) and _waits(facts, call):
+        if flow.source_before(facts, start, call) and _waits(facts, call):
             return True
     body = function.body if function is not None else facts.module
-    if any(source_before(facts, start, loop) for loop in _while_loops(body)):
+    if any(flow.source_before(facts, start, loop) for loop in _while_loops(body)):
         return True
     if function is None or depth > 3:
         return False
@@ -235,7 +214,7 @@ def _in_while_test(facts: Facts, name: cst.CSTNode) -> bool:
 def _after_loop_of(facts: Facts, polled: cst.CSTNode, read: cst.CSTNode) -> bool:
     """``read`` comes after the while loop whose test holds ``polled``."""
     loop = next((a for a in facts.ancestors(polled) if isinstance(a, cst.While)), None)
-    return loop is not None and source_before(facts, loop, read)
+    return loop is not None and flow.source_before(facts, loop, read)
 
 
 def _is_product_read(facts: Facts, name: cst.Name) -> bool:
@@ -307,7 +286,7 @@ def _reads_written_file(flows: _Flow, item: Started, after: cst.CSTNode) -> str 
         return None
     function = facts.function_of(item.start)
     for call in facts.calls_by_function.get(function, ()):
-        if not source_before(facts, after, call):
+        if not flow.source_before(facts, after, call):
             continue
         for arg in call.args:
             text = string_value(arg.value)
