@@ -113,6 +113,9 @@ def pool_workers_up(count: int, *, ignoring_sigint: bool) -> Callable[[int], boo
     return ready
 
 
+HANG_LIMIT = 30  # seconds after Ctrl+C before the run counts as hung
+
+
 def press_ctrl_c(
     version: str, source: str, ready: Callable[[int], bool]
 ) -> subprocess.CompletedProcess[str]:
@@ -144,7 +147,14 @@ def press_ctrl_c(
                 time.sleep(0.05)
             time.sleep(SETTLE)
             os.killpg(process.pid, signal.SIGINT)
-            stdout, stderr = process.communicate(timeout=120)
+            try:
+                stdout, stderr = process.communicate(timeout=HANG_LIMIT)
+            except subprocess.TimeoutExpired:
+                # A pool interrupted by Ctrl+C can hang (the guide says so): report it as
+                # "no exit code" and let the caller decide.
+                os.killpg(process.pid, signal.SIGKILL)
+                stdout, stderr = process.communicate()
+                return subprocess.CompletedProcess(process.args, None, stdout, stderr)
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
@@ -155,7 +165,12 @@ def press_ctrl_c(
 @pytest.mark.parametrize("version", VERSIONS)
 def test_ctrl_c_guide(version: str) -> None:
     broken, fixed = snippets("ctrl-c")
-    interrupted = press_ctrl_c(version, broken, pool_workers_up(2, ignoring_sigint=False))
+    # The interrupted pool sometimes hangs instead of exiting; what it prints when it does
+    # exit is what this checks, so a hung run is tried again (three hangs in a row fail).
+    for _ in range(3):
+        interrupted = press_ctrl_c(version, broken, pool_workers_up(2, ignoring_sigint=False))
+        if interrupted.returncode is not None:
+            break
     assert interrupted.returncode == -2 and interrupted.stdout == ""
     # The parent's traceback, from inside pool.map() ...
     tracebacks = interrupted.stderr.split("Traceback (most recent call last):")[1:]
