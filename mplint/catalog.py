@@ -265,9 +265,11 @@ def page_summary(code: str, lang: str = "en") -> str:
 
 
 def doc_url(code: str, lang: str = "en", pattern: str | None = None) -> str:
-    """Where the rule's page lives: a configured pattern, else the installed page."""
+    """Where the rule's page lives: a configured pattern, else the installed page. The
+    pattern's ``{code}`` and ``{name}`` are replaced as plain text (never ``str.format``,
+    which would read attributes and fail on stray braces)."""
     if pattern:
-        return pattern.format(code=code, name=RULES[code].name, lang=lang)
+        return pattern.replace("{code}", code).replace("{name}", RULES[code].name)
     return page_path(code, lang).as_uri()
 
 

@@ -21,7 +21,14 @@ from mplint.config import (
     validate_codes,
 )
 from mplint.engine import LintResult, lint_source
-from mplint.formats import FORMATS, STATISTICS_FORMATS, applies, fix_summary, format_statistics
+from mplint.formats import (
+    FORMATS,
+    STATISTICS_FORMATS,
+    applies,
+    fix_summary,
+    format_statistics,
+    printable,
+)
 
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
@@ -164,7 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def settings_for(args: argparse.Namespace) -> Settings:
     start = args.paths[0] if getattr(args, "paths", None) else Path.cwd()
-    settings = load_settings(start if start.exists() else Path.cwd(), args.config)
+    skipped: list[str] = []
+    settings = load_settings(start if _exists(start) else Path.cwd(), args.config, skipped)
+    for why in skipped:
+        print(f"mplint: {printable(why)}", file=sys.stderr)
     changes: dict[str, object] = {}
     for flag in ("select", "ignore", "extend_select"):
         value = getattr(args, flag, None)
@@ -180,6 +190,18 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return settings.replace(**changes)
 
 
+def _exists(path: Path) -> bool:
+    """Is there something by that name (a dangling symlink counts)? A name that cannot be
+    looked at (a folder on the way may not be entered) counts too: linting it says why."""
+    try:
+        path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError):
+        return True
+    return True
+
+
 def command_check(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     if args.stdin_filename:
@@ -189,9 +211,9 @@ def command_check(args: argparse.Namespace) -> int:
             return fix_stdin(data, results[0], args, settings)
     else:
         paths = args.paths or [Path(".")]
-        missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+        missing = [p for p in paths if not _exists(p)]
         for path in missing:
-            print(f"mplint: {path}: no such file or directory", file=sys.stderr)
+            print(f"mplint: {printable(str(path))}: no such file or directory", file=sys.stderr)
         if missing:
             return EXIT_ERROR
         from mplint.cache import Cache
@@ -364,21 +386,38 @@ def report(
     if output_file is not None:
         try:
             output_file.parent.mkdir(parents=True, exist_ok=True)
-            output_file.write_text(text + "\n" if text else "", encoding="utf-8")
+            output_file.write_text(
+                text + "\n" if text else "", encoding="utf-8", errors="backslashreplace"
+            )
         except OSError as error:
-            print(f"mplint: cannot write {output_file}: {error.strerror or error}", file=sys.stderr)
+            print(
+                f"mplint: cannot write {printable(str(output_file))}: {error.strerror or error}",
+                file=sys.stderr,
+            )
             return EXIT_ERROR
     elif text:
-        print(text)
+        print_report(text)
     for result in results:
         for check_name, _ in result.internal_errors:
             print(
-                f"mplint: internal error in {check_name} on {result.path}; "
+                f"mplint: internal error in {check_name} on {printable(result.path)}; "
                 "other checks still ran. Please report it.",
                 file=sys.stderr,
             )
     failed = any(r.diagnostics or r.error for r in results)
     return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
+
+
+def print_report(text: str) -> None:
+    """Print the report whatever standard output's encoding: what it cannot encode (a
+    Chinese message to an ASCII pipe) is written as backslash escapes, not lost."""
+    try:
+        print(text)
+    except UnicodeEncodeError:
+        encoding = sys.stdout.encoding or "utf-8"
+        sys.stdout.flush()
+        sys.stdout.buffer.write((text + "\n").encode(encoding, "backslashreplace"))
+        sys.stdout.flush()
 
 
 def command_rules(args: argparse.Namespace) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
@@ -70,18 +72,20 @@ class Settings:
         codes = self.enabled
         if not path or not self.per_file_ignores:
             return codes
+        patterns = _pattern_set(tuple(pattern for pattern, _ in self.per_file_ignores))
         ignored = [
             prefix
-            for pattern, prefixes in self.per_file_ignores
-            if _path_matches(path, pattern, self.project_root)
-            for prefix in prefixes
+            for index in patterns.matching(path, self.project_root)
+            for prefix in self.per_file_ignores[index][1]
         ]
         if not ignored:
             return codes
         return frozenset(c for c in codes if not any(c.startswith(p) for p in ignored))
 
     def is_excluded(self, path: Path) -> bool:
-        return any(_path_matches(str(path), pattern, self.project_root) for pattern in self.exclude)
+        if not self.exclude:
+            return False
+        return _pattern_set(self.exclude).matches(str(path), self.project_root)
 
     def cache_key(self) -> str:
         return repr(
@@ -118,7 +122,44 @@ def _matches(code: str, selector: str) -> bool:
     return selector == "ALL" or code.startswith(selector)
 
 
-def _path_matches(path: str, pattern: str, root: Path | None) -> bool:
+class _PatternSet:
+    """Globs compiled once. A path is matched through its candidates (the path as given,
+    its name and parts, and the same relative to the project root), which cost one
+    ``resolve()`` per path whatever the number of patterns; a glob ``g`` also matches
+    what lies below it (``g/*``)."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = tuple(
+            re.compile(f"{_glob_regex(p)}|{_glob_regex(p + '/*')}")
+            for p in (pattern.rstrip("/") for pattern in patterns)
+        )
+        self.any = re.compile("|".join(f"(?:{p.pattern})" for p in self.patterns) or "(?!)")
+
+    def matches(self, path: str, root: Path | None) -> bool:
+        return any(self.any.match(candidate) for candidate in _candidates(path, root))
+
+    def matching(self, path: str, root: Path | None) -> list[int]:
+        """The indexes of the patterns that match ``path``."""
+        candidates = _candidates(path, root)
+        if not any(self.any.match(candidate) for candidate in candidates):
+            return []
+        return [
+            index
+            for index, pattern in enumerate(self.patterns)
+            if any(pattern.match(candidate) for candidate in candidates)
+        ]
+
+
+def _glob_regex(glob: str) -> str:
+    return fnmatch.translate(os.path.normcase(glob))
+
+
+@cache
+def _pattern_set(patterns: tuple[str, ...]) -> _PatternSet:
+    return _PatternSet(patterns)
+
+
+def _candidates(path: str, root: Path | None) -> set[str]:
     pure = PurePath(path)
     candidates = {path, pure.name, *pure.parts}
     if root is not None:
@@ -126,13 +167,9 @@ def _path_matches(path: str, pattern: str, root: Path | None) -> bool:
             relative = Path(path).resolve().relative_to(root)
             candidates.add(relative.as_posix())
             candidates.update(relative.parts)
-        except (ValueError, OSError):
+        except (ValueError, OSError, RuntimeError):
             pass
-    pattern = pattern.rstrip("/")
-    return any(
-        fnmatch.fnmatch(candidate, pattern) or fnmatch.fnmatch(candidate, pattern + "/*")
-        for candidate in candidates
-    )
+    return {os.path.normcase(candidate) for candidate in candidates}
 
 
 def validate_codes(values: Iterable[str], where: str) -> tuple[str, ...]:
@@ -150,35 +187,96 @@ def validate_codes(values: Iterable[str], where: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path, skipped: list[str] | None = None) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a [tool.mplint] table,
-    else the nearest pyproject.toml at all."""
+    else the nearest pyproject.toml at all. The search ends at the repository root (the
+    folder holding ``.git``), and a file owned by another user (root excepted) is not
+    used: in a shared folder such as /tmp, anyone could have put it there. Why each
+    such file was passed over is added to ``skipped``."""
     start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    directory = start if _is_dir(start) else start.parent
     first: Path | None = None
     for folder in (directory, *directory.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
+        owner = _owner_of_file(candidate)
+        if owner is not None and owner not in _trusted_owners():
+            if skipped is not None:
+                skipped.append(
+                    f"{candidate} is not used: it belongs to another user (uid {owner}); "
+                    "name it with --config to use it"
+                )
+        elif owner is not None:
             first = first or candidate
             try:
                 if "[tool.mplint" in candidate.read_text(encoding="utf-8", errors="replace"):
                     return candidate
             except OSError:
-                continue
+                pass
+        if _exists(folder / ".git"):
+            break
     return first
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        path.lstat()
+    except OSError:
+        return False
+    return True
+
+
+def _owner_of_file(path: Path) -> int | None:
+    """The owner's uid of a regular file (0 where there are no uids), None for no file."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    return status.st_uid if hasattr(os, "geteuid") else 0
+
+
+def _trusted_owners() -> tuple[int, ...]:
+    return (os.geteuid(), 0) if hasattr(os, "geteuid") else (0,)
+
+
+MAX_PYPROJECT_BYTES = 10_000_000
+
+
 def load_pyproject(path: Path) -> dict[str, Any]:
+    """The [tool.mplint] table. Whatever is wrong with the file, the error is one
+    ConfigError naming it."""
     import tomllib  # only when there is a file to read
 
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read(MAX_PYPROJECT_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror or error}") from error
+    if len(raw) > MAX_PYPROJECT_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_PYPROJECT_BYTES} bytes")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 text (byte {raw[error.start]:#04x} at offset "
+            f"{error.start}); TOML files are UTF-8"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from error
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot be read: {error}") from error
-    table = data.get("tool", {}).get("mplint", {})
+    except RecursionError as error:
+        raise ConfigError(f"{path}: not usable: its values are nested too deeply") from error
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool must be a table, as in [tool.mplint]")
+    table = tool.get("mplint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.mplint] must be a table")
     return table
@@ -240,10 +338,29 @@ def settings_from_table(
             raise ConfigError(f"{where}: lang must be a string such as 'en' or 'zh-CN'")
         changes["lang"] = normalize_lang(table["lang"])
     if "docs-url" in table:
-        if not isinstance(table["docs-url"], str) or "{code}" not in table["docs-url"]:
-            raise ConfigError(f"{where}: docs-url must be a string containing {{code}}")
-        changes["docs_url"] = table["docs-url"]
+        changes["docs_url"] = check_docs_url(table["docs-url"], where)
     return settings.replace(**changes)
+
+
+DOCS_URL_FIELDS = ("{code}", "{name}")
+
+
+def check_docs_url(value: object, where: str) -> str:
+    """A link pattern: ``{code}`` (required) and ``{name}`` are replaced as plain text,
+    and no other brace may appear, so nothing else in it is ever taken as a field."""
+    if not isinstance(value, str) or "{code}" not in value:
+        raise ConfigError(f"{where}: docs-url must be a string containing {{code}}")
+    rest = value
+    for field in DOCS_URL_FIELDS:
+        rest = rest.replace(field, "")
+    if "{" in rest or "}" in rest:
+        raise ConfigError(
+            f"{where}: docs-url may hold only the fields {{code}} and {{name}}, "
+            f"and no other braces: {value!r}"
+        )
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ConfigError(f"{where}: docs-url must not contain control characters: {value!r}")
+    return value
 
 
 def check_start_method(value: object, where: str) -> str:
@@ -270,10 +387,15 @@ def environment_lang() -> str:
     return "en"
 
 
-def load_settings(start: Path | None = None, config_file: Path | None = None) -> Settings:
-    """Defaults, then the environment's language, then [tool.mplint]."""
+def load_settings(
+    start: Path | None = None,
+    config_file: Path | None = None,
+    skipped: list[str] | None = None,
+) -> Settings:
+    """Defaults, then the environment's language, then [tool.mplint]. Why a
+    pyproject.toml was passed over in the search is added to ``skipped``."""
     settings = Settings(lang=environment_lang())
-    pyproject = config_file or find_pyproject(start or Path.cwd())
+    pyproject = config_file or find_pyproject(start or Path.cwd(), skipped)
     if pyproject is None:
         return settings
     table = load_pyproject(pyproject)

@@ -311,6 +311,8 @@ def read_source(path: Path) -> bytes | FileError:
     name = str(path)
     try:
         status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            return _unlistable_directory(path)
         if not stat.S_ISREG(status.st_mode):
             return FileError(name, "cannot read: not a regular file")
         if status.st_size > MAX_FILE_BYTES:
@@ -319,6 +321,17 @@ def read_source(path: Path) -> bytes | FileError:
     except OSError as error:
         reason = error.strerror or error.__class__.__name__
         return FileError(name, f"cannot read: {reason}")
+
+
+def _unlistable_directory(path: Path) -> FileError:
+    """Directories reach read_source only when the walk could not list them."""
+    try:
+        with os.scandir(path) as entries:
+            next(entries, None)
+    except OSError as error:
+        reason = error.strerror or error.__class__.__name__
+        return FileError(str(path), f"cannot read directory: {reason}")
+    return FileError(str(path), "cannot read directory: it could not be listed")
 
 
 def read_and_lint(path: Path, settings: Settings) -> LintResult:
@@ -331,17 +344,33 @@ def read_and_lint(path: Path, settings: Settings) -> LintResult:
 def iter_python_files(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
     """Files named directly are linted unless ``force_exclude`` is set and ``exclude``
     names them; directories are walked for *.py and *.pyi, skipping virtual environments,
-    caches and what ``exclude`` names. Symlink loops are not followed."""
+    caches and what ``exclude`` names. Symlink loops are not followed. A directory that
+    cannot be listed is yielded itself, so that reading it reports why (read_source)."""
     seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
+        if _is_directory(path):
             yield from _walk(path, settings, seen)
         elif not (settings.force_exclude and settings.is_excluded(path)):
             yield path
 
 
+def _is_directory(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path]:
-    for root, dirnames, filenames in os.walk(directory, followlinks=False):
+    unlistable: list[Path] = []
+    walk = os.walk(
+        directory,
+        followlinks=False,
+        onerror=lambda error: unlistable.append(Path(error.filename or directory)),
+    )
+    for root, dirnames, filenames in walk:
+        yield from unlistable
+        unlistable.clear()
         root_path = Path(root)
         try:
             real = root_path.resolve()
@@ -357,13 +386,17 @@ def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path
                 file_path = root_path / filename
                 if not settings.is_excluded(file_path):
                     yield file_path
+    yield from unlistable
 
 
 def _skip_directory(path: Path, settings: Settings) -> bool:
     if path.name in DEFAULT_EXCLUDE or path.name.endswith(".egg-info"):
         return True
-    if (path / "pyvenv.cfg").exists():
+    try:
+        (path / "pyvenv.cfg").stat()
         return True
+    except OSError:  # none, or the directory may not be entered: walked, and reported there
+        pass
     return settings.is_excluded(path)
 
 

@@ -9,6 +9,8 @@ points, as libcst does. The JSON and SARIF shapes are documented in the README
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -40,6 +42,42 @@ class Formatter(Protocol):
         lang: str = "en",
         unsafe_fixes: bool = False,
     ) -> str: ...
+
+
+# -- text that reaches a terminal --------------------------------------------------------
+
+# C0 controls but the tab, DEL, C1 controls, Unicode line breaks, and the lone surrogates
+# that stand for the undecodable bytes of a file name (os.fsdecode's surrogateescape).
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: str, *, line_breaks: bool = False) -> str:
+    """``text`` made safe to print as part of one line: control characters and line
+    breaks from file names and quoted source (an ESC sequence could clear the screen or
+    fake output; a line break splits a finding in two) and undecodable file-name bytes
+    become backslash escapes, as Python writes them. ``line_breaks`` keeps CR and LF, for
+    a format that encodes them itself."""
+    if line_breaks:
+        return _UNPRINTABLE.sub(lambda m: m.group() if m.group() in "\r\n" else _escape(m), text)
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def encodable(text: str) -> str:
+    """``text`` with only the undecodable file-name bytes escaped, so it can be written
+    as UTF-8 (JSON keeps other control characters, escaped in its own way)."""
+    return _SURROGATE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 # -- text and concise ------------------------------------------------------------------
@@ -77,12 +115,13 @@ def _one_line_each(
 ) -> str:
     out = []
     for result in results:
+        path = printable(result.path)
         if result.error is not None:
             out.append(_file_error_line(result.error))
         for d in result.diagnostics:
             fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
             out.append(
-                f"{result.path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {text(d)}"
+                f"{path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {printable(text(d))}"
             )
     return "\n".join(out)
 
@@ -92,7 +131,7 @@ def _code(d: Diagnostic, color: bool) -> str:
 
 
 def _file_error_line(error: FileError) -> str:
-    return f"{error.path}:{error.line}:{error.column + 1}: {error.message}"
+    return f"{printable(error.path)}:{error.line}:{error.column + 1}: {printable(error.message)}"
 
 
 # -- JSON ------------------------------------------------------------------------------
@@ -127,7 +166,7 @@ def json_items(results: Sequence[LintResult]) -> list[dict[str, Any]]:
             where = _position(result.error.line, result.error.column)
             items.append(
                 {
-                    "filename": result.path,
+                    "filename": encodable(result.path),
                     "code": None,
                     "name": FILE_ERROR_NAME,
                     "message": result.error.message,
@@ -142,7 +181,7 @@ def json_items(results: Sequence[LintResult]) -> list[dict[str, Any]]:
         for d in result.diagnostics:
             items.append(
                 {
-                    "filename": result.path,
+                    "filename": encodable(result.path),
                     "code": d.code,
                     "name": d.name,
                     "message": d.message,
@@ -217,7 +256,8 @@ def _sarif_rule(code: str, lang: str, docs_url: str | None) -> dict[str, Any]:
 def _artifact_location(path: str) -> dict[str, str]:
     relative = relative_posix(path)
     if relative is not None:
-        return {"uri": quote(relative), "uriBaseId": SRCROOT}
+        # The name's own bytes, percent-encoded: a name that is not UTF-8 stays exact.
+        return {"uri": quote(os.fsencode(relative)), "uriBaseId": SRCROOT}
     return {"uri": Path(path).resolve().as_uri()}
 
 
@@ -354,8 +394,11 @@ def escape_property(text: str) -> str:
 
 
 def _annotation(kind: str, properties: dict[str, object], message: str) -> str:
-    joined = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{kind} {joined}::{escape_data(message)}"
+    joined = ",".join(
+        f"{key}={escape_property(printable(str(value), line_breaks=True))}"
+        for key, value in properties.items()
+    )
+    return f"::{kind} {joined}::{escape_data(printable(message, line_breaks=True))}"
 
 
 def format_github(
