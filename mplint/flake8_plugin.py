@@ -14,6 +14,7 @@ from mplint import __version__
 from mplint.catalog import RULES, normalize_lang
 from mplint.config import START_METHOD_CHOICES, Settings
 from mplint.engine import lint_source
+from mplint.formats import printable
 
 ALL_CODES = frozenset(RULES)
 OPT_IN = [code for code, rule in RULES.items() if not rule.default_on]
@@ -56,4 +57,5 @@ class MplintChecker:
     def run(self) -> Iterator[tuple[int, int, str, type[MplintChecker]]]:
         result = lint_source("".join(self.lines), self.filename, self.settings, codes=ALL_CODES)
         for d in result.diagnostics:
-            yield d.line, d.column, f"{d.code} {d.message}", type(self)
+            # flake8 prints the message as it is: quoted source must not reach the terminal raw.
+            yield d.line, d.column, f"{d.code} {printable(d.message)}", type(self)
