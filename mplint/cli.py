@@ -274,7 +274,7 @@ def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> i
             failed = True
             continue
         if outcome.source != source.text:
-            sys.stdout.write(unified_diff(result.path, source.text, outcome.source))
+            write_diff(unified_diff(result.path, source.text, outcome.source))
             changed += 1
             count += len(outcome.applied)
     if changed:
@@ -330,7 +330,7 @@ def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, setting
     )
     if args.diff:
         if outcome.source != source.text:
-            sys.stdout.write(unified_diff(result.path, source.text, outcome.source))
+            write_diff(unified_diff(result.path, source.text, outcome.source))
             return EXIT_FINDINGS
         return EXIT_CLEAN
     sys.stdout.buffer.write(outcome.source.encode(source.encoding))
@@ -406,6 +406,14 @@ def report(
             )
     failed = any(r.diagnostics or r.error for r in results)
     return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
+
+
+def write_diff(diff: str) -> None:
+    """A diff is for ``patch`` and ``git apply``: a file name that is not UTF-8 is written
+    as its own bytes, so that the diff still names the file."""
+    sys.stdout.flush()
+    sys.stdout.buffer.write(diff.encode(sys.stdout.encoding or "utf-8", "surrogateescape"))
+    sys.stdout.flush()
 
 
 def print_report(text: str) -> None:

@@ -130,6 +130,14 @@ def test_a_file_name_that_is_not_utf8_keeps_every_report_whole(tmp_path: Path) -
     ]
     assert strict.stderr == b""
 
+    diff = run_mplint(
+        ["check", "--no-cache", "--diff", "--unsafe-fixes", "."],
+        tmp_path,
+        env={"PYTHONIOENCODING": "utf-8"},
+    )
+    assert diff.returncode == 1, diff.stderr.decode()
+    assert b"--- a/caf\xe9.py\n" in diff.stdout  # the name's own bytes, for patch
+
 
 # -- D8: configuration mistakes ------------------------------------------------------------
 
