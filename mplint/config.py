@@ -200,21 +200,25 @@ def find_pyproject(start: Path, skipped: list[str] | None = None) -> Path | None
         candidate = folder / "pyproject.toml"
         owner = _owner_of_file(candidate)
         if owner is not None and owner not in _trusted_owners():
-            if skipped is not None:
+            if skipped is not None and _has_mplint_table(candidate):
                 skipped.append(
                     f"{candidate} is not used: it belongs to another user (uid {owner}); "
                     "name it with --config to use it"
                 )
         elif owner is not None:
             first = first or candidate
-            try:
-                if "[tool.mplint" in candidate.read_text(encoding="utf-8", errors="replace"):
-                    return candidate
-            except OSError:
-                pass
+            if _has_mplint_table(candidate):
+                return candidate
         if _exists(folder / ".git"):
             break
     return first
+
+
+def _has_mplint_table(pyproject: Path) -> bool:
+    try:
+        return "[tool.mplint" in pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def _is_dir(path: Path) -> bool:
