@@ -211,8 +211,9 @@ def test_many_patterns_cost_about_as_much_as_one(tmp_path: Path) -> None:
         assert completed.returncode == 0, completed.stderr.decode()
         return time.perf_counter() - started
 
+    # The faster of two runs each, so that a busy machine does not decide the outcome.
     one = min(timed(1) for _ in range(2))
-    many = timed(200)
+    many = min(timed(200) for _ in range(2))
     assert many < 2 * one + 1.0, f"1 pattern: {one:.2f} s, 200 patterns: {many:.2f} s"
 
 
