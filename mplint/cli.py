@@ -270,7 +270,7 @@ def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> i
         try:
             source, outcome = _fix_file(result, unsafe, settings)
         except (OSError, SyntaxError, UnicodeError) as error:
-            print(f"mplint: cannot read {result.path}: {error}", file=sys.stderr)
+            print(f"mplint: cannot read {printable(result.path)}: {error}", file=sys.stderr)
             failed = True
             continue
         if outcome.source != source.text:

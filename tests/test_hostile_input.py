@@ -84,7 +84,15 @@ def test_folders_mplint_may_not_read_are_reported_and_the_rest_linted(tmp_path: 
             prefix=without_root_privileges(),
         )
         named = run_mplint(
-            ["check", "--no-cache", "--format", "concise", "tree/m644", "tree/m000/a.py"],
+            [
+                "check",
+                "--no-cache",
+                "--format",
+                "concise",
+                "tree/m644",
+                "tree/m000/a.py",
+                "tree/m111",
+            ],
             tmp_path,
             prefix=without_root_privileges(),
         )
@@ -102,6 +110,7 @@ def test_folders_mplint_may_not_read_are_reported_and_the_rest_linted(tmp_path: 
     assert named.stdout.decode().splitlines() == [
         "tree/m644/a.py:1:1: cannot read: Permission denied",
         "tree/m000/a.py:1:1: cannot read: Permission denied",
+        "tree/m111:1:1: cannot read directory: Permission denied",
     ]
 
 
