@@ -149,10 +149,6 @@ def _anchors(facts: Facts) -> _Anchors:
     return found
 
 
-def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return node is container or any(a is container for a in facts.ancestors(node))
-
-
 def _label(facts: Facts, function: cst.FunctionDef) -> str:
     cls = facts.class_of(function)
     return f"{cls.name.value}.{function.name.value}" if cls else function.name.value
@@ -610,7 +606,7 @@ def _later_reads(
         load
         for load in loads_of(facts, name, scope)  # type: ignore[arg-type]
         if order[id(load)] > order[id(after)]
-        and not _inside(facts, load, after)
+        and not facts.is_inside(load, after)
         and not any(isinstance(a, cst.Call) and _sends(facts, a) for a in facts.ancestors(load))
     ]
 
@@ -620,7 +616,7 @@ def _mutated_parameters(facts: Facts, function: cst.FunctionDef) -> dict[str, cs
     params.update({p.name.value: p for p in function.params.kwonly_params})
     found = {}
     for text, base, _ in _in_place_changes(facts, params):
-        if not _inside(facts, base, function.body):
+        if not facts.is_inside(base, function.body):
             continue
         bindings = facts.visible_bindings(base)
         if len(bindings) == 1 and bindings[0].node is params[text]:
@@ -714,7 +710,7 @@ def _run_attribute_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
             continue
         changed: set[str] = set()
         for binding in facts.self_attribute_bindings:
-            if _inside(facts, binding.node, run.body):
+            if facts.is_inside(binding.node, run.body):
                 changed.add(binding.name.split(".", 1)[1])
         visitor = _SelfInPlace()
         run.body.visit(visitor)
@@ -722,7 +718,7 @@ def _run_attribute_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
             values = [
                 b.value
                 for b in facts.self_attribute_bindings
-                if b.name == f"self.{attribute}" and _inside(facts, b.node, cls)
+                if b.name == f"self.{attribute}" and facts.is_inside(b.node, cls)
             ]
             if values and all(_fresh_container(facts, value) for value in values):
                 changed.add(attribute)
@@ -799,7 +795,7 @@ def _global_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:
             for read in facts.name_nodes.get(text, ()):
                 if (
                     _is_global_read(facts, read)
-                    and not any(_inside(facts, read, f.body) for f in child_side)
+                    and not any(facts.is_inside(read, f.body) for f in child_side)
                     and _before(send_chain, anchors.chain(read))
                 ):
                     yield read, text, _label(facts, use.function)

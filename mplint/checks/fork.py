@@ -20,7 +20,7 @@ from mplint.flow import (
 )
 from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
-from mplint.semantic.syntax import names_in
+from mplint.semantic.syntax import names_in, short_source_text
 
 messages(
     {
@@ -66,13 +66,6 @@ _FORKING_EXECUTOR = Phrase(
 _FORKED_POOL = Phrase(
     "`{code}` (its workers are forked)", "`{code}`（它的工作进程以 fork 方式创建）"
 )
-
-_render = cst.Module(body=[]).code_for_node
-
-
-def _short(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(_render(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # -- MP108 -------------------------------------------------------------
@@ -129,11 +122,11 @@ class _ThreadFacts:
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
-                return _CODE.format(code=_short(call))
+                return _CODE.format(code=short_source_text(call))
             if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
-                return _ON_THREAD_EXECUTOR.format(code=_short(call))
+                return _ON_THREAD_EXECUTOR.format(code=short_source_text(call))
         if facts.kind_of_call(call) == Kind.THREAD_POOL:
-            return _CODE.format(code=_short(call))
+            return _CODE.format(code=short_source_text(call))
         return None
 
     def stops_threads(self, call: cst.Call) -> bool:
@@ -187,23 +180,23 @@ class _ThreadFacts:
         facts = self.facts
         qualname = facts.resolve(call.func)
         if qualname in _FORK_FUNCTIONS:
-            return _CODE.format(code=f"{_short(call.func)}()")
+            return _CODE.format(code=f"{short_source_text(call.func)}()")
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
             if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
-                    return _FORKED_PROCESS.format(code=_short(call))
+                    return _FORKED_PROCESS.format(code=short_source_text(call))
                 return None
             if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
-                    return _FORKING_EXECUTOR.format(code=_short(call))
+                    return _FORKING_EXECUTOR.format(code=short_source_text(call))
                 return None
         if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
-                return _FORKED_POOL.format(code=_short(call))
+                return _FORKED_POOL.format(code=short_source_text(call))
         return None
 
     def _class_may_fork(self, receiver: cst.BaseExpression) -> bool:
@@ -278,7 +271,7 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                 if running.index < last_stop:
                     continue  # joined or shut down since (we cannot tell which: be lenient)
                 if running.block is not None and not any(
-                    _inside(facts, node, running.block) for node in step.chain
+                    facts.is_inside(node, running.block) for node in step.chain
                 ):
                     continue  # the with block that stops them has ended
                 if runs_before(facts, running.step, step, loops_run=True):
@@ -290,10 +283,6 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                         {"fork": fork, "thread": thread},
                     )
                     break
-
-
-def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return facts.is_inside(node, container)
 
 
 # -- MP109 -------------------------------------------------------------
@@ -524,7 +513,7 @@ def _fork_result_tests(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.If, P
         name = parent.target.value
         node: cst.CSTNode = parent
         for ancestor in facts.ancestors(parent):
-            if isinstance(ancestor, cst.If) and _inside(facts, node, ancestor.test):
+            if isinstance(ancestor, cst.If) and facts.is_inside(node, ancestor.test):
                 yield ancestor, _pid_matcher(name, parent)
                 return
             if isinstance(ancestor, cst.BaseStatement):
@@ -532,7 +521,7 @@ def _fork_result_tests(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.If, P
         return
     for ancestor in facts.ancestors(call):
         if isinstance(ancestor, cst.If):
-            if _inside(facts, call, ancestor.test):
+            if facts.is_inside(call, ancestor.test):
                 yield ancestor, lambda node: node is call
             return
         if isinstance(ancestor, cst.BaseSmallStatement):

@@ -21,6 +21,7 @@ from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.unjoined import Harm, harm_of
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
 from mplint.semantic.kinds import Kind, Via
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -197,10 +198,6 @@ def _augmented_list(statement: cst.CSTNode | None, part: cst.CSTNode) -> bool:
         and isinstance(statement.target, cst.Name)
         and (statement.target is part or statement.value is part)
     )
-
-
-def _render(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
 def _true_false(node: cst.BaseExpression | None) -> bool | None:
@@ -660,8 +657,8 @@ def _flow(facts: Facts) -> _Flow:
 
 def _label(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Call):
-        return _render(node.func) + "(...)"
-    return _render(node)
+        return source_text(node.func) + "(...)"
+    return source_text(node)
 
 
 class _NodeFinder(cst.CSTVisitor):
@@ -932,8 +929,8 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
         stop = call.func
         assert isinstance(stop, cst.Attribute)
         receiver = stop.value
-        name = _render(receiver)
-        params: dict[str, str | Phrase] = {"call": _render(stop) + "()", "name": name}
+        name = source_text(receiver)
+        params: dict[str, str | Phrase] = {"call": source_text(stop) + "()", "name": name}
         creations = flows.creations(receiver)
         if _after_join_with_timeout(flows, receiver, stop):
             creations = None  # the last resort after a cooperative stop: only ask for join()
@@ -943,7 +940,7 @@ def terminate_unsafe(facts: Facts) -> Iterator[Finding]:
             given = _given_objects_of(flows, creations or [])
             if _last_use(flows, call, receiver, given):
                 continue  # nothing uses the process or what it was given afterwards
-            params |= {"given": _render(value), "what": what, "harm": harm}
+            params |= {"given": source_text(value), "what": what, "harm": harm}
             yield Finding("MP202", call, params, variant="fragile")
             continue
         targets = [flows.target_of(c) for c in creations] if creations else []
@@ -1157,7 +1154,7 @@ def _daemon_after_start(
             flows, receiver, base, store_name
         ):
             continue
-        yield Finding("MP203", store, {"name": _render(receiver)})
+        yield Finding("MP203", store, {"name": source_text(receiver)})
         return
 
 
@@ -1376,7 +1373,7 @@ def exitcode_before_join(facts: Facts) -> Iterator[Finding]:
         if facts.kind_of(receiver) != Kind.PROCESS or _checks_for_none(facts, read):
             continue
         if _exitcode_too_early(flows, receiver, read):
-            yield Finding("MP206", read, {"name": _render(receiver)})
+            yield Finding("MP206", read, {"name": source_text(receiver)})
 
 
 def _exitcode_too_early(flows: _Flow, receiver: cst.BaseExpression, read: cst.Attribute) -> bool:

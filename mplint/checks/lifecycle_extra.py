@@ -21,6 +21,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, Scope, is_method_call
 from mplint.flow import exclusive, loads_of, uses_of
 from mplint.names import kind_of_constructor
+from mplint.semantic.syntax import source_text
 
 JOIN_BEFORE_START = "join-before-start"
 CLOSED_BEFORE_START = "close-before-start"
@@ -64,7 +65,6 @@ messages(
     }
 )
 
-_render = cst.Module(body=[]).code_for_node
 
 # Uses of a started process after which close() may be safe: the parent waited for it, or
 # looked at whether it is still running.
@@ -327,10 +327,10 @@ def join_before_start(facts: Facts) -> Iterator[Finding]:
         if events is None:
             continue
         for call, variant in _order_problems(facts, events, binding, scope, order):
-            yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
+            yield Finding("MP115", call, {"call": source_text(call)}, variant=variant)
     for scope, name in lists:
         for call, variant in _list_problems(facts, name, scope, order):
-            yield Finding("MP115", call, {"call": _render(call)}, variant=variant)
+            yield Finding("MP115", call, {"call": source_text(call)}, variant=variant)
 
 
 # -- MP116 -------------------------------------------------------------
@@ -529,4 +529,4 @@ def fork_child_not_waited(facts: Facts) -> Iterator[Finding]:
                 continue  # the parent leaves at once: init adopts and reaps the child
         if not _parent_lives_on(facts, call, test):
             continue
-        yield Finding("MP116", call, {"call": _render(call)})
+        yield Finding("MP116", call, {"call": source_text(call)})

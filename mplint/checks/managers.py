@@ -19,6 +19,7 @@ from mplint.facts import (
 )
 from mplint.names import MANAGER_PROXY_KINDS
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import short_source_text
 
 messages(
     {
@@ -94,13 +95,6 @@ MUTATING_METHODS = frozenset(
 MANAGER_METHODS = frozenset(
     {"start", "shutdown", "connect", "join", "register", "get_server", "address", "__enter__"}
 )
-
-render = cst.Module(body=[]).code_for_node
-
-
-def _short(node: cst.CSTNode, limit: int = 60) -> str:
-    text = " ".join(render(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # -- MP501 -------------------------------------------------------------
@@ -240,12 +234,12 @@ def _store_spelling(target: cst.BaseExpression, proxy: cst.BaseExpression) -> st
     while isinstance(node, cst.Subscript | cst.Attribute | cst.Call):
         if isinstance(node, cst.Call):
             if isinstance(node.func, cst.Attribute) and node.func.value is proxy and node.args:
-                return f"{_short(proxy)}[{_short(node.args[0].value, 30)}]"
+                return f"{short_source_text(proxy)}[{short_source_text(node.args[0].value, 30)}]"
             break
         if node.value is proxy:
-            return _short(node)
+            return short_source_text(node)
         node = node.value
-    return f"{_short(proxy)}[key]"
+    return f"{short_source_text(proxy)}[key]"
 
 
 def _is_self_attribute(node: cst.BaseExpression) -> bool:
@@ -301,8 +295,8 @@ def proxy_nested_mutation(facts: Facts) -> Iterator[Finding]:
             "MP501",
             node,
             {
-                "target": _short(target),
-                "proxy": _short(proxy),
+                "target": short_source_text(target),
+                "proxy": short_source_text(proxy),
                 "how": how,
                 "store": _store_spelling(target, proxy),
             },
@@ -370,7 +364,7 @@ def _manager_arguments(facts: Facts, call: cst.Call) -> tuple[str, int] | None:
     ``address`` among the positional arguments."""
     func = call.func
     if facts.resolve(func) in MANAGER_CLASSES:
-        return _short(func), 0
+        return short_source_text(func), 0
     if isinstance(func, cst.Name) and func.value in facts.manager_subclasses:
         if _defines_init(facts, facts.manager_subclasses[func.value]):
             return None  # its own __init__: the arguments mean what it says
@@ -712,10 +706,6 @@ def _directly_in(facts: Facts, node: cst.CSTNode, with_node: cst.With) -> bool:
     return False
 
 
-def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return facts.is_inside(node, container)
-
-
 def _dead_uses(
     facts: Facts, start: cst.CSTNode, names: set[str], conditional_ok: bool
 ) -> Iterator[cst.Name]:
@@ -752,7 +742,7 @@ def proxy_after_shutdown(facts: Facts) -> Iterator[Finding]:
                 inside = [
                     b.node
                     for b in facts.bindings.get((scope, proxy), [])
-                    if _inside(facts, b.node, with_node.body)
+                    if facts.is_inside(b.node, with_node.body)
                 ]
                 # One binding in the block, the proxy, on the block's straight path.
                 if (

@@ -17,6 +17,7 @@ from mplint.facts import (
     is_method_call,
 )
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -255,7 +256,6 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
     child_side: set[cst.FunctionDef] | None = None
     handed: set[int] | None = None
     children_can_hang: bool | None = None
-    render = cst.Module(body=[]).code_for_node
     for call in facts.method_calls(*METHODS):
         func = call.func
         assert isinstance(func, cst.Attribute)
@@ -282,7 +282,7 @@ def blocking_call_without_timeout(facts: Facts) -> Iterator[Finding]:
                 handed = _handed_to_children(facts)
             if not _shared(facts, func.value, handed):
                 continue  # a queue, pipe or lock no child holds: nobody on the other side
-        text = " ".join(render(call).split())
+        text = " ".join(source_text(call).split())
         yield Finding(
             "MP901",
             call,

@@ -11,6 +11,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, FastVisitor, call_argument, string_value
 from mplint.semantic.api import CONSTRUCTORS
 from mplint.semantic.kinds import Kind, Via
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -368,7 +369,7 @@ def _handler_call(facts: Facts, call: cst.Call) -> str | None:
         and func.attr.value == "addHandler"
         and _shared_logger(facts, func.value)
     ):
-        return f"{cst.Module(body=[]).code_for_node(func.value)}.addHandler()"
+        return f"{source_text(func.value)}.addHandler()"
     return None
 
 

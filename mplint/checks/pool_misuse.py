@@ -26,6 +26,7 @@ import libcst as cst
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.facts import Facts, Scope, bound_names, call_argument
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -264,13 +265,9 @@ def _submission(facts: Facts, node: cst.BaseExpression) -> tuple[cst.Call, str] 
     return node, wait
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
 def _receiver_text(call: cst.Call) -> str:
     assert isinstance(call.func, cst.Attribute)
-    return _code(call.func.value)
+    return source_text(call.func.value)
 
 
 Awaited = tuple[cst.CSTNode, cst.Call, str, str]
@@ -289,7 +286,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
         loop = _innermost_loop(facts, call)
         if loop is None:
             return None
-        return loop, call, f"{_code(func.value)}.apply(...)", "map()"
+        return loop, call, f"{source_text(func.value)}.apply(...)", "map()"
     if method not in ("get", "result"):
         return None
     submitted = _submission(facts, func.value)

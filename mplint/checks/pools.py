@@ -15,6 +15,7 @@ from mplint.facts import Binding, Facts, FastVisitor, Scope, is_method_call
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -77,10 +78,6 @@ ITERATOR_METHODS = frozenset({"imap", "imap_unordered"})
 POOL_LIKE = frozenset({Kind.POOL, Kind.THREAD_POOL})
 EXECUTOR_LIKE = frozenset({Kind.EXECUTOR, Kind.THREAD_EXECUTOR})
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
 def _bound_name(facts: Facts, expr: cst.BaseExpression) -> cst.Name | None:
@@ -344,7 +341,7 @@ def _insert_close(facts: Facts, join: cst.Call, receiver: cst.BaseExpression) ->
     return FixPlan(
         "Close the pool before joining it",
         Applicability.SAFE,
-        (InsertLineBefore(line, f"{_code(receiver)}.close()"),),
+        (InsertLineBefore(line, f"{source_text(receiver)}.close()"),),
     )
 
 
@@ -363,7 +360,7 @@ def pool_join_without_close(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP302",
             call,
-            {"receiver": _code(receiver)},
+            {"receiver": source_text(receiver)},
             fix=_insert_close(facts, call, receiver),
         )
 

@@ -21,6 +21,7 @@ from mplint.facts import (
 from mplint.semantic.api import CONSTRUCTORS, Api, method_api
 from mplint.semantic.kinds import Kind
 from mplint.semantic.literals import literal_type
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -504,7 +505,7 @@ def target_called_not_passed(facts: Facts) -> Iterator[Finding]:
             "MP106",
             argument.value,
             {
-                "call": cst.Module(body=[]).code_for_node(argument),
+                "call": source_text(argument),
                 "function": function.name.value,
                 "receiver": _RECEIVERS[receiver],
             },
@@ -538,13 +539,14 @@ def _pass_function_itself(
     method = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
     if inner.lpar or _has_comment(inner) or any(a.star for a in inner.args):
         return None
-    render = cst.Module(body=[]).code_for_node
-    positional = [render(a.value) for a in inner.args if a.keyword is None]
-    keywords = [(a.keyword.value, render(a.value)) for a in inner.args if a.keyword is not None]
+    positional = [source_text(a.value) for a in inner.args if a.keyword is None]
+    keywords = [
+        (a.keyword.value, source_text(a.value)) for a in inner.args if a.keyword is not None
+    ]
     later = list(call.args)[list(call.args).index(argument) + 1 :]
     if any(a.star for a in call.args):
         return None
-    function = render(inner.func)
+    function = source_text(inner.func)
     if receiver in (Kind.EXECUTOR, Kind.THREAD_EXECUTOR) and method == "submit":
         if later:
             return None
@@ -613,7 +615,6 @@ def _argument_tuples(facts: Facts, call: cst.Call) -> Iterator[tuple[str, cst.Ar
 
 @check("MP107")
 def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
-    render = cst.Module(body=[]).code_for_node
     for call in facts.calls:
         for keyword, argument in _argument_tuples(facts, call):
             value = argument.value
@@ -623,7 +624,7 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
             if scalar is None:
                 continue
             inner = value.with_changes(lpar=(), rpar=()) if value.lpar else value
-            inner_code = render(inner)
+            inner_code = source_text(inner)
             fix = None
             if scalar != "none":
                 safe = bool(value.lpar) and scalar not in ("string", "dict")
@@ -637,7 +638,7 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
                 value,
                 {
                     "keyword": keyword,
-                    "value": render(value),
+                    "value": source_text(value),
                     "inner": inner_code,
                     "consequence": _CONSEQUENCE[scalar],
                 },

@@ -26,8 +26,7 @@ from mplint.facts import POOL_KINDS, Binding, Facts, FastVisitor, call_argument,
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
 from mplint.semantic.kinds import Kind
-
-_render = cst.Module(body=[]).code_for_node
+from mplint.semantic.syntax import source_text
 
 PROCESS_LOCK_KINDS = frozenset({Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION})
 CONDITION_KINDS = frozenset({Kind.CONDITION, Kind.THREAD_CONDITION})
@@ -236,10 +235,6 @@ def _function_boundary(node: cst.CSTNode) -> bool:
     return isinstance(node, cst.FunctionDef | cst.Lambda | cst.ClassDef)
 
 
-def _inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode | None) -> bool:
-    return facts.is_inside(node, container)
-
-
 def _calls_in(facts: Facts, node: cst.CSTNode) -> list[cst.Call]:
     """Calls of the same function as ``node`` (or module level)."""
     return facts.calls_by_function.get(facts.function_of(node), [])
@@ -270,7 +265,7 @@ def _block_indent(facts: Facts, node: cst.CSTNode) -> str | None:
 def _line_code(line: cst.SimpleStatementLine) -> str:
     """The text of a statement line as it stands in the file, without comments around it."""
     bare = line.with_changes(leading_lines=(), trailing_whitespace=cst.TrailingWhitespace())
-    return _render(bare).rstrip("\r\n")
+    return source_text(bare).rstrip("\r\n")
 
 
 # -- MP401 -------------------------------------------------------------------
@@ -457,7 +452,7 @@ def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str]
         if qualname in ("sqlite3.connect",):
             return "database", ""
         if kind_of_constructor(qualname) in THREAD_PRIMITIVES:
-            return "thread", _render(node)
+            return "thread", source_text(node)
         if isinstance(func, cst.Name):
             definition = facts.local_definition(func)
             function = (
@@ -760,7 +755,7 @@ def join_before_drain(facts: Facts) -> Iterator[Finding]:
                     yield Finding(
                         "MP402",
                         join,
-                        {"process": _render(receiver), "queue": argument.value},
+                        {"process": source_text(receiver), "queue": argument.value},
                     )
                     reported = True
                     break
@@ -971,7 +966,7 @@ def _finding_403(
         "MP403",
         node,
         {
-            "name": _render(node),
+            "name": source_text(node),
             "what": what,
             "replacement": replacement,
             "how": how_phrase,
@@ -1086,7 +1081,7 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             for other in _calls_in(facts, call)
             if _blocking(other)
             and _same(_receiver(other) or other, receiver)
-            and any(_inside(facts, other, branch) for branch in branches)
+            and any(facts.is_inside(other, branch) for branch in branches)
         ]
         if actions:
             if method != "qsize" and not stale_answer_harms(
@@ -1094,9 +1089,9 @@ def queue_size_race(facts: Facts) -> Iterator[Finding]:
             ):
                 continue  # one consumer (producer), or a queue that no longer changes
             getting = _method(actions[0]) == "get"
-            shown = _render(receiver)
+            shown = source_text(receiver)
             params: dict[str, str | Phrase] = {
-                "call": _render(call),
+                "call": source_text(call),
                 "action": f"{shown}.get()" if getting else f"{shown}.put(...)",
                 "action_timeout": f"{shown}.get(timeout=...)"
                 if getting
@@ -1168,7 +1163,7 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
             # Released by another method of the class (enter/leave, __enter__/__exit__):
             # safe when the acquire is the last thing its method does.
             if _released_by_another_method(facts, call, receiver) and not _ends_method(facts, call):
-                yield Finding("MP405", call, {"lock": _render(receiver)})
+                yield Finding("MP405", call, {"lock": source_text(receiver)})
             continue  # else released elsewhere (another module?): unsure
         if any(_in_finally_or_handler(facts, r) for r in releases):
             continue  # released in a finally
@@ -1177,7 +1172,7 @@ def acquire_without_release(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP405",
             call,
-            {"lock": _render(receiver)},
+            {"lock": source_text(receiver)},
             fix=_with_block_fix(facts, call, receiver, releases),
         )
 
@@ -1323,7 +1318,7 @@ def _with_block_fix(
     middle = body[start + 1 : end]
     unit = block.indent if isinstance(block, cst.IndentedBlock) and block.indent else None
     unit = unit or facts.module.default_indent
-    edits: list[Edit] = [Replace(first, f"with {_render(lock)}:")]
+    edits: list[Edit] = [Replace(first, f"with {source_text(lock)}:")]
     for statement in middle:
         if not isinstance(statement, cst.SimpleStatementLine):
             return None
@@ -1334,7 +1329,7 @@ def _with_block_fix(
             return None
         edits.append(Replace(statement, unit + code))
     edits.append(Replace(last, "" if middle else unit + "pass"))
-    return FixPlan(f"Use `with {_render(lock)}:`", Applicability.SAFE, tuple(edits))
+    return FixPlan(f"Use `with {source_text(lock)}:`", Applicability.SAFE, tuple(edits))
 
 
 # -- MP406 -------------------------------------------------------------------
@@ -1402,7 +1397,7 @@ def condition_wait_without_predicate(facts: Facts) -> Iterator[Finding]:
                 in_while = True
                 break
         if not in_while:
-            yield Finding("MP407", call, {"cond": _render(receiver)})
+            yield Finding("MP407", call, {"cond": source_text(receiver)})
 
 
 # -- MP408 -------------------------------------------------------------------
@@ -1467,7 +1462,7 @@ def _shared_index(facts: Facts, index: cst.BaseExpression) -> bool:
 
 
 def _mentions(node: cst.CSTNode, target: cst.BaseExpression) -> bool:
-    finder = _SameCode(_render(target))
+    finder = _SameCode(source_text(target))
     node.visit(finder)
     return finder.found
 
@@ -1481,7 +1476,7 @@ class _SameCode(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self.found:
             return False
-        if isinstance(node, cst.Attribute | cst.Subscript) and _render(node) == self.code:
+        if isinstance(node, cst.Attribute | cst.Subscript) and source_text(node) == self.code:
             self.found = True
             return False
         return True
@@ -1527,7 +1522,7 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
             if _guarded(facts, statement):
                 continue
             holder, kind = shared
-            name = _render(holder)
+            name = source_text(holder)
             raw = kind.startswith("raw-") or _raw_or_unlocked(facts, holder)
             what = "Value" if kind.endswith("value") else "Array"
             if kind.startswith("raw-"):
@@ -1540,7 +1535,7 @@ def shared_value_race(facts: Facts) -> Iterator[Finding]:
                 "MP408",
                 statement,
                 {
-                    "statement": _render(statement),
+                    "statement": source_text(statement),
                     "what": what,
                     "name": name,
                     "advice": advice,
@@ -1694,7 +1689,7 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             call,
-            {"call": _render(call)},
+            {"call": source_text(call)},
             variant="unhandled",
         )
     shadowed = any(name == "queue" for _, name in facts.bindings)
@@ -1712,7 +1707,7 @@ def queue_empty_misuse(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP409",
             handler_type,
-            {"handler": _render(handler_type)},
+            {"handler": source_text(handler_type)},
             variant="no_such_exception",
             fix=fix,
         )
@@ -1785,14 +1780,14 @@ def lock_made_per_use(facts: Facts) -> Iterator[Finding]:
             yield Finding(
                 "MP410",
                 call,
-                {"call": _render(call)},
+                {"call": source_text(call)},
                 variant="with_new_lock",
             )
         elif isinstance(parent, cst.Attribute) and parent.value is call:
             yield Finding(
                 "MP410",
                 call,
-                {"call": _render(call)},
+                {"call": source_text(call)},
                 variant="thrown_away",
             )
     reach = _child_reachable(facts)
@@ -1830,21 +1825,21 @@ def _condition_error(kind: str | None, method: str) -> str:
 
 def _condition_lock_texts(facts: Facts, cond: cst.BaseExpression) -> set[str]:
     """The condition's own text, and the lock it was built on (``Condition(lock)``)."""
-    texts = {_render(cond)}
+    texts = {source_text(cond)}
     for origin in _origins(facts, cond):
         argument = call_argument(origin, "lock", 0)
         if argument is not None and dotted_name(argument.value) is not None:
-            texts.add(_render(argument.value))
+            texts.add(source_text(argument.value))
     return texts
 
 
 def _holds(facts: Facts, call: cst.Call, texts: set[str]) -> bool:
     for item in flow.enclosing_with_items(facts, call):
-        if _render(item.item) in texts:
+        if source_text(item.item) in texts:
             return True
     for other in _calls_in(facts, call):
         receiver = _receiver(other)
-        if _method(other) == "acquire" and receiver is not None and _render(receiver) in texts:
+        if _method(other) == "acquire" and receiver is not None and source_text(receiver) in texts:
             return True
     return False
 
@@ -1880,8 +1875,8 @@ def notify_without_lock(facts: Facts) -> Iterator[Finding]:
             "MP411",
             call,
             {
-                "call": f"{_render(receiver)}.{method}()",
-                "cond": _render(receiver),
+                "call": f"{source_text(receiver)}.{method}()",
+                "cond": source_text(receiver),
                 "error": _condition_error(kind, method),
             },
         )

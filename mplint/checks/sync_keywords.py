@@ -27,6 +27,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
 from mplint.edits import Edit, FixPlan, InsertLineBefore, Replace
 from mplint.facts import Facts, call_argument
+from mplint.semantic.syntax import source_text
 
 messages(
     {
@@ -85,7 +86,7 @@ def _made_by_manager(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> 
         }
         return answers.pop() if len(answers) == 1 else None
     if isinstance(node, cst.Attribute):
-        name = f"{_code(node)}"
+        name = f"{source_text(node)}"
         function = facts.function_of(node)
         cls = facts.class_of(function) if function is not None else None
         if cls is None or not name.startswith("self."):
@@ -112,10 +113,6 @@ def _passed_by_manager(facts: Facts, param: cst.Param, depth: int) -> bool | Non
     return answers.pop() if len(answers) == 1 else None
 
 
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
-
-
 @check("MP412")
 def acquire_blocking_keyword(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
@@ -138,7 +135,7 @@ def acquire_blocking_keyword(facts: Facts) -> Iterator[Finding]:
         fix = FixPlan(
             "Rename `blocking=` to `block=`", Applicability.SAFE, (Replace(keyword, "block"),)
         )
-        yield Finding("MP412", call, {"receiver": _code(func.value), "what": what}, fix=fix)
+        yield Finding("MP412", call, {"receiver": source_text(func.value), "what": what}, fix=fix)
 
 
 # -- MP413 -------------------------------------------------------------
@@ -181,7 +178,7 @@ def _multiprocessing_spelling(facts: Facts, condition: cst.Call, name: str) -> t
     """How to write ``multiprocessing.<name>`` here, and whether an import must be added."""
     func = condition.func
     if isinstance(func, cst.Attribute) and facts.resolve(func.value) == "multiprocessing":
-        return f"{_code(func.value)}.{name}", False
+        return f"{source_text(func.value)}.{name}", False
     bound = {local for _, local in facts.bindings}
     for local, qualname in facts.imports.items():
         if qualname == f"multiprocessing.{name}" and local not in bound and "." not in local:
@@ -229,7 +226,9 @@ def _lock_fix(facts: Facts, condition: cst.Call, lock: cst.BaseExpression) -> Fi
             return None
         edits.insert(0, InsertLineBefore(anchor, "import multiprocessing"))
     return FixPlan(
-        f"Use `{spelling}()` instead of `{_code(lock.func)}()`", Applicability.SAFE, tuple(edits)
+        f"Use `{spelling}()` instead of `{source_text(lock.func)}()`",
+        Applicability.SAFE,
+        tuple(edits),
     )
 
 
@@ -252,6 +251,9 @@ def condition_with_thread_lock(facts: Facts) -> Iterator[Finding]:
         yield Finding(
             "MP413",
             call,
-            {"call": f"{_code(call.func)}({_code(argument.value)})", "fix": f"{spelling}()"},
+            {
+                "call": f"{source_text(call.func)}({source_text(argument.value)})",
+                "fix": f"{spelling}()",
+            },
             fix=fix,
         )

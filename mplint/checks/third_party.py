@@ -29,10 +29,7 @@ from mplint.checks.pickling_errors import pickling_error
 from mplint.checks.start import _unpicklable_callable
 from mplint.facts import Facts, call_argument, string_value
 from mplint.names import kind_of_constructor
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+from mplint.semantic.syntax import source_text
 
 
 def _called(decorator: cst.Decorator) -> cst.BaseExpression:
@@ -222,7 +219,7 @@ def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]
         found = _loader_of(facts, loader)
         assert found is not None
         _, count = found
-        yield loader, _DATALOADER.format(loader=_code(loader), count=str(count))
+        yield loader, _DATALOADER.format(loader=source_text(loader), count=str(count))
 
 
 def _iteration_sites(facts: Facts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression]]:

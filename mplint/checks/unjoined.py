@@ -28,6 +28,7 @@ import libcst as cst
 import mplint.flow as flow
 from mplint.checks.base import Phrase
 from mplint.facts import call_argument, string_value
+from mplint.semantic.syntax import source_text
 
 if TYPE_CHECKING:
     from mplint.checks.lifecycle import Started, _Flow
@@ -344,13 +345,9 @@ def _reaped_by_hand(facts: Facts) -> bool:
         if qualname in ("os.wait", "os.wait3", "os.wait4"):
             return True
         if qualname == "signal.signal" and call.args:
-            if "SIGCHLD" in flows_text(call.args[0].value):
+            if "SIGCHLD" in source_text(call.args[0].value):
                 return True
     return False
-
-
-def flows_text(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
 
 
 def _start_method(flows: _Flow, creations: list[cst.Call]) -> set[str | None]:
@@ -380,7 +377,7 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
     ):
         for _call, value in given:
             kind = facts.kind_through_parameters(value)
-            shown = flows_text(value)
+            shown = source_text(value)
             uses = _variable_uses_after(facts, value, item.start)
             if kind in _PROXY_KINDS or (kind in _SEMAPHORE_KINDS and _from_manager(facts, value)):
                 if not _waited_on(facts, uses):
@@ -400,7 +397,7 @@ def harm_of(flows: _Flow, item: Started, only_last_joined: bool) -> Harm | None:
         # parent has waited for the child to get there: later reads are not too early.
         reads = [n for n in reads if not any(_after_loop_of(facts, p, n) for p in polled)]
         if reads:
-            return Harm("read", {"given": flows_text(value)})
+            return Harm("read", {"given": source_text(value)})
     path = _reads_written_file(flows, item, after)
     if path is not None:
         return Harm("read", {"given": path})

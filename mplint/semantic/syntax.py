@@ -58,6 +58,17 @@ def bound_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
+def source_text(node: cst.CSTNode) -> str:
+    """The code of a node as written (for messages)."""
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def short_source_text(node: cst.CSTNode, limit: int = 60) -> str:
+    """The code of a node on one line, cut to ``limit`` characters."""
+    text = " ".join(source_text(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def names_in(node: cst.CSTNode) -> list[cst.Name]:
     """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
     found: list[cst.Name] = []
