@@ -399,3 +399,14 @@ def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
             return True
         child = ancestor
     return False
+
+
+def loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CSTNode]:
+    """The for/while loops that hold ``node`` inside ``scope``, innermost first."""
+    loops: list[cst.CSTNode] = []
+    for ancestor in facts.ancestors(node):
+        if ancestor is scope:
+            break
+        if isinstance(ancestor, cst.For | cst.While):
+            loops.append(ancestor)
+    return loops

@@ -26,7 +26,7 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Phrase, check
 from mplint.checks.pickling_errors import pickling_error
-from mplint.checks.start import _unpicklable_callable
+from mplint.checks.start.callable_pickling import why_not_picklable
 from mplint.facts import Facts, call_argument, string_value
 from mplint.names import kind_of_constructor
 from mplint.semantic.syntax import source_text
@@ -365,7 +365,7 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
         argument = call_argument(call, "callable", 1)
         if argument is None or argument.star:
             continue
-        what = _unpicklable_callable(facts, argument.value)
+        what = why_not_picklable(facts, argument.value)
         if what is None:
             continue
         if started is None:
