@@ -410,3 +410,29 @@ def loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CST
         if isinstance(ancestor, cst.For | cst.While):
             loops.append(ancestor)
     return loops
+
+
+# What runs its body more than once: loops, and the element of a comprehension.
+REPEATING = (
+    cst.For,
+    cst.While,
+    cst.CompFor,
+    cst.ListComp,
+    cst.SetComp,
+    cst.GeneratorExp,
+    cst.DictComp,
+)
+
+
+def in_loop_within(facts: Facts, node: cst.CSTNode, function: cst.CSTNode | None = None) -> bool:
+    """Does the node sit in a loop or comprehension inside ``function``, by default the
+    innermost function or lambda that holds it? Unlike ``in_loop``, a loop's iterable and
+    ``else`` count too."""
+    for ancestor in facts.ancestors(node):
+        if ancestor is function:
+            return False
+        if function is None and isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
+        if isinstance(ancestor, REPEATING):
+            return True
+    return False

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+import mplint.flow as flow
 from mplint.checks.base import Finding, Phrase, check
 from mplint.checks.pickling_errors import pickling_error
 from mplint.checks.start.callable_pickling import why_not_picklable
@@ -441,15 +442,6 @@ def _made_for_this_call(facts: Facts, call: cst.Call) -> bool:
     return False
 
 
-def _in_loop_of(facts: Facts, node: cst.CSTNode, function: cst.FunctionDef) -> bool:
-    for ancestor in facts.ancestors(node):
-        if ancestor is function:
-            return False
-        if isinstance(ancestor, cst.For | cst.While | cst.CompFor):
-            return True
-    return False
-
-
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     """MP305's request shape: a pool made inside a web request handler, which runs once
@@ -464,7 +456,7 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         framework = web_handler(facts, function)
         if framework is None or not _made_for_this_call(facts, call):
             continue
-        if _in_loop_of(facts, call, function):
+        if flow.in_loop_within(facts, call, function):
             continue  # pool_in_loop reports it
         what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
         yield Finding(

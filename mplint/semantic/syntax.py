@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Container, Iterable
+from typing import TypeVar
 
 import libcst as cst
+
+N = TypeVar("N", bound=cst.CSTNode)
 
 
 def _arguments(
@@ -69,16 +72,46 @@ def short_source_text(node: cst.CSTNode, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def names_in(node: cst.CSTNode) -> list[cst.Name]:
-    """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
-    found: list[cst.Name] = []
+# What a walk that stays in one function's own code does not enter.
+NESTED_SCOPES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def nodes_in(
+    node: cst.CSTNode, kinds: type[N] | tuple[type[N], ...], skip: tuple[type, ...] = ()
+) -> list[N]:
+    """Every node of ``kinds`` in the subtree, the root included. A node of a ``skip`` kind
+    below the root is neither reported nor entered (``skip=NESTED_SCOPES`` keeps the walk
+    in the root's own function)."""
+    found: list[N] = []
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
+        if current is not node and isinstance(current, skip):
+            continue
+        if isinstance(current, kinds):
             found.append(current)
-        stack.extend(current.children)
+        stack.extend(_children(current))
     return found
+
+
+def contains(
+    node: cst.CSTNode, kinds: type | tuple[type, ...], skip: tuple[type, ...] = ()
+) -> bool:
+    """Whether the subtree holds a node of ``kinds`` (walked as in ``nodes_in``)."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if current is not node and isinstance(current, skip):
+            continue
+        if isinstance(current, kinds):
+            return True
+        stack.extend(_children(current))
+    return False
+
+
+def names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
+    return nodes_in(node, cst.Name)
 
 
 def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:

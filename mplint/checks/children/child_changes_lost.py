@@ -28,6 +28,7 @@ from mplint.facts import (
     FastVisitor,
 )
 from mplint.flow import loads_of, uses_of
+from mplint.semantic.syntax import nodes_in
 
 messages(
     {
@@ -113,26 +114,9 @@ def _mutated_parameters(facts: Facts, function: cst.FunctionDef) -> dict[str, cs
     return found
 
 
-class _ValueReturn(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        if node.value is not None:
-            self.found = True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
 def _returns_value(function: cst.FunctionDef) -> bool:
-    visitor = _ValueReturn()
-    function.body.visit(visitor)
-    return visitor.found
+    returns = nodes_in(function.body, cst.Return, skip=(cst.FunctionDef, cst.Lambda))
+    return any(r.value is not None for r in returns)
 
 
 def _argument_changes(facts: Facts) -> Iterator[tuple[cst.Name, str, str]]:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, FastVisitor, bound_names
-from mplint.semantic.syntax import names_in
+from mplint.facts import Facts, bound_names
+from mplint.semantic.syntax import contains, names_in
 
 messages(
     {
@@ -188,29 +188,8 @@ def _always_true(test: cst.BaseExpression) -> bool:
 
 
 def _has_break(body: cst.BaseSuite) -> bool:
-    finder = _BreakFinder()
-    body.visit(finder)
-    return finder.found
-
-
-class _BreakFinder(FastVisitor):
-    """A break that leaves this loop (not one of an inner loop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_For(self, node: cst.For) -> bool:
-        return False
-
-    def visit_While(self, node: cst.While) -> bool:
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Break(self, node: cst.Break) -> None:
-        self.found = True
+    # A break of an inner loop leaves that loop, not this one.
+    return contains(body, cst.Break, skip=(cst.For, cst.While, cst.FunctionDef))
 
 
 def _pid_test(test: cst.BaseExpression, is_pid: PidTest) -> str | None:

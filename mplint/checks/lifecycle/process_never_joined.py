@@ -21,6 +21,7 @@ from mplint.checks.lifecycle.process_flow import (
 from mplint.checks.lifecycle.unjoined_harm import Harm, harm_of
 from mplint.facts import Facts
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import NESTED_SCOPES, contains
 
 messages(
     {
@@ -72,23 +73,6 @@ messages(
 )
 
 
-class _NodeFinder(cst.CSTVisitor):
-    """Whether a body (not counting nested functions and classes) holds a node of a type."""
-
-    def __init__(self, kinds: tuple[type, ...]) -> None:
-        super().__init__()
-        self.kinds = kinds
-        self.found = False
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if self.found or isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda):
-            return False
-        if isinstance(node, self.kinds):
-            self.found = True
-            return False
-        return True
-
-
 def _only_last_joined(facts: Facts, item: Started) -> bool:
     """`for ...: p = Process(...); p.start()` and then `p.join()` after the loop: only
     the process of the last round is joined."""
@@ -112,9 +96,7 @@ def _only_last_joined(facts: Facts, item: Started) -> bool:
         return False
     if any(facts.function_of(join) is not facts.function_of(loop) for join in item.fate.joins):
         return False
-    finder = _NodeFinder((cst.Break, cst.Return, cst.Raise))
-    loop.body.visit(finder)
-    return not finder.found
+    return not contains(loop.body, (cst.Break, cst.Return, cst.Raise), skip=NESTED_SCOPES)
 
 
 @check("MP201")

@@ -29,7 +29,7 @@ import mplint.flow as flow
 from mplint.checks.base import Phrase
 from mplint.checks.lifecycle.process_flow import ProcessFlow, Started, given_objects
 from mplint.facts import call_argument, string_value
-from mplint.semantic.syntax import source_text
+from mplint.semantic.syntax import NESTED_SCOPES, nodes_in, source_text
 
 if TYPE_CHECKING:
     from mplint.facts import Facts
@@ -178,7 +178,10 @@ def _parent_waits_after(flows: ProcessFlow, start: cst.CSTNode, depth: int = 0) 
         if flow.source_before(facts, start, call) and _waits(facts, call):
             return True
     body = function.body if function is not None else facts.module
-    if any(flow.source_before(facts, start, loop) for loop in _while_loops(body)):
+    if any(
+        flow.source_before(facts, start, loop)
+        for loop in nodes_in(body, cst.While, skip=NESTED_SCOPES)
+    ):
         return True
     if function is None or depth > 3:
         return False
@@ -188,19 +191,6 @@ def _parent_waits_after(flows: ProcessFlow, start: cst.CSTNode, depth: int = 0) 
         for call in calls
         if facts.function_for(call.func) is function
     )
-
-
-def _while_loops(body: cst.CSTNode) -> list[cst.While]:
-    found: list[cst.While] = []
-    stack: list[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.While):
-            found.append(node)
-        if isinstance(node, cst.FunctionDef | cst.ClassDef | cst.Lambda) and node is not body:
-            continue
-        stack.extend(node.children)
-    return found
 
 
 def _in_while_test(facts: Facts, name: cst.CSTNode) -> bool:

@@ -16,12 +16,11 @@ from mplint.facts import (
     POOL_KINDS,
     POOL_TASK_METHODS,
     Facts,
-    FastVisitor,
     call_argument,
     is_method_call,
 )
 from mplint.semantic.kinds import Kind
-from mplint.semantic.syntax import source_text
+from mplint.semantic.syntax import names_in, source_text
 
 messages(
     {
@@ -176,19 +175,6 @@ def _starts_children(facts: Facts) -> bool:
 INHERENT_KINDS = frozenset({Kind.PROCESS, Kind.ASYNC_RESULT})
 
 
-class _Names(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[cst.Name] = []
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.append(node)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-
 def _handed_to_children(facts: Facts) -> set[int]:
     """Bindings (by node id) of names passed to a process, pool or executor: in the
     arguments of ``Process(...)``/``Pool(...)`` or of a task sent to a pool."""
@@ -200,10 +186,7 @@ def _handed_to_children(facts: Facts) -> set[int]:
             sends = facts.kind_of(func.value) in POOL_KINDS
         if not sends:
             continue
-        visitor = _Names()
-        for arg in call.args:
-            arg.value.visit(visitor)
-        for name in visitor.names:
+        for name in (name for arg in call.args for name in names_in(arg.value)):
             for binding in facts.visible_bindings(name):
                 handed.add(id(binding.node))
     return handed

@@ -13,9 +13,10 @@ import libcst as cst
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.checks.pools.async_results import ASYNC_METHODS, bound_name
-from mplint.facts import Facts, FastVisitor
+from mplint.facts import Facts
 from mplint.names import kind_of_constructor
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import names_in
 
 messages(
     {
@@ -87,30 +88,16 @@ def _leaves_after_first_pass(block: cst.BaseSuite) -> bool:
     return False
 
 
-class _Names(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[cst.Name] = []
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.append(node)
-
-
 def _varies_per_iteration(facts: Facts, call: cst.Call, loop: cst.CSTNode) -> bool:
     """True when the constructor's arguments use a name the loop (re)binds: a pool of
     another size or initializer per iteration (a scaling benchmark) cannot be reused."""
-    collector = _Names()
-    for arg in call.args:
-        arg.value.visit(collector)
     loop_variables: set[str] = set()
     if isinstance(loop, COMPREHENSIONS):  # comprehension variables are not recorded bindings
-        targets = _Names()
         comp_for: cst.CompFor | None = loop.for_in
         while comp_for is not None:
-            comp_for.target.visit(targets)
+            loop_variables |= {name.value for name in names_in(comp_for.target)}
             comp_for = comp_for.inner_for_in
-        loop_variables = {name.value for name in targets.names}
-    for name in collector.names:
+    for name in (name for arg in call.args for name in names_in(arg.value)):
         if name.value in loop_variables:
             return True
         if any(

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, Phrase, check, messages
-from mplint.checks.start.early_exits import LeaveFinder
 from mplint.facts import Facts, call_argument, dotted_name, string_value
 from mplint.flow import (
     Step,
@@ -20,6 +19,7 @@ from mplint.flow import (
 )
 from mplint.names import kind_of_constructor
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import contains
 
 messages(
     {
@@ -157,9 +157,7 @@ def _repeats(facts: Facts, node: cst.CSTNode) -> bool:
         if isinstance(ancestor, cst.CompFor) and child is not ancestor.iter:
             return True
         if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
-            finder = LeaveFinder()
-            ancestor.body.visit(finder)
-            return not finder.found
+            return not contains(ancestor.body, (cst.Break, cst.Return, cst.Raise))
         child = ancestor
     return False
 

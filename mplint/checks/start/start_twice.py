@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.checks.start.early_exits import LeaveFinder
 from mplint.facts import Facts, dotted_name
 from mplint.flow import (
     dominates,
@@ -21,6 +20,7 @@ from mplint.flow import (
     uses_of,
 )
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import contains
 
 messages(
     {
@@ -123,9 +123,7 @@ def _loop_restarts(facts: Facts, start: cst.Call, scope: cst.CSTNode, variable: 
     for binding in facts.bindings.get((scope, variable), []):  # type: ignore[arg-type]
         if binding.node is loop or any(a is loop for a in facts.ancestors(binding.node)):
             return False
-    finder = LeaveFinder()
-    loop.body.visit(finder)
-    return not finder.found
+    return not contains(loop.body, (cst.Break, cst.Return, cst.Raise))
 
 
 @check("MP111")

@@ -22,9 +22,9 @@ from mplint.checks.sync.primitive_calls import (
 )
 from mplint.diagnostic import Applicability
 from mplint.edits import Edit, FixPlan, Replace
-from mplint.facts import Facts, FastVisitor, dotted_name
+from mplint.facts import Facts, dotted_name
 from mplint.semantic.kinds import Kind
-from mplint.semantic.syntax import source_text
+from mplint.semantic.syntax import contains, source_text
 
 messages(
     {
@@ -185,24 +185,6 @@ def _statement_line(facts: Facts, call: cst.Call) -> cst.SimpleStatementLine | N
     return None
 
 
-class _Jumps(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_Return(self, node: cst.Return) -> None:
-        self.found = True
-
-    def visit_Break(self, node: cst.Break) -> None:
-        self.found = True
-
-    def visit_Continue(self, node: cst.Continue) -> None:
-        self.found = True
-
-    def visit_Yield(self, node: cst.Yield) -> None:
-        self.found = True
-
-
 def _with_block_fix(
     facts: Facts, acquire: cst.Call, lock: cst.BaseExpression, releases: list[cst.Call]
 ) -> FixPlan | None:
@@ -229,10 +211,9 @@ def _with_block_fix(
     for statement in middle:
         if not isinstance(statement, cst.SimpleStatementLine):
             return None
-        jumps = _Jumps()
-        statement.visit(jumps)
+        jumps = contains(statement, (cst.Return, cst.Break, cst.Continue, cst.Yield))
         code = line_code(statement)
-        if jumps.found or '"""' in code or "'''" in code or "\\\n" in code:
+        if jumps or '"""' in code or "'''" in code or "\\\n" in code:
             return None
         edits.append(Replace(statement, unit + code))
     edits.append(Replace(last, "" if middle else unit + "pass"))

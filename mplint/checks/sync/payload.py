@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+import mplint.flow as flow
 from mplint.checks.sync.primitive_calls import method_name, receiver_of
 from mplint.facts import Facts, call_argument
 
@@ -137,18 +138,6 @@ def _small_elements(
     return False
 
 
-def in_loop(facts: Facts, node: cst.CSTNode, function: cst.FunctionDef) -> bool:
-    """The node runs in a loop (or a comprehension) inside the function's body."""
-    for ancestor in facts.ancestors(node):
-        if ancestor is function:
-            return False
-        if isinstance(ancestor, cst.For | cst.While | cst.CompFor):
-            return True
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
-            return True
-    return False
-
-
 _QUEUE_KEEPING = frozenset({"put", "put_nowait", "close", "join_thread", "cancel_join_thread"})
 
 
@@ -192,7 +181,7 @@ def may_overfill(facts: Facts, process_call: cst.Call, queue: cst.Name) -> bool:
             if method not in _QUEUE_KEEPING:
                 return True
             if method in ("put", "put_nowait"):
-                if in_loop(facts, call, function) and not _few_rounds(
+                if flow.in_loop_within(facts, call, function) and not _few_rounds(
                     facts, call, function, arguments
                 ):
                     return True

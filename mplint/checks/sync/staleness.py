@@ -68,22 +68,10 @@ def _processes_running(facts: Facts, function: cst.FunctionDef) -> int:
                 for c in facts.calls
                 if name is not None and isinstance(c.func, cst.Name) and c.func.value == name
             ]
-            count += sum(2 if _repeated(facts, c) else 1 for c in made)
+            count += sum(2 if flow.in_loop_within(facts, c) else 1 for c in made)
             continue
-        count += 2 if _repeated(facts, use.call) else 1
+        count += 2 if flow.in_loop_within(facts, use.call) else 1
     return count
-
-
-def _repeated(facts: Facts, node: cst.CSTNode) -> bool:
-    """The node runs in a loop or comprehension of its function."""
-    for ancestor in facts.ancestors(node):
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.Module):
-            return False
-        if isinstance(ancestor, cst.For | cst.While | cst.CompFor):
-            return True
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
-            return True
-    return False
 
 
 def _children_using(facts: Facts, queue: cst.BaseExpression, methods: frozenset[str]) -> str:

@@ -20,11 +20,11 @@ from mplint.checks.sync.primitive_calls import (
     method_name,
     receiver_of,
 )
-from mplint.facts import POOL_KINDS, Facts, FastVisitor
+from mplint.facts import POOL_KINDS, Facts
 from mplint.names import kind_of_constructor
 from mplint.semantic.api import method_api, sent_arguments
 from mplint.semantic.kinds import Kind
-from mplint.semantic.syntax import source_text
+from mplint.semantic.syntax import NESTED_SCOPES, contains, source_text
 
 # multiprocessing objects that may only be shared by inheritance (Process args, initargs).
 INHERITED_ONLY = frozenset(
@@ -185,28 +185,7 @@ _CHANNELS = {
 
 
 def _generator_function(function: cst.FunctionDef) -> bool:
-    finder = _YieldFinder()
-    function.body.visit(finder)
-    return finder.found
-
-
-class _YieldFinder(FastVisitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
+    return contains(function.body, cst.Yield, skip=NESTED_SCOPES)
 
 
 def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str] | None:
