@@ -318,6 +318,41 @@ class Facts(KindInference):
                 return []
             scope = self.scope_of(scope)
 
+    def builtin_name(self, node: cst.BaseExpression) -> str | None:
+        """The name a bare Name stands for when nothing in this file binds, imports or
+        defines it (``print``, ``open``, ``exit``: a builtin), else None."""
+        if (
+            not isinstance(node, cst.Name)
+            or self.visible_bindings(node)
+            or node.value in self.imports
+            or node.value in self.module_functions
+            or self.local_definition(node) is not None
+        ):
+            return None
+        return node.value
+
+    def only_binding(self, name: cst.Name) -> Binding | None:
+        """The only visible binding of this name, when its value is known and is not one
+        element unpacked from a tuple; else None."""
+        bindings = self.visible_bindings(name)
+        if len(bindings) != 1 or bindings[0].unpack_index is not None:
+            return None
+        return bindings[0] if bindings[0].value is not None else None
+
+    def only_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The one value this name can hold where it is used (see ``only_binding``)."""
+        binding = self.only_binding(name)
+        return binding.value if binding is not None else None
+
+    def module_names_made_once(self) -> Iterator[tuple[str, Binding, cst.Call]]:
+        """Module-level names bound exactly once, to a call (``LOCK = Lock()``)."""
+        for (scope, name), bindings in self.bindings.items():
+            if not isinstance(scope, cst.Module) or len(bindings) != 1:
+                continue
+            value = bindings[0].value
+            if isinstance(value, cst.Call) and bindings[0].unpack_index is None:
+                yield name, bindings[0], value
+
     def local_definition(self, name: cst.Name) -> cst.FunctionDef | cst.ClassDef | None:
         """The function or class defined inside an enclosing function that this name
         refers to (a nested def), when no other binding of the name is visible first."""
@@ -686,9 +721,9 @@ class Facts(KindInference):
             else:
                 target = target.value
         if isinstance(target, cst.Name):
-            bindings = self.visible_bindings(target)
-            if len(bindings) == 1 and bindings[0].value is not None:
-                return self.context_method(bindings[0].value)
+            value = self.only_value(target)
+            if value is not None:
+                return self.context_method(value)
         return None
 
     def may_spawn(self, node: cst.BaseExpression | None = None) -> bool:

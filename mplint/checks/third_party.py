@@ -39,19 +39,12 @@ def _called(decorator: cst.Decorator) -> cst.BaseExpression:
     return node.func if isinstance(node, cst.Call) else node
 
 
-def _only_value(facts: Facts, name: cst.Name) -> cst.BaseExpression | None:
-    bindings = facts.visible_bindings(name)
-    if len(bindings) != 1 or bindings[0].unpack_index is not None:
-        return None
-    return bindings[0].value
-
-
 def _made_by(facts: Facts, node: cst.BaseExpression, qualnames: frozenset[str]) -> bool:
     """``app`` where ``app = Flask(__name__)`` (one binding), for a constructor in
     ``qualnames``."""
     if not isinstance(node, cst.Name):
         return False
-    value = _only_value(facts, node)
+    value = facts.only_value(node)
     return isinstance(value, cst.Call) and facts.resolve(value.func) in qualnames
 
 
@@ -113,7 +106,7 @@ def web_handler(facts: Facts, function: cst.FunctionDef) -> str | None:
         owner = target.value
         if not isinstance(owner, cst.Name):
             continue
-        value = _only_value(facts, owner)
+        value = facts.only_value(owner)
         if isinstance(value, cst.Call):
             qualname = facts.resolve(value.func) or ""
             if qualname in WEB_APPS:
@@ -148,7 +141,7 @@ def _positive_int(facts: Facts, node: cst.BaseExpression) -> int | None:
         value = int(node.value, 0)
         return value if value > 0 else None
     if isinstance(node, cst.Name):
-        value_node = _only_value(facts, node)
+        value_node = facts.only_value(node)
         return _positive_int(facts, value_node) if value_node is not None else None
     return None
 
@@ -181,7 +174,7 @@ def _loader_of(facts: Facts, node: cst.BaseExpression) -> tuple[cst.Call, int] |
     """The DataLoader call a name or expression holds, with its worker count."""
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = _only_value(facts, node)
+        value = facts.only_value(node)
     if not isinstance(value, cst.Call):
         return None
     count = _dataloader_workers(facts, value)
@@ -242,7 +235,7 @@ def _joblib_parallel(facts: Facts, node: cst.BaseExpression) -> cst.Call | None:
     """``Parallel(n_jobs=..., backend="multiprocessing")`` that starts processes."""
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = _only_value(facts, node)
+        value = facts.only_value(node)
     if not isinstance(value, cst.Call) or facts.resolve(value.func) != JOBLIB_PARALLEL:
         return None
     backend = call_argument(value, "backend", 1)
@@ -338,7 +331,7 @@ def _started_classes(facts: Facts) -> set[str]:
     for candidate in candidates:
         value: cst.BaseExpression | None = candidate
         if isinstance(candidate, cst.Name):
-            value = _only_value(facts, candidate)
+            value = facts.only_value(candidate)
         if isinstance(value, cst.Call) and facts.kind_of_call(value) == "manager":
             name = _manager_class_name(facts, value.func)
             if name is not None and facts.may_spawn(value.func):

@@ -122,10 +122,9 @@ def _main_objects(facts: Facts, node: cst.BaseExpression, depth: int) -> Iterato
             if isinstance(item, cst.DictElement):
                 yield from _main_objects(facts, item.value, depth + 1)
     elif isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        if len(bindings) == 1 and bindings[0].value is not None:
-            if bindings[0].unpack_index is None:
-                yield from _main_objects(facts, bindings[0].value, depth + 1)
+        value = facts.only_value(node)
+        if value is not None:
+            yield from _main_objects(facts, value, depth + 1)
 
 
 @check("MP113")

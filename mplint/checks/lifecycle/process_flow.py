@@ -534,9 +534,7 @@ def given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.Base
     for argument in facts.sent_arguments(call):
         value = argument.value
         if isinstance(value, cst.Name):
-            bindings = facts.visible_bindings(value)
-            if len(bindings) == 1 and bindings[0].value is not None:
-                value = bindings[0].value
+            value = facts.only_value(value) or value
         if isinstance(value, cst.Tuple | cst.List):
             given.extend(e.value for e in value.elements)
         elif isinstance(value, cst.Dict):

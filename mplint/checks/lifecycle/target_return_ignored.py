@@ -54,13 +54,7 @@ class _ValueReturns(FastVisitor):
     def builtin_with_value(self, call: cst.Call) -> bool:
         func = call.func
         facts = self.flows.facts
-        return (
-            isinstance(func, cst.Name)
-            and func.value in _VALUE_BUILTINS
-            and not facts.visible_bindings(func)
-            and func.value not in facts.imports
-            and func.value not in facts.module_functions
-        )
+        return facts.builtin_name(func) in _VALUE_BUILTINS
 
     def visit_Return(self, node: cst.Return) -> bool:
         value = node.value

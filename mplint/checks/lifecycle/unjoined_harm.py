@@ -81,10 +81,10 @@ def _given(
 def _from_manager(facts: Facts, value: cst.BaseExpression) -> bool:
     """`manager.Queue()`, `manager.Lock()`: a proxy, although its kind says queue or lock."""
     if isinstance(value, cst.Name):
-        bindings = facts.visible_bindings(value)
-        if len(bindings) != 1 or bindings[0].value is None:
+        found = facts.only_value(value)
+        if found is None:
             return False
-        value = bindings[0].value
+        value = found
     return (
         isinstance(value, cst.Call)
         and isinstance(value.func, cst.Attribute)
@@ -95,10 +95,10 @@ def _from_manager(facts: Facts, value: cst.BaseExpression) -> bool:
 def _lock_free(facts: Facts, value: cst.BaseExpression) -> bool:
     """`Value("i", 0, lock=False)`: a plain shared ctypes object, with no semaphore."""
     if isinstance(value, cst.Name):
-        bindings = facts.visible_bindings(value)
-        if len(bindings) != 1 or bindings[0].value is None:
+        found = facts.only_value(value)
+        if found is None:
             return False
-        value = bindings[0].value
+        value = found
     if not isinstance(value, cst.Call):
         return False
     lock = call_argument(value, "lock")

@@ -49,10 +49,9 @@ ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "0:0:0:0:0:0:0:0", "::0"})
 def _constant(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> cst.BaseExpression:
     """A name bound once to a literal (``ADDRESS = ("", 5000)``) stands for the literal."""
     if isinstance(node, cst.Name) and depth < 4:
-        bindings = facts.visible_bindings(node)
-        if len(bindings) == 1 and bindings[0].value is not None:
-            if bindings[0].unpack_index is None and not isinstance(bindings[0].node, cst.For):
-                return _constant(facts, bindings[0].value, depth + 1)
+        value = facts.only_value(node)
+        if value is not None and not isinstance(facts.visible_bindings(node)[0].node, cst.For):
+            return _constant(facts, value, depth + 1)
     return node
 
 

@@ -29,15 +29,6 @@ messages(
 )
 
 
-def _is_builtin(facts: Facts, func: cst.BaseExpression, name: str) -> bool:
-    return (
-        isinstance(func, cst.Name)
-        and func.value == name
-        and not facts.visible_bindings(func)
-        and name not in facts.imports
-    )
-
-
 def _to_stdout(facts: Facts, call: cst.Call) -> bool:
     file = call_argument(call, "file")
     return file is None or facts.resolve(file.value) == "sys.stdout"
@@ -56,7 +47,7 @@ def _output_event(facts: Facts, call: cst.Call, depth: int = 0) -> str | None:
     """ "dirty" when the call leaves text in stdout's buffer, "flush" when it empties it,
     else None. Functions of this file called here count by their own last event."""
     func = call.func
-    if _is_builtin(facts, func, "print"):
+    if facts.builtin_name(func) == "print":
         if not _to_stdout(facts, call):
             return None
         return "flush" if _flushes(call) else "dirty"

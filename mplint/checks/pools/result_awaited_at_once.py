@@ -117,10 +117,10 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
         return loop, submission, shown, "map()"
     if not isinstance(func.value, cst.Name):
         return None
-    bindings = facts.visible_bindings(func.value)
-    if len(bindings) != 1 or bindings[0].value is None:
+    binding = facts.only_binding(func.value)
+    if binding is None or binding.value is None:
         return None
-    submitted = _submission(facts, bindings[0].value)
+    submitted = _submission(facts, binding.value)
     if submitted is None or submitted[1] != method:
         return None
     submission = submitted[0]
@@ -129,7 +129,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
         return None
     if facts.function_of(submission) is not facts.function_of(call):
         return None
-    if flow.name_order(facts, func.value) < _binding_order(facts, func.value, bindings[0].node):
+    if flow.name_order(facts, func.value) < _binding_order(facts, func.value, binding.node):
         return None
     if not flow.dominates(facts, submission, call):
         return None

@@ -55,20 +55,14 @@ def implicit_shared_resource(facts: Facts) -> Iterator[Finding]:
     reach = facts.child_reachable
     if not reach:
         return
-    for (scope, name), bindings in facts.bindings.items():
-        if not isinstance(scope, cst.Module) or len(bindings) != 1:
-            continue
-        binding = bindings[0]
-        value = binding.value
-        if not isinstance(value, cst.Call) or binding.unpack_index is not None:
-            continue
+    for name, binding, value in facts.module_names_made_once():
         if not facts.runs_at_import(binding.node) or not facts.may_spawn(value.func):
             continue
         kind = kind_of_constructor(facts.resolve(value.func))
         if kind not in SHARED_AT_MODULE_LEVEL or rebound_by_global(facts, name):
             continue
         reported: set[cst.FunctionDef] = set()
-        for load in flow.loads_of(facts, name, scope):
+        for load in flow.loads_of(facts, name, binding.scope):
             function = facts.function_of(load)
             if function is None or function not in reach or function in reported:
                 continue

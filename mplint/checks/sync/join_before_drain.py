@@ -87,10 +87,10 @@ def _process_elements(
     if isinstance(node, cst.ListComp | cst.GeneratorExp):
         return _process_calls(facts, node.elt, depth + 1, lists)
     if isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        if len(bindings) != 1 or bindings[0].value is None:
+        binding = facts.only_binding(node)
+        if binding is None or binding.value is None:
             return []
-        value = bindings[0].value
+        value = binding.value
         if isinstance(value, cst.List) and not value.elements:
             found = []
             for call in facts.calls:
@@ -99,7 +99,7 @@ def _process_elements(
                     method_name(call) == "append"
                     and isinstance(receiver, cst.Name)
                     and receiver.value == node.value
-                    and facts.scope_of(call) is bindings[0].scope
+                    and facts.scope_of(call) is binding.scope
                     and call.args
                 ):
                     inner = _process_calls(

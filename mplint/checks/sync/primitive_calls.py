@@ -61,15 +61,6 @@ def line_code(line: cst.SimpleStatementLine) -> str:
     return source_text(bare).rstrip("\r\n")
 
 
-def is_builtin(facts: Facts, name: cst.Name, builtin: str) -> bool:
-    return (
-        name.value == builtin
-        and not facts.visible_bindings(name)
-        and name.value not in facts.imports
-        and facts.local_definition(name) is None
-    )
-
-
 def queue_methods_on_parameters(
     facts: Facts, process_call: cst.Call
 ) -> list[tuple[cst.BaseExpression, set[str]]]:

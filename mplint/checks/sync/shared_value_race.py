@@ -12,7 +12,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
-from mplint.checks.sync.primitive_calls import calls_in, is_builtin, line_code, method_name
+from mplint.checks.sync.primitive_calls import calls_in, line_code, method_name
 from mplint.diagnostic import Applicability
 from mplint.edits import FixPlan, Replace
 from mplint.facts import Facts, FastVisitor, call_argument, dotted_name
@@ -99,7 +99,7 @@ def _shared_index(facts: Facts, index: cst.BaseExpression) -> bool:
             return (
                 isinstance(iterator, cst.Call)
                 and isinstance(iterator.func, cst.Name)
-                and is_builtin(facts, iterator.func, "range")
+                and facts.builtin_name(iterator.func) == "range"
                 and len(iterator.args) == 1
                 and loop.target is not None
                 and isinstance(loop.target, cst.Name)

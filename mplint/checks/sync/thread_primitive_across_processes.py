@@ -185,16 +185,11 @@ def thread_primitive_across_processes(facts: Facts) -> Iterator[Finding]:
     reach = facts.child_reachable
     if not reach:
         return
-    for (scope, name), bindings in facts.bindings.items():
-        if not isinstance(scope, cst.Module) or len(bindings) != 1:
-            continue
-        value = bindings[0].value
-        if not isinstance(value, cst.Call) or bindings[0].unpack_index is not None:
-            continue
+    for name, binding, value in facts.module_names_made_once():
         kind = kind_of_constructor(facts.resolve(value.func))
         if kind not in THREAD_PRIMITIVES or rebound_by_global(facts, name):
             continue
-        loads = flow.loads_of(facts, name, scope)
+        loads = flow.loads_of(facts, name, binding.scope)
         in_child = [n for n in loads if facts.function_of(n) in reach]
         in_parent = [n for n in loads if facts.function_of(n) not in reach]
         if in_child and in_parent:

@@ -16,7 +16,6 @@ from mplint.checks.pickling_errors import LOCAL_OBJECT_ERROR, pickling_error
 from mplint.checks.sync.primitive_calls import (
     KIND_NAMES,
     THREAD_PRIMITIVES,
-    is_builtin,
     method_name,
     receiver_of,
 )
@@ -197,7 +196,7 @@ def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str]
     if isinstance(node, cst.Call):
         func = node.func
         qualname = facts.resolve(func)
-        if isinstance(func, cst.Name) and is_builtin(facts, func, "open"):
+        if isinstance(func, cst.Name) and facts.builtin_name(func) == "open":
             return "file", ""
         if qualname in ("io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"):
             return "file", ""
