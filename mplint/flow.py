@@ -380,25 +380,46 @@ def _following(facts: Facts, statement: cst.CSTNode) -> list[cst.CSTNode]:
     return body[body.index(statement) + 1 :]
 
 
-def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
-    """Can the node run more than once per run of its function: inside a ``for``/
-    ``while`` body, a ``while`` test or a comprehension's element, within the same
-    function."""
+def innermost_loop(
+    facts: Facts,
+    node: cst.CSTNode,
+    *,
+    comprehensions: bool = True,
+    while_test: bool = False,
+) -> cst.CSTNode | None:
+    """The innermost loop of the node's own function that runs it once per pass: the
+    ``for``/``while`` whose body holds it, or (with ``comprehensions``) the comprehension
+    whose element, condition or inner ``for`` holds it; with ``while_test`` also the
+    ``while`` whose test holds it. A loop's iterable and ``else`` block do not count."""
     child: cst.CSTNode = node
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
-            return False
+            return None
         if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
-            return True
-        if isinstance(ancestor, cst.While) and child is ancestor.test:
-            return True  # while (item := q.get()) is not DONE:
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
-            if child is ancestor.elt:
-                return True
-        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
-            return True
+            return ancestor
+        if while_test and isinstance(ancestor, cst.While) and child is ancestor.test:
+            return ancestor  # while (item := q.get()) is not DONE:
+        if comprehensions:
+            if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+                if child is ancestor.elt:
+                    return ancestor
+            if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
+                return ancestor
+            if isinstance(ancestor, cst.CompFor) and (
+                child is ancestor.inner_for_in or any(child is c for c in ancestor.ifs)
+            ):
+                parent = facts.parent(ancestor)
+                while isinstance(parent, cst.CompFor):
+                    parent = facts.parent(parent)
+                return parent
         child = ancestor
-    return False
+    return None
+
+
+def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
+    """Can the node run more than once per run of its function: inside a ``for``/
+    ``while`` body, a ``while`` test or a comprehension, within the same function."""
+    return innermost_loop(facts, node, while_test=True) is not None
 
 
 def loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CSTNode]:

@@ -105,9 +105,7 @@ def expression_cannot_raise(facts: Facts, node: cst.BaseExpression) -> bool:
             return False
         if facts.resolve(node.func) in _PURE_CALLS:
             return not node.args
-        return len(node.args) == 1 and (
-            facts.builtin_name(node.func) in ("str", "repr")
-        )
+        return len(node.args) == 1 and (facts.builtin_name(node.func) in ("str", "repr"))
     return False
 
 

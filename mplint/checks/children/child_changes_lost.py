@@ -12,7 +12,6 @@ import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.checks.children.parent_state import (
-    MUTATING_METHODS,
     anchors_of,
     child_closure,
     comes_before,
@@ -28,6 +27,7 @@ from mplint.facts import (
     FastVisitor,
 )
 from mplint.flow import loads_of, uses_of
+from mplint.semantic.literals import MUTATING_METHODS
 from mplint.semantic.syntax import nodes_in
 
 messages(

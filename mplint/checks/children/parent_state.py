@@ -17,6 +17,7 @@ from mplint.facts import (
     bound_names,
 )
 from mplint.flow import reads_module_variable
+from mplint.semantic.literals import MUTATING_METHODS
 
 SPAWN_NOTE_EN = (
     "Spawn is the default on macOS and Windows, and forkserver on Linux from Python 3.14, "
@@ -25,26 +26,6 @@ SPAWN_NOTE_EN = (
 SPAWN_NOTE_ZH = (
     "macOS 和 Windows 默认使用 `spawn`，Linux 从 Python 3.14 起默认使用 `forkserver`，"
     "所以在 `fork` 下“在我机器上能跑”的代码到了那里也会出错。"
-)
-MUTATING_METHODS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "clear",
-        "update",
-        "setdefault",
-        "add",
-        "discard",
-        "sort",
-        "reverse",
-        "popitem",
-        "appendleft",
-        "extendleft",
-        "__setitem__",
-    }
 )
 
 

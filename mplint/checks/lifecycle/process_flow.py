@@ -516,15 +516,6 @@ def shown_name(node: cst.BaseExpression) -> str:
     return source_text(node)
 
 
-def innermost_loop(facts: Facts, node: cst.CSTNode) -> cst.For | cst.While | None:
-    for ancestor in facts.ancestors(node):
-        if isinstance(ancestor, cst.For | cst.While) and flow.is_inside(facts, node, ancestor.body):
-            return ancestor
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda):
-            return None
-    return None
-
-
 def given_objects(facts: Facts, call: cst.Call, subclass: bool) -> list[cst.BaseExpression]:
     """What a process constructor hands to the child: `args=`/`kwargs=` of a Process, every
     argument of a Process subclass."""
@@ -549,11 +540,11 @@ def shared_loop(
     facts: Facts, first: cst.CSTNode, second: cst.CSTNode
 ) -> cst.For | cst.While | None:
     """The innermost loop (of the same function) whose body holds both nodes."""
-    loop = innermost_loop(facts, first)
-    while loop is not None:
+    loop = flow.innermost_loop(facts, first, comprehensions=False)
+    while isinstance(loop, cst.For | cst.While):
         if flow.is_inside(facts, second, loop.body):
             return loop
-        loop = innermost_loop(facts, loop)
+        loop = flow.innermost_loop(facts, loop, comprehensions=False)
     return None
 
 

@@ -14,7 +14,6 @@ import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.lifecycle.process_flow import (
     Started,
-    innermost_loop,
     process_flow_of,
     shown_name,
 )
@@ -79,7 +78,7 @@ def _only_last_joined(facts: Facts, item: Started) -> bool:
     receiver = item.receiver
     if not isinstance(receiver, cst.Name) or item.fate.contained or item.fate.escaped:
         return False
-    loop = innermost_loop(facts, item.start)
+    loop = flow.innermost_loop(facts, item.start, comprehensions=False)
     if loop is None or not isinstance(loop, cst.For):
         return False
     bindings = facts.visible_bindings(receiver)

@@ -17,7 +17,6 @@ from mplint.checks.lifecycle.process_flow import (
     ProcessFlow,
     attribute_of,
     given_objects,
-    innermost_loop,
     ordering_name,
     process_flow_of,
     receiver_uses,
@@ -282,7 +281,10 @@ def _last_use(
     but `join()` reads the process afterwards, and nothing reads the objects afterwards nor
     hands them to another process."""
     facts = flows.facts
-    if not isinstance(receiver, cst.Name) or innermost_loop(facts, stop) is not None:
+    if (
+        not isinstance(receiver, cst.Name)
+        or flow.innermost_loop(facts, stop, comprehensions=False) is not None
+    ):
         return False
     scope = facts.scope_of(stop)
     function = facts.function_of(stop)

@@ -18,6 +18,7 @@ from mplint.facts import (
     Scope,
 )
 from mplint.semantic.kinds import Kind
+from mplint.semantic.literals import MUTATING_METHODS
 from mplint.semantic.syntax import short_source_text
 
 messages(
@@ -33,35 +34,6 @@ messages(
 )
 
 PROXY_CONTAINER_KINDS = frozenset({Kind.PROXY_DICT, Kind.PROXY_LIST, Kind.PROXY_NAMESPACE})
-
-# Methods that change the object they are called on.
-MUTATING_METHODS = frozenset(
-    {
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "pop",
-        "popitem",
-        "clear",
-        "sort",
-        "reverse",
-        "update",
-        "setdefault",
-        "add",
-        "discard",
-        "difference_update",
-        "intersection_update",
-        "symmetric_difference_update",
-        "appendleft",
-        "extendleft",
-        "popleft",
-        "rotate",
-        "__setitem__",
-        "__delitem__",
-        "__iadd__",
-    }
-)
 
 
 def _proxy_kind(facts: Facts, node: cst.BaseExpression) -> str | None:

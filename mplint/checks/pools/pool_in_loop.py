@@ -42,30 +42,6 @@ messages(
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 
 
-def _enclosing_iteration(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
-    """The loop or comprehension of the same scope that runs the node once per iteration."""
-    child: cst.CSTNode = node
-    for ancestor in facts.ancestors(node):
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
-            return None
-        if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
-            return ancestor
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
-            if child is ancestor.elt:
-                return ancestor
-        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
-            return ancestor
-        if isinstance(ancestor, cst.CompFor) and (
-            child is ancestor.inner_for_in or any(child is c for c in ancestor.ifs)
-        ):
-            parent = facts.parent(ancestor)
-            while isinstance(parent, cst.CompFor):
-                parent = facts.parent(parent)
-            return parent
-        child = ancestor
-    return None
-
-
 def _leaves_after_first_pass(block: cst.BaseSuite) -> bool:
     """True when the loop body ends the loop unconditionally (a retry loop: ``break`` or
     ``return`` at its top level, or at the top level of a ``try``/``with`` in it)."""
@@ -157,7 +133,7 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         kind = kind_of_constructor(facts.resolve(call.func))
         if kind not in (Kind.POOL, Kind.EXECUTOR):
             continue
-        loop = _enclosing_iteration(facts, call)
+        loop = flow.innermost_loop(facts, call)
         if loop is None:
             continue
         if isinstance(loop, cst.For | cst.While) and _leaves_after_first_pass(loop.body):

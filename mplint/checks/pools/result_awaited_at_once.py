@@ -33,23 +33,6 @@ messages(
 SUBMITTERS = {"apply_async": "get", "submit": "result"}
 
 
-def _innermost_loop(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
-    """The innermost loop of the node's own function whose every pass runs it: a for/while
-    body or a comprehension's element (not a loop's iterable or else block)."""
-    child = node
-    for ancestor in facts.ancestors(node):
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
-            return None
-        if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
-            return ancestor
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
-            return ancestor if child is ancestor.elt else None
-        if isinstance(ancestor, cst.DictComp):
-            return ancestor if child in (ancestor.key, ancestor.value) else None
-        child = ancestor
-    return None
-
-
 def _one_worker(facts: Facts, receiver: cst.BaseExpression) -> bool:
     """``Pool(1)``/``ProcessPoolExecutor(max_workers=1)``: nothing to run in parallel."""
     if not isinstance(receiver, cst.Name):
@@ -99,7 +82,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
     if method == "apply":
         if facts.kind_of(func.value) != "pool" or _one_worker(facts, func.value):
             return None
-        loop = _innermost_loop(facts, call)
+        loop = flow.innermost_loop(facts, call)
         if loop is None:
             return None
         return loop, call, f"{source_text(func.value)}.apply(...)", "map()"
@@ -110,7 +93,7 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
         submission, wait = submitted
         if wait != method:
             return None
-        loop = _innermost_loop(facts, call)
+        loop = flow.innermost_loop(facts, call)
         if loop is None:
             return None
         shown = f"{_receiver_text(submission)}.{submission.func.attr.value}(...).{method}()"  # type: ignore[attr-defined]
@@ -124,8 +107,8 @@ def _awaited_in_loop(facts: Facts, call: cst.Call) -> Awaited | None:
     if submitted is None or submitted[1] != method:
         return None
     submission = submitted[0]
-    loop = _innermost_loop(facts, call)
-    if loop is None or _innermost_loop(facts, submission) is not loop:
+    loop = flow.innermost_loop(facts, call)
+    if loop is None or flow.innermost_loop(facts, submission) is not loop:
         return None
     if facts.function_of(submission) is not facts.function_of(call):
         return None
