@@ -36,13 +36,13 @@ from mplint.semantic.kinds import Kind, Via
 from mplint.semantic.records import Binding, CallSite, ChildUse, Scope
 from mplint.semantic.syntax import (
     FastVisitor,
-    _arguments,
     bound_names,
     call_argument,
     dotted_name,
     is_main_guard_test,
     is_method_call,
     lambda_call,
+    split_arguments,
     string_value,
 )
 
@@ -220,21 +220,25 @@ class Facts(KindInference):
                 return False
         return True
 
+    def assigned_name(self, value: cst.BaseExpression) -> cst.Name | None:
+        """The plain name that ``value`` is assigned to as a whole (``x = value``, one
+        target), else None."""
+        parent = self.parents.get(value)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            return target if isinstance(target, cst.Name) else None
+        return None
+
     def result_dropped(self, call: cst.Call) -> bool:
         """True when nothing can ever use what the call made: it is a statement of its
         own (``Process(...)``), or bound to a plain name that is not read anywhere in
         its scope, nested functions included (``p = Process(...)`` and no other ``p``).
         An object that is dropped is never started, pickled or sent."""
-        parent = self.parents.get(call)
-        if isinstance(parent, cst.Expr):
+        if isinstance(self.parents.get(call), cst.Expr):
             return True
-        if not (
-            isinstance(parent, cst.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0].target, cst.Name)
-        ):
+        target = self.assigned_name(call)
+        if target is None:
             return False
-        target = parent.targets[0].target
         scope = self.scope_of(call)
         return not any(
             name is not target and self._inside(name, scope)
@@ -401,7 +405,7 @@ class Facts(KindInference):
     def _call_sites_of(self, call: cst.Call) -> Iterator[CallSite]:
         direct = self._callee(call.func)
         if direct is not None:
-            yield direct.extended(call, *_arguments(call.args))
+            yield direct.extended(call, *split_arguments(call.args))
         api = self.api_of(call)
         task = self.task_argument(call, api)
         if api is None or task is None:
@@ -491,7 +495,7 @@ class Facts(KindInference):
             inner = self._callee(node.args[0].value)
             if inner is None:
                 return None
-            return inner.extended(node, *_arguments(node.args[1:]))
+            return inner.extended(node, *split_arguments(node.args[1:]))
         if not isinstance(node, cst.Name | cst.Attribute):
             return None
         function = self.function_for(node)

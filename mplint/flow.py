@@ -122,7 +122,7 @@ def _is_store(facts: Facts, name: cst.Name) -> bool:
     return False
 
 
-def _is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
+def is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
     """Attribute names, keywords, definitions, parameters, imports, global declarations."""
     parent = facts.parent(name)
     if isinstance(parent, cst.Attribute):
@@ -138,7 +138,7 @@ def reads_module_variable(facts: Facts, name: cst.Name, *, augmented_reads: bool
     """The Name reads the module's variable: it is a read (not a target, attribute name,
     keyword, definition or import; ``x += 1`` counts as a read unless ``augmented_reads``
     is off), and no enclosing function binds the name without declaring it ``global``."""
-    if _is_not_a_variable(facts, name) or _is_store(facts, name):
+    if is_not_a_variable(facts, name) or _is_store(facts, name):
         return False
     parent = facts.parent(name)
     if not augmented_reads and isinstance(parent, cst.AugAssign) and parent.target is name:
@@ -160,7 +160,7 @@ def loads_of(facts: Facts, variable: str, scope: Scope) -> list[cst.Name]:
     that see it through closure included; targets that only bind it are left out."""
     found = []
     for name in facts.name_nodes.get(variable, ()):
-        if _is_not_a_variable(facts, name) or _is_store(facts, name):
+        if is_not_a_variable(facts, name) or _is_store(facts, name):
             continue
         bindings = facts.visible_bindings(name)
         if bindings and bindings[0].scope is scope:

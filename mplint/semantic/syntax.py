@@ -12,7 +12,7 @@ import libcst as cst
 N = TypeVar("N", bound=cst.CSTNode)
 
 
-def _arguments(
+def split_arguments(
     args: Iterable[cst.Arg],
 ) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression], bool]:
     """The positional and keyword arguments of a call; complete is False after a star."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.checks.lifecycle.process_flow import ProcessFlow, process_flow_of
 from mplint.facts import Facts, FastVisitor
@@ -121,7 +122,7 @@ def _result_may_be_used(
         references = [
             n
             for n in facts.name_nodes.get(name, ())
-            if n is not function.name and not _is_keyword_or_attr(facts, n)
+            if n is not function.name and not flow.is_not_a_variable(facts, n)
         ]
     for reference in references:
         parent = facts.parent(reference)
@@ -138,15 +139,6 @@ def _result_may_be_used(
                 continue
         return True
     return False
-
-
-def _is_keyword_or_attr(facts: Facts, name: cst.Name) -> bool:
-    parent = facts.parent(name)
-    if isinstance(parent, cst.Attribute):
-        return parent.attr is name
-    if isinstance(parent, cst.Arg):
-        return parent.keyword is name
-    return isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param)
 
 
 @check("MP207")

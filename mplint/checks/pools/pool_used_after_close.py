@@ -13,7 +13,7 @@ import libcst as cst
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, Phrase, check, messages
 from mplint.checks.pools.loops import leaves_after_one_pass
-from mplint.facts import Facts, Scope
+from mplint.facts import POOL_TASK_METHODS, Facts, Scope
 
 messages(
     {
@@ -26,19 +26,6 @@ messages(
     }
 )
 
-TASK_METHODS = frozenset(
-    {
-        "apply",
-        "apply_async",
-        "map",
-        "map_async",
-        "imap",
-        "imap_unordered",
-        "starmap",
-        "starmap_async",
-        "submit",
-    }
-)
 POOLS = frozenset({"pool", "thread-pool"})
 EXECUTORS = frozenset({"executor", "thread-executor"})
 CLOSERS = {"pool": ("close", "terminate"), "executor": ("shutdown",)}
@@ -153,7 +140,7 @@ def _last_name_order(facts: Facts, statement: cst.With, receiver: cst.Name) -> i
 def pool_used_after_close(facts: Facts) -> Iterator[Finding]:
     for call in facts.calls:
         func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in TASK_METHODS:
+        if not isinstance(func, cst.Attribute) or func.attr.value not in POOL_TASK_METHODS:
             continue
         receiver = func.value
         if not isinstance(receiver, cst.Name):

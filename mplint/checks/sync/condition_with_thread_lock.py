@@ -40,14 +40,9 @@ _THREAD_LOCKS = frozenset({"thread-lock", "thread-semaphore"})
 def _harmless_uses_only(facts: Facts, condition: cst.Call) -> bool:
     """True when the condition is bound to a plain name whose every use is visible and
     only takes or releases the lock (``with c:``, ``c.acquire()``, ``c.release()``)."""
-    parent = facts.parent(condition)
-    if not (
-        isinstance(parent, cst.Assign)
-        and len(parent.targets) == 1
-        and isinstance(parent.targets[0].target, cst.Name)
-    ):
+    target = facts.assigned_name(condition)
+    if target is None:
         return False
-    target = parent.targets[0].target
     bindings = facts.visible_bindings(target)
     if len(bindings) != 1:
         return False
