@@ -299,3 +299,17 @@ class FastVisitor(cst.CSTVisitor):
             if cst.CSTVisitor.on_visit(self, current):
                 todo.extend((c, False) for c in reversed(_children(current)))
         return False
+
+
+class OwnCodeVisitor(FastVisitor):
+    """A FastVisitor that stays in the code it is run on: it does not enter nested
+    functions, classes or lambdas (run it on a body, not on the definition itself)."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False

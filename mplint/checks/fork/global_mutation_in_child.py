@@ -11,11 +11,12 @@ from collections.abc import Iterator
 import libcst as cst
 
 from mplint.checks.base import Finding, Message, check, messages
-from mplint.facts import Facts, FastVisitor, bound_names
+from mplint.facts import Facts, bound_names
 from mplint.flow import (
     reads_module_variable,
 )
 from mplint.semantic.kinds import Via
+from mplint.semantic.syntax import OwnCodeVisitor
 
 messages(
     {
@@ -32,22 +33,13 @@ messages(
 )
 
 
-class _GlobalStores(FastVisitor):
+class _GlobalStores(OwnCodeVisitor):
     """Assignments to some names in one function body (nested scopes left out)."""
 
     def __init__(self, names: set[str]) -> None:
         super().__init__()
         self.names = names
         self.found: dict[str, cst.CSTNode] = {}
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def _store(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
         for name in bound_names(target):

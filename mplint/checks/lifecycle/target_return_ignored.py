@@ -13,8 +13,9 @@ import libcst as cst
 import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.checks.lifecycle.process_flow import ProcessFlow, process_flow_of
-from mplint.facts import Facts, FastVisitor
+from mplint.facts import Facts
 from mplint.semantic.kinds import Via
+from mplint.semantic.syntax import OwnCodeVisitor
 
 messages(
     {
@@ -30,7 +31,7 @@ messages(
 )
 
 
-class _ValueReturns(FastVisitor):
+class _ValueReturns(OwnCodeVisitor):
     """`return <value>` statements of one function body, and whether it is a generator."""
 
     def __init__(self, flows: ProcessFlow) -> None:
@@ -38,15 +39,6 @@ class _ValueReturns(FastVisitor):
         self.flows = flows
         self.returns: list[cst.Return] = []
         self.generator = False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Yield(self, node: cst.Yield) -> bool:
         self.generator = True

@@ -15,7 +15,6 @@ from mplint.checks.managers.manager_api import MANAGER_METHODS
 from mplint.facts import (
     MANAGER_CLASSES,
     Facts,
-    FastVisitor,
     Scope,
     bound_names,
     call_argument,
@@ -23,6 +22,7 @@ from mplint.facts import (
 )
 from mplint.names import MANAGER_PROXY_KINDS
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import OwnCodeVisitor
 
 messages(
     {
@@ -124,7 +124,7 @@ def _following(facts: Facts, start: cst.CSTNode, conditional_ok: bool) -> Iterat
 _HARMLESS_CALLS = frozenset({"isinstance", "type", "id", "repr", "callable"})
 
 
-class _DeadProxyUses(FastVisitor):
+class _DeadProxyUses(OwnCodeVisitor):
     """Reads of names that hold dead proxies, in execution order; a name stops being
     followed once it is bound again."""
 
@@ -143,15 +143,6 @@ class _DeadProxyUses(FastVisitor):
 
     def visit_Arg(self, node: cst.Arg) -> bool:
         node.value.visit(self)
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
 
     def visit_Global(self, node: cst.Global) -> bool:
