@@ -36,13 +36,13 @@ from mplint.semantic.kinds import Kind, Via
 from mplint.semantic.records import Binding, CallSite, ChildUse, Scope
 from mplint.semantic.syntax import (
     FastVisitor,
-    _arguments,
     bound_names,
     call_argument,
     dotted_name,
     is_main_guard_test,
     is_method_call,
     lambda_call,
+    split_arguments,
     string_value,
 )
 
@@ -220,21 +220,25 @@ class Facts(KindInference):
                 return False
         return True
 
+    def assigned_name(self, value: cst.BaseExpression) -> cst.Name | None:
+        """The plain name that ``value`` is assigned to as a whole (``x = value``, one
+        target), else None."""
+        parent = self.parents.get(value)
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            return target if isinstance(target, cst.Name) else None
+        return None
+
     def result_dropped(self, call: cst.Call) -> bool:
         """True when nothing can ever use what the call made: it is a statement of its
         own (``Process(...)``), or bound to a plain name that is not read anywhere in
         its scope, nested functions included (``p = Process(...)`` and no other ``p``).
         An object that is dropped is never started, pickled or sent."""
-        parent = self.parents.get(call)
-        if isinstance(parent, cst.Expr):
+        if isinstance(self.parents.get(call), cst.Expr):
             return True
-        if not (
-            isinstance(parent, cst.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0].target, cst.Name)
-        ):
+        target = self.assigned_name(call)
+        if target is None:
             return False
-        target = parent.targets[0].target
         scope = self.scope_of(call)
         return not any(
             name is not target and self._inside(name, scope)
@@ -318,6 +322,41 @@ class Facts(KindInference):
                 return []
             scope = self.scope_of(scope)
 
+    def builtin_name(self, node: cst.BaseExpression) -> str | None:
+        """The name a bare Name stands for when nothing in this file binds, imports or
+        defines it (``print``, ``open``, ``exit``: a builtin), else None."""
+        if (
+            not isinstance(node, cst.Name)
+            or self.visible_bindings(node)
+            or node.value in self.imports
+            or node.value in self.module_functions
+            or self.local_definition(node) is not None
+        ):
+            return None
+        return node.value
+
+    def only_binding(self, name: cst.Name) -> Binding | None:
+        """The only visible binding of this name, when its value is known and is not one
+        element unpacked from a tuple; else None."""
+        bindings = self.visible_bindings(name)
+        if len(bindings) != 1 or bindings[0].unpack_index is not None:
+            return None
+        return bindings[0] if bindings[0].value is not None else None
+
+    def only_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The one value this name can hold where it is used (see ``only_binding``)."""
+        binding = self.only_binding(name)
+        return binding.value if binding is not None else None
+
+    def module_names_made_once(self) -> Iterator[tuple[str, Binding, cst.Call]]:
+        """Module-level names bound exactly once, to a call (``LOCK = Lock()``)."""
+        for (scope, name), bindings in self.bindings.items():
+            if not isinstance(scope, cst.Module) or len(bindings) != 1:
+                continue
+            value = bindings[0].value
+            if isinstance(value, cst.Call) and bindings[0].unpack_index is None:
+                yield name, bindings[0], value
+
     def local_definition(self, name: cst.Name) -> cst.FunctionDef | cst.ClassDef | None:
         """The function or class defined inside an enclosing function that this name
         refers to (a nested def), when no other binding of the name is visible first."""
@@ -366,7 +405,7 @@ class Facts(KindInference):
     def _call_sites_of(self, call: cst.Call) -> Iterator[CallSite]:
         direct = self._callee(call.func)
         if direct is not None:
-            yield direct.extended(call, *_arguments(call.args))
+            yield direct.extended(call, *split_arguments(call.args))
         api = self.api_of(call)
         task = self.task_argument(call, api)
         if api is None or task is None:
@@ -456,7 +495,7 @@ class Facts(KindInference):
             inner = self._callee(node.args[0].value)
             if inner is None:
                 return None
-            return inner.extended(node, *_arguments(node.args[1:]))
+            return inner.extended(node, *split_arguments(node.args[1:]))
         if not isinstance(node, cst.Name | cst.Attribute):
             return None
         function = self.function_for(node)
@@ -686,9 +725,9 @@ class Facts(KindInference):
             else:
                 target = target.value
         if isinstance(target, cst.Name):
-            bindings = self.visible_bindings(target)
-            if len(bindings) == 1 and bindings[0].value is not None:
-                return self.context_method(bindings[0].value)
+            value = self.only_value(target)
+            if value is not None:
+                return self.context_method(value)
         return None
 
     def may_spawn(self, node: cst.BaseExpression | None = None) -> bool:

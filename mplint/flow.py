@@ -122,7 +122,7 @@ def _is_store(facts: Facts, name: cst.Name) -> bool:
     return False
 
 
-def _is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
+def is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
     """Attribute names, keywords, definitions, parameters, imports, global declarations."""
     parent = facts.parent(name)
     if isinstance(parent, cst.Attribute):
@@ -138,7 +138,7 @@ def reads_module_variable(facts: Facts, name: cst.Name, *, augmented_reads: bool
     """The Name reads the module's variable: it is a read (not a target, attribute name,
     keyword, definition or import; ``x += 1`` counts as a read unless ``augmented_reads``
     is off), and no enclosing function binds the name without declaring it ``global``."""
-    if _is_not_a_variable(facts, name) or _is_store(facts, name):
+    if is_not_a_variable(facts, name) or _is_store(facts, name):
         return False
     parent = facts.parent(name)
     if not augmented_reads and isinstance(parent, cst.AugAssign) and parent.target is name:
@@ -160,7 +160,7 @@ def loads_of(facts: Facts, variable: str, scope: Scope) -> list[cst.Name]:
     that see it through closure included; targets that only bind it are left out."""
     found = []
     for name in facts.name_nodes.get(variable, ()):
-        if _is_not_a_variable(facts, name) or _is_store(facts, name):
+        if is_not_a_variable(facts, name) or _is_store(facts, name):
             continue
         bindings = facts.visible_bindings(name)
         if bindings and bindings[0].scope is scope:
@@ -380,22 +380,80 @@ def _following(facts: Facts, statement: cst.CSTNode) -> list[cst.CSTNode]:
     return body[body.index(statement) + 1 :]
 
 
-def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
-    """Can the node run more than once per run of its function: inside a ``for``/
-    ``while`` body, a ``while`` test or a comprehension's element, within the same
-    function."""
+def innermost_loop(
+    facts: Facts,
+    node: cst.CSTNode,
+    *,
+    comprehensions: bool = True,
+    while_test: bool = False,
+) -> cst.CSTNode | None:
+    """The innermost loop of the node's own function that runs it once per pass: the
+    ``for``/``while`` whose body holds it, or (with ``comprehensions``) the comprehension
+    whose element, condition or inner ``for`` holds it; with ``while_test`` also the
+    ``while`` whose test holds it. A loop's iterable and ``else`` block do not count."""
     child: cst.CSTNode = node
     for ancestor in facts.ancestors(node):
         if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef):
-            return False
+            return None
         if isinstance(ancestor, cst.For | cst.While) and child is ancestor.body:
-            return True
-        if isinstance(ancestor, cst.While) and child is ancestor.test:
-            return True  # while (item := q.get()) is not DONE:
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
-            if child is ancestor.elt:
-                return True
-        if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
-            return True
+            return ancestor
+        if while_test and isinstance(ancestor, cst.While) and child is ancestor.test:
+            return ancestor  # while (item := q.get()) is not DONE:
+        if comprehensions:
+            if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp):
+                if child is ancestor.elt:
+                    return ancestor
+            if isinstance(ancestor, cst.DictComp) and child in (ancestor.key, ancestor.value):
+                return ancestor
+            if isinstance(ancestor, cst.CompFor) and (
+                child is ancestor.inner_for_in or any(child is c for c in ancestor.ifs)
+            ):
+                parent = facts.parent(ancestor)
+                while isinstance(parent, cst.CompFor):
+                    parent = facts.parent(parent)
+                return parent
         child = ancestor
+    return None
+
+
+def in_loop(facts: Facts, node: cst.CSTNode) -> bool:
+    """Can the node run more than once per run of its function: inside a ``for``/
+    ``while`` body, a ``while`` test or a comprehension, within the same function."""
+    return innermost_loop(facts, node, while_test=True) is not None
+
+
+def loops_between(facts: Facts, node: cst.CSTNode, scope: Scope) -> list[cst.CSTNode]:
+    """The for/while loops that hold ``node`` inside ``scope``, innermost first."""
+    loops: list[cst.CSTNode] = []
+    for ancestor in facts.ancestors(node):
+        if ancestor is scope:
+            break
+        if isinstance(ancestor, cst.For | cst.While):
+            loops.append(ancestor)
+    return loops
+
+
+# What runs its body more than once: loops, and the element of a comprehension.
+REPEATING = (
+    cst.For,
+    cst.While,
+    cst.CompFor,
+    cst.ListComp,
+    cst.SetComp,
+    cst.GeneratorExp,
+    cst.DictComp,
+)
+
+
+def in_loop_within(facts: Facts, node: cst.CSTNode, function: cst.CSTNode | None = None) -> bool:
+    """Does the node sit in a loop or comprehension inside ``function``, by default the
+    innermost function or lambda that holds it? Unlike ``in_loop``, a loop's iterable and
+    ``else`` count too."""
+    for ancestor in facts.ancestors(node):
+        if ancestor is function:
+            return False
+        if function is None and isinstance(ancestor, cst.FunctionDef | cst.Lambda):
+            return False
+        if isinstance(ancestor, REPEATING):
+            return True
     return False

@@ -2,7 +2,8 @@
 
     python -m mplint.scaffold MP117 queue-closed-twice --summary "queue closed twice"
 
-creates the check module (registered, with an en and zh-CN message), the catalogue
+creates the check module in its family package (``mplint/checks/<family>/<name>.py``,
+registered, with an en and zh-CN message), the catalogue
 entry, both pages with every heading, a bad and a good fixture and the example folder.
 Each piece carries the marker below; tests/test_catalog.py fails, naming the piece,
 until every marker is replaced by the real thing.
@@ -44,6 +45,18 @@ ZH_HEADINGS = (
 )
 
 
+# The family package (mplint/checks/<family>/) of each catalogue section.
+FAMILY_OF_PREFIX = {
+    "MP1": "start",
+    "MP2": "lifecycle",
+    "MP3": "pools",
+    "MP4": "sync",
+    "MP5": "managers",
+    "MP6": "output",
+    "MP9": "opinionated",
+}
+
+
 @dataclass(frozen=True)
 class NewRule:
     code: str
@@ -57,6 +70,11 @@ class NewRule:
     @property
     def module(self) -> str:
         return self.function
+
+    @property
+    def family(self) -> str:
+        """The family package of the rule's module, by the hundreds of its code."""
+        return FAMILY_OF_PREFIX.get(self.code[:3], f"mp{self.code[2]}xx")
 
 
 def check_module(rule: NewRule) -> str:
@@ -140,11 +158,25 @@ def add_catalogue_entry(catalog: Path, rule: NewRule) -> None:
     catalog.write_text(text.replace(closing, f"\n{entry}{closing}", 1), encoding="utf-8")
 
 
-def register_module(package_init: Path, rule: NewRule) -> None:
-    text = package_init.read_text(encoding="utf-8")
-    line = f"from mplint.checks import {rule.module}  # noqa: F401  ({rule.code})\n"
+def append_line(path: Path, line: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
     if line not in text:
-        package_init.write_text(text + line, encoding="utf-8")
+        path.write_text(text + line, encoding="utf-8")
+
+
+def register_module(checks: Path, rule: NewRule) -> None:
+    """Import the rule's module from its family package, and a new family from the checks."""
+    family_init = checks / rule.family / "__init__.py"
+    if not family_init.exists():
+        family_init.parent.mkdir(parents=True, exist_ok=True)
+        family_init.write_text(f'"""The {rule.family} rules: one module per rule."""\n\n')
+        append_line(
+            checks / "__init__.py", f"from mplint.checks import {rule.family}  # noqa: F401\n"
+        )
+    append_line(
+        family_init,
+        f"from mplint.checks.{rule.family} import {rule.module}  # noqa: F401  ({rule.code})\n",
+    )
 
 
 def write_new(path: Path, text: str, created: list[Path]) -> None:
@@ -158,8 +190,8 @@ def write_new(path: Path, text: str, created: list[Path]) -> None:
 def scaffold(root: Path, rule: NewRule) -> list[Path]:
     created: list[Path] = []
     package = root / "mplint"
-    write_new(package / "checks" / f"{rule.module}.py", check_module(rule), created)
-    register_module(package / "checks" / "__init__.py", rule)
+    write_new(package / "checks" / rule.family / f"{rule.module}.py", check_module(rule), created)
+    register_module(package / "checks", rule)
     add_catalogue_entry(package / "catalog.py", rule)
     write_new(root / "rules" / f"{rule.code}.md", page(rule, EN_HEADINGS), created)
     write_new(root / "rules" / "zh-CN" / f"{rule.code}.md", page(rule, ZH_HEADINGS), created)

@@ -34,6 +34,23 @@ def test_each_check_is_named_after_its_rule() -> None:
             assert registered.run.__name__ == RULES[code].name.replace("-", "_"), code
 
 
+def test_each_rule_has_a_module_named_after_it_that_names_its_pieces() -> None:
+    """MP201 process-never-joined lives in ``mplint/checks/<family>/process_never_joined.py``,
+    whose docstring names its page, fixtures and example. (``third_party`` reports some rules
+    a second time, for children that a library starts.)"""
+    for registered in REGISTRY:
+        run = registered.run
+        if run.__module__ == "mplint.checks.third_party":
+            continue
+        (code,) = registered.codes
+        rule = RULES[code]
+        package, family, module = run.__module__.rsplit(".", 2)
+        assert (package, module) == ("mplint.checks", run.__name__), code
+        doc = sys.modules[run.__module__].__doc__ or ""
+        for piece in (f"rules/{code}.md", f"fixtures/{code}/", f"examples/{code}-{rule.name}/"):
+            assert piece in doc, f"{run.__module__} does not name {piece}"
+
+
 def missing_pieces(root: Path, code: str) -> list[str]:
     """What a rule still lacks, all at once, so that a scaffolded rule reads as a to-do list."""
     name = RULES[code].name
@@ -91,11 +108,14 @@ def test_scaffold_lays_out_a_rule_that_the_completeness_test_reports(tmp_path: P
     assert 'Rule("MP199", "queue-closed-twice"' in (tmp_path / "mplint" / "catalog.py").read_text(
         encoding="utf-8"
     )
-    module = (tmp_path / "mplint" / "checks" / "queue_closed_twice.py").read_text(encoding="utf-8")
+    checks = tmp_path / "mplint" / "checks"
+    module = (checks / "start" / "queue_closed_twice.py").read_text(encoding="utf-8")
     compile(module, "queue_closed_twice.py", "exec")
     assert "def queue_closed_twice(" in module
-    init = (tmp_path / "mplint" / "checks" / "__init__.py").read_text(encoding="utf-8")
-    assert "queue_closed_twice" in init
+    assert "Page: rules/MP199.md" in module
+    family = (checks / "start" / "__init__.py").read_text(encoding="utf-8")
+    assert "from mplint.checks.start import queue_closed_twice" in family
+    assert "from mplint.checks import start" in (checks / "__init__.py").read_text(encoding="utf-8")
     # The scaffold's placeholders are reported as missing pieces, one by one.
     RULES_BACKUP = dict(RULES)
     try:

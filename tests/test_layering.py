@@ -141,6 +141,41 @@ def test_the_checks_and_the_model_never_import_the_engine_fixes_or_front_ends() 
     assert wrong == []
 
 
+def rule_modules() -> set[str]:
+    """The checks' modules that hold one rule each (their family package imports them)."""
+    from mplint.checks import REGISTRY
+
+    return {c.run.__module__ for c in REGISTRY} - {"mplint.checks.third_party"}
+
+
+def test_a_rule_module_is_imported_only_by_its_family_package() -> None:
+    """A rule's module is a leaf: what two rules share lives in a module of the family named
+    for what it answers, never in one rule's module that another rule imports."""
+    graph = import_graph()
+    rules = rule_modules()
+    assert "mplint.checks.lifecycle.process_never_joined" in rules
+    wrong = [
+        f"{name} imports {target} (line {line})"
+        for name, targets in graph.items()
+        for target, line in targets
+        if target in rules and name != target.rsplit(".", 1)[0]
+    ]
+    assert wrong == []
+
+
+MAX_LINES = 800
+
+
+def test_no_module_of_the_checks_or_the_model_is_longer_than_800_lines() -> None:
+    long = [
+        f"{name}: {lines} lines"
+        for name in module_names()
+        if name.startswith(("mplint.checks", "mplint.semantic"))
+        and (lines := len(module_path(name).read_text().splitlines())) > MAX_LINES
+    ]
+    assert long == []
+
+
 def test_nothing_imports_a_module_through_the_package_init() -> None:
     """``from mplint import flow`` runs the package init again from inside itself when
     the init is still loading; ``from mplint.flow import ...`` does not."""

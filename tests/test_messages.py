@@ -4,6 +4,8 @@ variant and phrase, and no English left in the Chinese text outside code and quo
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 import re
 import string
 from collections.abc import Iterator
@@ -54,11 +56,10 @@ def every_phrase() -> Iterator[tuple[str, Phrase]]:
             for field in dataclasses.fields(value):
                 yield from walk(f"{where}.{field.name}", getattr(value, field.name), depth + 1)
 
-    for module_name in dir(checks):
-        module = getattr(checks, module_name)
-        if getattr(module, "__name__", "").startswith("mplint.checks."):
-            for name, value in vars(module).items():
-                yield from walk(f"{module.__name__}.{name}", value)
+    for info in pkgutil.walk_packages(checks.__path__, "mplint.checks."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            yield from walk(f"{module.__name__}.{name}", value)
 
 
 @pytest.mark.parametrize("code", sorted(MESSAGES))

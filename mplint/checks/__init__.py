@@ -1,38 +1,34 @@
-"""Every rule family; importing this package registers all checks."""
+"""Every rule family; importing this package registers all checks.
+
+A family is a package with one module per rule (``checks/lifecycle/process_never_joined.py``
+is MP201 process-never-joined), and, where its rules share an analysis, a module named for
+what that analysis answers. ``third_party`` reports the same rules when a library (Celery,
+DataLoader, joblib) starts the children.
+"""
 
 from mplint.checks import (
     children,
     fork,
     lifecycle,
-    lifecycle_extra,
     managers,
     opinionated,
     output,
-    pool_misuse,
     pools,
     start,
-    startup,
     sync,
-    sync_keywords,
     third_party,
 )
 from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phrase
 
-FAMILIES = (
-    start,
-    startup,
-    fork,
-    children,
-    lifecycle,
-    lifecycle_extra,
-    pools,
-    pool_misuse,
-    sync,
-    sync_keywords,
-    managers,
-    output,
-    opinionated,
-    third_party,
-)
+FAMILIES = (start, fork, children, lifecycle, pools, sync, managers, output, opinionated)
 
-__all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]
+__all__ = [
+    "FAMILIES",
+    "MESSAGES",
+    "REGISTRY",
+    "Check",
+    "Finding",
+    "Message",
+    "Phrase",
+    "third_party",
+]

@@ -42,16 +42,6 @@ _HELD_METHODS = frozenset({"wait", "notify", "notify_all"})
 _SYNC_KINDS = frozenset({Kind.LOCK, Kind.SEMAPHORE, Kind.CONDITION})
 
 
-def _builtin(facts: Facts, func: cst.BaseExpression, name: str) -> bool:
-    return (
-        isinstance(func, cst.Name)
-        and func.value == name
-        and not facts.visible_bindings(func)
-        and name not in facts.imports
-        and name not in facts.module_functions
-    )
-
-
 def _is_logger(facts: Facts, node: cst.BaseExpression) -> bool:
     """``logging`` itself, or a name bound only to ``logging.getLogger(...)``."""
     if facts.resolve(node) == "logging":
@@ -115,9 +105,7 @@ def expression_cannot_raise(facts: Facts, node: cst.BaseExpression) -> bool:
             return False
         if facts.resolve(node.func) in _PURE_CALLS:
             return not node.args
-        return len(node.args) == 1 and (
-            _builtin(facts, node.func, "str") or _builtin(facts, node.func, "repr")
-        )
+        return len(node.args) == 1 and (facts.builtin_name(node.func) in ("str", "repr"))
     return False
 
 
@@ -136,7 +124,7 @@ def _is_number(node: cst.BaseExpression) -> bool:
 def call_cannot_raise(facts: Facts, call: cst.Call, held: frozenset[str]) -> bool:
     """A call made as a statement of its own."""
     func = call.func
-    if _builtin(facts, func, "print"):
+    if facts.builtin_name(func) == "print":
         return _arguments_safe(facts, call)
     qualname = facts.resolve(func)
     if qualname == "time.sleep":

@@ -24,15 +24,13 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+import mplint.flow as flow
 from mplint.checks.base import Finding, Phrase, check
 from mplint.checks.pickling_errors import pickling_error
-from mplint.checks.start import _unpicklable_callable
+from mplint.checks.start.callable_pickling import why_not_picklable
 from mplint.facts import Facts, call_argument, string_value
 from mplint.names import kind_of_constructor
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node)
+from mplint.semantic.syntax import source_text
 
 
 def _called(decorator: cst.Decorator) -> cst.BaseExpression:
@@ -41,19 +39,12 @@ def _called(decorator: cst.Decorator) -> cst.BaseExpression:
     return node.func if isinstance(node, cst.Call) else node
 
 
-def _only_value(facts: Facts, name: cst.Name) -> cst.BaseExpression | None:
-    bindings = facts.visible_bindings(name)
-    if len(bindings) != 1 or bindings[0].unpack_index is not None:
-        return None
-    return bindings[0].value
-
-
 def _made_by(facts: Facts, node: cst.BaseExpression, qualnames: frozenset[str]) -> bool:
     """``app`` where ``app = Flask(__name__)`` (one binding), for a constructor in
     ``qualnames``."""
     if not isinstance(node, cst.Name):
         return False
-    value = _only_value(facts, node)
+    value = facts.only_value(node)
     return isinstance(value, cst.Call) and facts.resolve(value.func) in qualnames
 
 
@@ -115,7 +106,7 @@ def web_handler(facts: Facts, function: cst.FunctionDef) -> str | None:
         owner = target.value
         if not isinstance(owner, cst.Name):
             continue
-        value = _only_value(facts, owner)
+        value = facts.only_value(owner)
         if isinstance(value, cst.Call):
             qualname = facts.resolve(value.func) or ""
             if qualname in WEB_APPS:
@@ -150,7 +141,7 @@ def _positive_int(facts: Facts, node: cst.BaseExpression) -> int | None:
         value = int(node.value, 0)
         return value if value > 0 else None
     if isinstance(node, cst.Name):
-        value_node = _only_value(facts, node)
+        value_node = facts.only_value(node)
         return _positive_int(facts, value_node) if value_node is not None else None
     return None
 
@@ -183,7 +174,7 @@ def _loader_of(facts: Facts, node: cst.BaseExpression) -> tuple[cst.Call, int] |
     """The DataLoader call a name or expression holds, with its worker count."""
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = _only_value(facts, node)
+        value = facts.only_value(node)
     if not isinstance(value, cst.Call):
         return None
     count = _dataloader_workers(facts, value)
@@ -222,7 +213,7 @@ def _dataloader_iterations(facts: Facts) -> Iterator[tuple[cst.CSTNode, Phrase]]
         found = _loader_of(facts, loader)
         assert found is not None
         _, count = found
-        yield loader, _DATALOADER.format(loader=_code(loader), count=str(count))
+        yield loader, _DATALOADER.format(loader=source_text(loader), count=str(count))
 
 
 def _iteration_sites(facts: Facts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression]]:
@@ -244,7 +235,7 @@ def _joblib_parallel(facts: Facts, node: cst.BaseExpression) -> cst.Call | None:
     """``Parallel(n_jobs=..., backend="multiprocessing")`` that starts processes."""
     value: cst.BaseExpression | None = node
     if isinstance(node, cst.Name):
-        value = _only_value(facts, node)
+        value = facts.only_value(node)
     if not isinstance(value, cst.Call) or facts.resolve(value.func) != JOBLIB_PARALLEL:
         return None
     backend = call_argument(value, "backend", 1)
@@ -340,7 +331,7 @@ def _started_classes(facts: Facts) -> set[str]:
     for candidate in candidates:
         value: cst.BaseExpression | None = candidate
         if isinstance(candidate, cst.Name):
-            value = _only_value(facts, candidate)
+            value = facts.only_value(candidate)
         if isinstance(value, cst.Call) and facts.kind_of_call(value) == "manager":
             name = _manager_class_name(facts, value.func)
             if name is not None and facts.may_spawn(value.func):
@@ -368,7 +359,7 @@ def unpicklable_callable(facts: Facts) -> Iterator[Finding]:
         argument = call_argument(call, "callable", 1)
         if argument is None or argument.star:
             continue
-        what = _unpicklable_callable(facts, argument.value)
+        what = why_not_picklable(facts, argument.value)
         if what is None:
             continue
         if started is None:
@@ -444,15 +435,6 @@ def _made_for_this_call(facts: Facts, call: cst.Call) -> bool:
     return False
 
 
-def _in_loop_of(facts: Facts, node: cst.CSTNode, function: cst.FunctionDef) -> bool:
-    for ancestor in facts.ancestors(node):
-        if ancestor is function:
-            return False
-        if isinstance(ancestor, cst.For | cst.While | cst.CompFor):
-            return True
-    return False
-
-
 @check("MP305")
 def pool_in_loop(facts: Facts) -> Iterator[Finding]:
     """MP305's request shape: a pool made inside a web request handler, which runs once
@@ -467,7 +449,7 @@ def pool_in_loop(facts: Facts) -> Iterator[Finding]:
         framework = web_handler(facts, function)
         if framework is None or not _made_for_this_call(facts, call):
             continue
-        if _in_loop_of(facts, call, function):
+        if flow.in_loop_within(facts, call, function):
             continue  # pool_in_loop reports it
         what = "Pool" if kind == "pool" else "ProcessPoolExecutor"
         yield Finding(

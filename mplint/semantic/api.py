@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from mplint.semantic.kinds import Kind
+from mplint.semantic.syntax import split_arguments
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,20 +262,14 @@ def keyword_literal(node: cst.BaseExpression) -> dict[str, cst.BaseExpression] |
 def task_arguments(api: Api, call: cst.Call) -> TaskArguments:
     """The arguments ``call`` gives its task: ``args=``/``kwargs=`` literals, or the rest
     of a ``submit``. Items of ``map``/``starmap`` are not one call's arguments."""
+    if api.rest_are_args:
+        rest, named, whole = split_arguments(api.rest(call))
+        return TaskArguments(tuple(rest), named, whole)
+    if api.items is not None or api.rest_are_items:
+        return TaskArguments((), {}, False)
     positional: list[cst.BaseExpression] = []
     keywords: dict[str, cst.BaseExpression] = {}
     complete = True
-    if api.rest_are_args:
-        for arg in api.rest(call):
-            if arg.star:
-                complete = False
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = arg.value
-            elif complete:
-                positional.append(arg.value)
-        return TaskArguments(tuple(positional), keywords, complete)
-    if api.items is not None or api.rest_are_items:
-        return TaskArguments((), {}, False)
     if api.args is not None:
         argument = api.argument(call, api.args)
         if argument is not None:

@@ -61,3 +61,33 @@ def literal_type(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> Lite
             return None
         found.add(literal_type(facts, binding.value, depth + 1))
     return found.pop() if len(found) == 1 else None
+
+
+# Methods of a list, dict, set or deque that change it in place.
+MUTATING_METHODS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "sort",
+        "reverse",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "__setitem__",
+        "__delitem__",
+        "__iadd__",
+    }
+)

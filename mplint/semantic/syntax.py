@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Container, Iterable
+from typing import TypeVar
 
 import libcst as cst
 
+N = TypeVar("N", bound=cst.CSTNode)
 
-def _arguments(
+
+def split_arguments(
     args: Iterable[cst.Arg],
 ) -> tuple[list[cst.BaseExpression], dict[str, cst.BaseExpression], bool]:
     """The positional and keyword arguments of a call; complete is False after a star."""
@@ -58,16 +61,57 @@ def bound_names(target: cst.BaseExpression) -> set[str]:
     return set()
 
 
-def names_in(node: cst.CSTNode) -> list[cst.Name]:
-    """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
-    found: list[cst.Name] = []
+def source_text(node: cst.CSTNode) -> str:
+    """The code of a node as written (for messages)."""
+    return cst.Module(body=[]).code_for_node(node)
+
+
+def short_source_text(node: cst.CSTNode, limit: int = 60) -> str:
+    """The code of a node on one line, cut to ``limit`` characters."""
+    text = " ".join(source_text(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# What a walk that stays in one function's own code does not enter.
+NESTED_SCOPES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def nodes_in(
+    node: cst.CSTNode, kinds: type[N] | tuple[type[N], ...], skip: tuple[type, ...] = ()
+) -> list[N]:
+    """Every node of ``kinds`` in the subtree, the root included. A node of a ``skip`` kind
+    below the root is neither reported nor entered (``skip=NESTED_SCOPES`` keeps the walk
+    in the root's own function)."""
+    found: list[N] = []
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
+        if current is not node and isinstance(current, skip):
+            continue
+        if isinstance(current, kinds):
             found.append(current)
-        stack.extend(current.children)
+        stack.extend(_children(current))
     return found
+
+
+def contains(
+    node: cst.CSTNode, kinds: type | tuple[type, ...], skip: tuple[type, ...] = ()
+) -> bool:
+    """Whether the subtree holds a node of ``kinds`` (walked as in ``nodes_in``)."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if current is not node and isinstance(current, skip):
+            continue
+        if isinstance(current, kinds):
+            return True
+        stack.extend(_children(current))
+    return False
+
+
+def names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """Every Name in the subtree (a plain walk: lambdas and comprehensions included)."""
+    return nodes_in(node, cst.Name)
 
 
 def is_method_call(call: cst.Call, methods: str | Container[str], receiver: str) -> bool:
@@ -254,4 +298,18 @@ class FastVisitor(cst.CSTVisitor):
             todo.append((current, True))
             if cst.CSTVisitor.on_visit(self, current):
                 todo.extend((c, False) for c in reversed(_children(current)))
+        return False
+
+
+class OwnCodeVisitor(FastVisitor):
+    """A FastVisitor that stays in the code it is run on: it does not enter nested
+    functions, classes or lambdas (run it on a body, not on the definition itself)."""
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
         return False
