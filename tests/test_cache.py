@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import mplint.cache
 from mplint import parallel
 from mplint.cache import CACHE_DIR_NAME, Cache
 from mplint.cli import main
 from mplint.config import Settings
+from mplint.engine import LintResult
 from mplint.parallel import lint_files
 
 BROKEN = (
@@ -36,6 +39,29 @@ def entries(root: Path) -> list[Path]:
 
 def as_tuples(results: list) -> list:
     return [(r.path, r.error, r.diagnostics) for r in results]
+
+
+def payload(entry: Path) -> Any:
+    """An entry's JSON, after its signature line."""
+    return json.loads(entry.read_bytes().partition(b"\n")[2])
+
+
+def forge(
+    cache_root: Path,
+    root: Path,
+    data: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    all_settings: list[Settings],
+) -> None:
+    """Store ``data`` as the entry of every Python file under ``root``, the way mplint
+    would store a result, signed with the key of whoever runs this (MPLINT_KEY_DIR)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(mplint.cache, "result_to_json", lambda result: data)
+        for settings in all_settings:
+            cache = Cache(cache_root, settings)
+            for path in root.rglob("*.py"):
+                key = cache.key(path.read_bytes(), settings.enabled_for(str(path)))
+                cache.put(key, LintResult(str(path)))
 
 
 def test_second_run_is_served_from_the_cache(tmp_path: Path) -> None:
@@ -75,20 +101,21 @@ def test_damaged_entry_is_ignored_and_rewritten(tmp_path: Path, damage: bytes) -
     cache = Cache(tmp_path, Settings())
     assert as_tuples(lint_files([root], Settings(), jobs=1, cache=cache)) == expected
     assert cache.misses == 1
-    json.loads(entry.read_text())  # whole again
+    assert payload(entry)["diagnostics"]  # whole again
 
 
-def test_wrong_shape_entry_is_ignored(tmp_path: Path) -> None:
+def test_wrong_shape_entry_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signed with this user's key, but not what mplint writes: still a miss."""
     root = project(tmp_path / "p", files=1)
     expected = as_tuples(lint_files([root], Settings(), jobs=1, cache=Cache(tmp_path, Settings())))
     (entry,) = entries(tmp_path)
-    data = json.loads(entry.read_text())
+    data = payload(entry)
     data["diagnostics"][0]["range"] = [1, 2]
     data["diagnostics"][0]["severity"] = "catastrophic"
-    entry.write_text(json.dumps(data))
-    assert as_tuples(lint_files([root], Settings(), jobs=1, cache=Cache(tmp_path, Settings()))) == (
-        expected
-    )
+    forge(tmp_path, root, data, monkeypatch, [Settings()])
+    cache = Cache(tmp_path, Settings())
+    assert as_tuples(lint_files([root], Settings(), jobs=1, cache=cache)) == expected
+    assert cache.misses == 1
 
 
 def test_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +125,7 @@ def test_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     renames: list[tuple[str, str]] = []
     real_replace = os.replace
 
-    def replace(source: str, target: str) -> None:
+    def replace(source: str, target: str, **folders: int) -> None:
         renames.append((str(source), str(target)))
         raise OSError(28, "No space left on device")
 
