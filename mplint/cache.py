@@ -62,10 +62,14 @@ MAX_CACHE_BYTES = 256 * 1024 * 1024  # on disk; pruning brings it down to three 
 UNUSED_FOR = 30 * 24 * 3600
 DAY = 24 * 3600
 PRUNE_MARKER = "last-pruned"
+PRUNE_SECONDS = 0.5  # of removing files, per run
 SIGNATURE_BYTES = 64  # hex of an HMAC-SHA256, then a newline, then the JSON
 
-_FOLDER = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
-_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+# Flags Windows lacks; there mplint.user_key finds no safe key, so the cache is off.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+_EXISTING_FILE = getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW  # a FIFO must not block the open
 _VERSION_NAME = re.compile(r"v\d+")
 _SHARD_NAME = re.compile(r"[0-9a-f]{2}")
 _ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
@@ -140,7 +144,10 @@ class Cache:
         """Store a result; results of a check that raised are never stored."""
         if not self.writable or result.internal_errors:
             return
-        body = json.dumps(result_to_json(result), ensure_ascii=False).encode()
+        try:
+            body = json.dumps(result_to_json(result), ensure_ascii=False).encode()
+        except ValueError:  # a lone surrogate in a message: not worth a traceback
+            return
         if SIGNATURE_BYTES + 1 + len(body) > MAX_ENTRY_BYTES:
             return
         folder = self._open(create=True)
@@ -181,11 +188,7 @@ class Cache:
         except OSError:
             return None
         try:
-            handle = os.open(
-                f"{key}.json",
-                os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                dir_fd=shard,
-            )
+            handle = os.open(f"{key}.json", os.O_RDONLY | _EXISTING_FILE, dir_fd=shard)
         except OSError:
             return None
         finally:
@@ -225,8 +228,8 @@ class Cache:
         except OSError as error:
             if _is_not_a_real_folder(error):
                 self._refuse()
-            elif create:
-                self.writable = False
+            else:  # cannot be read or written (permissions, read-only): run without
+                self.usable = self.writable = False
             return None
         return self._folder
 
@@ -319,29 +322,35 @@ def _mark_as_cache(top: int) -> None:
 
 
 def _touch_marker(top: int) -> bool:
-    """Record that the folder is pruned as of now. False when it cannot be recorded."""
-    try:
-        handle = os.open(
-            PRUNE_MARKER,
-            os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-            0o644,
-            dir_fd=top,
-        )
-    except OSError:
-        return False
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return False
-        os.utime(handle)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(handle)
+    """Record that the folder is pruned as of now. False when it cannot be recorded.
+    Something else under the marker's name (a link, a FIFO) is replaced."""
+    for attempt in range(2):
+        try:
+            handle = os.open(
+                PRUNE_MARKER, os.O_WRONLY | os.O_CREAT | _EXISTING_FILE, 0o644, dir_fd=top
+            )
+        except OSError:
+            handle = None
+        if handle is not None:
+            try:
+                if stat.S_ISREG(os.fstat(handle).st_mode):
+                    os.utime(handle)
+                    return True
+            except OSError:
+                return False
+            finally:
+                os.close(handle)
+        if attempt == 0:
+            try:
+                os.unlink(PRUNE_MARKER, dir_fd=top)
+            except OSError:
+                return False
+    return False
 
 
 def _prune_if_due(top: int) -> None:
-    """Prune once a day; the run that records the day's pruning does it."""
+    """Prune once a day; the run that records the day's pruning does it. A pruning
+    cut short by its time budget is left due, for the next run to go on with."""
     now = time.time()
     try:
         marked = os.stat(PRUNE_MARKER, dir_fd=top, follow_symlinks=False).st_mtime
@@ -351,19 +360,24 @@ def _prune_if_due(top: int) -> None:
         pass
     except OSError:
         return
-    if _touch_marker(top):  # a read-only cache is never walked
-        prune(top, now)
+    if _touch_marker(top) and not prune(top, now):  # a read-only cache is never walked
+        try:
+            os.utime(PRUNE_MARKER, (now - 2 * DAY,) * 2, dir_fd=top, follow_symlinks=False)
+        except OSError:
+            pass
 
 
-def prune(top: int, now: float, max_bytes: int = MAX_CACHE_BYTES) -> int:
+def prune(
+    top: int, now: float, max_bytes: int = MAX_CACHE_BYTES, seconds: float = PRUNE_SECONDS
+) -> bool:
     """Remove what has not been used for ``UNUSED_FOR`` seconds (or claims to be from
-    the future), temporary files older than a day, then the least recently used
+    the future) and temporary files older than a day, then the least recently used
     entries until the rest fits in three quarters of ``max_bytes``. Only names mplint
-    writes are touched, in the folders it makes; links are never followed. Returns
-    how many files were removed."""
-    removed = 0
+    writes are touched, in the folders it makes; links are never followed. Removing
+    stops after ``seconds`` (a slow disk can take milliseconds a file); returns
+    whether everything due was removed."""
+    doomed: list[str] = []  # paths from top
     kept: list[tuple[float, int, str]] = []  # (last used, bytes on disk, path from top)
-    emptied: list[str] = []
     try:
         for folder, subfolders, files, descriptor in os.fwalk(".", dir_fd=top):
             depth = folder.count("/")
@@ -378,31 +392,39 @@ def prune(top: int, now: float, max_bytes: int = MAX_CACHE_BYTES) -> int:
                 status = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
                 age_limit = UNUSED_FOR if is_entry else DAY
                 if status.st_mtime < now - age_limit or status.st_mtime > now + DAY:
-                    os.unlink(name, dir_fd=descriptor)
-                    removed += 1
-                    emptied.append(folder)
+                    doomed.append(f"{folder}/{name}")
                 else:
                     size = getattr(status, "st_blocks", 0) * 512 or status.st_size
                     kept.append((status.st_mtime, size, f"{folder}/{name}"))
-        total = sum(size for _, size, _ in kept)
-        if total > max_bytes:
-            kept.sort()
-            for _, size, path in kept:
-                if total <= max_bytes * 3 // 4:
-                    break
-                os.unlink(path, dir_fd=top)
-                removed += 1
-                total -= size
-                emptied.append(os.path.dirname(path))
     except OSError:
-        pass  # read-only, or changed under us: what was removed stays removed
-    for folder in sorted(set(emptied), reverse=True):
+        return True  # changed under us: next day
+    total = sum(size for _, size, _ in kept)
+    if total > max_bytes:
+        kept.sort()
+        for _, size, path in kept:
+            if total <= max_bytes * 3 // 4:
+                break
+            doomed.append(path)
+            total -= size
+    deadline = time.monotonic() + seconds
+    emptied: set[str] = set()
+    for path in doomed:
+        if time.monotonic() > deadline:
+            return False
+        try:
+            os.unlink(path, dir_fd=top)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return True  # read-only: nothing more can go
+        emptied.add(os.path.dirname(path))
+    for folder in sorted(emptied, reverse=True):
         for path in (folder, os.path.dirname(folder)):
             try:
                 os.rmdir(path, dir_fd=top)  # only succeeds once the folder is empty
             except OSError:
                 pass
-    return removed
+    return True
 
 
 def _close_all(descriptors: list[int]) -> None:

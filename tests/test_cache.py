@@ -472,12 +472,30 @@ def test_pruning_keeps_the_cache_under_its_size_cap(tmp_path: Path) -> None:
     size = sum(entry.stat().st_blocks * 512 for entry in shard.iterdir())
     top = os.open(tmp_path / CACHE_DIR_NAME, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        removed = prune(top, now, max_bytes=size // 2)
+        assert prune(top, now, max_bytes=size // 2)
     finally:
         os.close(top)
     left = sorted(int(entry.stem, 16) for entry in shard.iterdir())
-    assert removed == 20 - len(left) and len(left) <= 20 * 3 // 8
+    assert 0 < len(left) <= 20 * 3 // 8
     assert left == ages[: len(left)]  # the most recently used stay
+
+
+def test_pruning_stops_at_its_time_budget_and_goes_on_next_run(tmp_path: Path) -> None:
+    shard = tmp_path / CACHE_DIR_NAME / FORMAT_VERSION / "ab"
+    shard.mkdir(parents=True)
+    now = time.time()
+    for n in range(5):
+        entry = shard / f"{n:064x}.json"
+        entry.write_bytes(b"{}")
+        os.utime(entry, (now - 40 * 24 * 3600,) * 2)
+    top = os.open(tmp_path / CACHE_DIR_NAME, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        assert not prune(top, now, seconds=-1)  # out of time before the first file
+        assert len(list(shard.iterdir())) == 5
+        assert prune(top, now)
+    finally:
+        os.close(top)
+    assert not shard.exists() and not shard.parent.exists()
 
 
 def test_user_key_is_private_and_made_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
