@@ -41,7 +41,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 import stat
 import sys
 import time
@@ -159,7 +158,7 @@ class Cache:
             if not _is_not_a_real_folder(error):
                 self.writable = False
             return  # a link or a file where this entry's folder should be: skip it
-        temporary = f".tmp-{secrets.token_hex(8)}.json"
+        temporary = f".tmp-{os.urandom(8).hex()}.json"
         try:
             handle = os.open(temporary, _NEW_FILE, 0o600, dir_fd=shard)
             try:

@@ -17,7 +17,6 @@ platform without ``O_NOFOLLOW``), there is no key and the cache is off.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -111,7 +110,7 @@ def _read_key(folder: int) -> bytes | None:
 def _create_key(folder: int) -> None:
     """Write a new key under a temporary name, then link it into place unless another
     run did so first."""
-    temporary = f".{KEY_NAME}-{secrets.token_hex(8)}"
+    temporary = f".{KEY_NAME}-{os.urandom(8).hex()}"
     handle = os.open(
         temporary,
         os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
@@ -120,7 +119,7 @@ def _create_key(folder: int) -> None:
     )
     try:
         try:
-            os.write(handle, secrets.token_bytes(KEY_BYTES))
+            os.write(handle, os.urandom(KEY_BYTES))
             os.fsync(handle)
         finally:
             os.close(handle)
