@@ -538,9 +538,10 @@ def test_a_key_that_is_not_safe_turns_the_cache_off(
     assert user_key() is not None
     spoil(folder)
     assert user_key() is None
-    repo = student_repo(tmp_path)
-    assert_same_as_without_cache(mplint_check(repo), repo)
-    assert not (repo / CACHE_DIR_NAME).exists()
+    if spoil is _group_readable_key:  # one is enough to see the command do without
+        repo = student_repo(tmp_path)
+        assert_same_as_without_cache(mplint_check(repo), repo)
+        assert not (repo / CACHE_DIR_NAME).exists()
 
 
 def test_an_entry_moved_to_another_name_is_not_trusted(tmp_path: Path) -> None:
