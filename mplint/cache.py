@@ -27,20 +27,18 @@ Writes go to a temporary file in the same folder and are then renamed over the
 entry, so a reader sees a whole entry or none. A cache that cannot be written
 (read-only checkout) is silently turned off for the rest of the run.
 
-Pruning: a hit refreshes the entry's modification time when it is more than a day
-old, so the time says when the entry was last used. At most once a day (the time of
-``.mplint_cache/last-pruned``), entries unused for 30 days, entries of other mplint
-versions' folders that old, and leftover temporary files are removed, and the least
-recently used go until the folder is under ``MAX_CACHE_BYTES``.
+Pruning (mplint.cache_pruning): a hit refreshes the entry's modification time when
+it is more than a day old, so the time says when the entry was last used; at most
+once a day, what has not been used for 30 days goes.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
 import os
-import re
 import stat
 import sys
 import time
@@ -50,6 +48,7 @@ from pathlib import Path
 
 from mplint import __version__
 from mplint.cache_entry import Bounds, result_from_json, result_to_json
+from mplint.cache_pruning import DAY, prune_if_due, touch_marker
 from mplint.config import Settings
 from mplint.engine import LintResult
 from mplint.user_key import user_key
@@ -57,11 +56,6 @@ from mplint.user_key import user_key
 CACHE_DIR_NAME = ".mplint_cache"
 FORMAT_VERSION = "v2"
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
-MAX_CACHE_BYTES = 256 * 1024 * 1024  # on disk; pruning brings it down to three quarters
-UNUSED_FOR = 30 * 24 * 3600
-DAY = 24 * 3600
-PRUNE_MARKER = "last-pruned"
-PRUNE_SECONDS = 0.5  # of removing files, per run
 SIGNATURE_BYTES = 64  # hex of an HMAC-SHA256, then a newline, then the JSON
 
 # Flags Windows lacks; there mplint.user_key finds no safe key, so the cache is off.
@@ -69,10 +63,6 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 _FOLDER = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW
 _EXISTING_FILE = getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW  # a FIFO must not block the open
-_VERSION_NAME = re.compile(r"v\d+")
-_SHARD_NAME = re.compile(r"[0-9a-f]{2}")
-_ENTRY_NAME = re.compile(r"[0-9a-f]{64}\.json")
-_TEMPORARY_NAME = re.compile(r"\.tmp-[0-9a-f]+\.json")
 
 _REFUSED = {
     "en": "mplint: not using the cache: {path} is a symbolic link or not a folder; "
@@ -240,9 +230,9 @@ class Cache:
             if not create:
                 return None
             top = self._keep(_open_folder(str(self.top), None, create=True))
-            _touch_marker(top)  # new: nothing to prune for a day
+            touch_marker(top)  # new: nothing to prune for a day
             return top
-        _prune_if_due(top)
+        prune_if_due(top)
         return top
 
     def _keep(self, descriptor: int) -> int:
@@ -273,8 +263,6 @@ def _open_folder(name: str, parent: int | None, *, create: bool) -> int:
 
 
 def _is_not_a_real_folder(error: OSError) -> bool:
-    import errno
-
     return error.errno in (errno.ELOOP, errno.ENOTDIR)
 
 
@@ -318,112 +306,6 @@ def _mark_as_cache(top: int) -> None:
             continue
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
-
-
-def _touch_marker(top: int) -> bool:
-    """Record that the folder is pruned as of now. False when it cannot be recorded.
-    Something else under the marker's name (a link, a FIFO) is replaced."""
-    for attempt in range(2):
-        try:
-            handle = os.open(
-                PRUNE_MARKER, os.O_WRONLY | os.O_CREAT | _EXISTING_FILE, 0o644, dir_fd=top
-            )
-        except OSError:
-            handle = None
-        if handle is not None:
-            try:
-                if stat.S_ISREG(os.fstat(handle).st_mode):
-                    os.utime(handle)
-                    return True
-            except OSError:
-                return False
-            finally:
-                os.close(handle)
-        if attempt == 0:
-            try:
-                os.unlink(PRUNE_MARKER, dir_fd=top)
-            except OSError:
-                return False
-    return False
-
-
-def _prune_if_due(top: int) -> None:
-    """Prune once a day; the run that records the day's pruning does it. A pruning
-    cut short by its time budget is left due, for the next run to go on with."""
-    now = time.time()
-    try:
-        marked = os.stat(PRUNE_MARKER, dir_fd=top, follow_symlinks=False).st_mtime
-        if now - DAY < marked <= now + DAY:
-            return
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return
-    if _touch_marker(top) and not prune(top, now):  # a read-only cache is never walked
-        try:
-            os.utime(PRUNE_MARKER, (now - 2 * DAY,) * 2, dir_fd=top, follow_symlinks=False)
-        except OSError:
-            pass
-
-
-def prune(
-    top: int, now: float, max_bytes: int = MAX_CACHE_BYTES, seconds: float = PRUNE_SECONDS
-) -> bool:
-    """Remove what has not been used for ``UNUSED_FOR`` seconds (or claims to be from
-    the future) and temporary files older than a day, then the least recently used
-    entries until the rest fits in three quarters of ``max_bytes``. Only names mplint
-    writes are touched, in the folders it makes; links are never followed. Removing
-    stops after ``seconds`` (a slow disk can take milliseconds a file); returns
-    whether everything due was removed."""
-    doomed: list[str] = []  # paths from top
-    kept: list[tuple[float, int, str]] = []  # (last used, bytes on disk, path from top)
-    try:
-        for folder, subfolders, files, descriptor in os.fwalk(".", dir_fd=top):
-            depth = folder.count("/")
-            wanted = _VERSION_NAME if depth == 0 else _SHARD_NAME
-            subfolders[:] = [] if depth >= 2 else [s for s in subfolders if wanted.fullmatch(s)]
-            if depth != 2:
-                continue
-            for name in files:
-                is_entry = _ENTRY_NAME.fullmatch(name) is not None
-                if not is_entry and not _TEMPORARY_NAME.fullmatch(name):
-                    continue
-                status = os.stat(name, dir_fd=descriptor, follow_symlinks=False)
-                age_limit = UNUSED_FOR if is_entry else DAY
-                if status.st_mtime < now - age_limit or status.st_mtime > now + DAY:
-                    doomed.append(f"{folder}/{name}")
-                else:
-                    size = getattr(status, "st_blocks", 0) * 512 or status.st_size
-                    kept.append((status.st_mtime, size, f"{folder}/{name}"))
-    except OSError:
-        return True  # changed under us: next day
-    total = sum(size for _, size, _ in kept)
-    if total > max_bytes:
-        kept.sort()
-        for _, size, path in kept:
-            if total <= max_bytes * 3 // 4:
-                break
-            doomed.append(path)
-            total -= size
-    deadline = time.monotonic() + seconds
-    emptied: set[str] = set()
-    for path in doomed:
-        if time.monotonic() > deadline:
-            return False
-        try:
-            os.unlink(path, dir_fd=top)
-        except FileNotFoundError:
-            continue
-        except OSError:
-            return True  # read-only: nothing more can go
-        emptied.add(os.path.dirname(path))
-    for folder in sorted(emptied, reverse=True):
-        for path in (folder, os.path.dirname(folder)):
-            try:
-                os.rmdir(path, dir_fd=top)  # only succeeds once the folder is empty
-            except OSError:
-                pass
-    return True
 
 
 def _close_all(descriptors: list[int]) -> None:

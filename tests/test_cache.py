@@ -17,7 +17,8 @@ import pytest
 
 import mplint.cache
 from mplint import parallel
-from mplint.cache import CACHE_DIR_NAME, FORMAT_VERSION, Cache, prune
+from mplint.cache import CACHE_DIR_NAME, FORMAT_VERSION, Cache
+from mplint.cache_pruning import prune
 from mplint.cli import main
 from mplint.config import Settings, load_settings
 from mplint.engine import LintResult

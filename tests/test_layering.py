@@ -55,6 +55,7 @@ LAYERS: dict[str, int] = {
     "mplint.config": BASE,
     "mplint.catalog": BASE,
     "mplint.user_key": BASE,
+    "mplint.cache_pruning": BASE,
 }
 LAYER_NAMES = {
     FRONT: "front end",
