@@ -108,7 +108,7 @@ def lint_files(
             results.append(LintResult(name))  # what lint_source would say, without the work
             continue
         key = cache.key(data, enabled) if cache is not None else None
-        cached = cache.get(key, name) if cache is not None and key is not None else None
+        cached = cache.get(key, name, data) if cache is not None and key is not None else None
         results.append(cached or LintResult(name))
         if cached is None:
             pending.append((len(results) - 1, data, key))

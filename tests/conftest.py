@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+
+from mplint.user_key import KEY_DIR_VARIABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -26,3 +32,16 @@ def expected_findings(path: Path) -> set[tuple[int, str]]:
 def fixture_codes(path: Path) -> list[str]:
     """Codes checked on a fixture: every default rule, plus its own folder's opt-in rule."""
     return ["MP", path.parent.name]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The cache's key (mplint.user_key) goes to a temporary folder, never the real
+    ~/.cache/mplint: for this process and every mplint command the tests run."""
+    saved = os.environ.get(KEY_DIR_VARIABLE)
+    os.environ[KEY_DIR_VARIABLE] = str(tmp_path_factory.mktemp("user-cache") / "mplint")
+    yield
+    if saved is None:
+        del os.environ[KEY_DIR_VARIABLE]
+    else:
+        os.environ[KEY_DIR_VARIABLE] = saved

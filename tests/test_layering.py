@@ -35,6 +35,7 @@ LAYERS: dict[str, int] = {
     "mplint.flake8_plugin": FRONT,
     "mplint.formats": FRONT,
     "mplint.cache": FRONT,
+    "mplint.cache_entry": FRONT,
     "mplint.parallel": FRONT,
     "mplint.example_runner": FRONT,
     "mplint.scaffold": FRONT,
@@ -53,6 +54,8 @@ LAYERS: dict[str, int] = {
     "mplint.diagnostic": BASE,
     "mplint.config": BASE,
     "mplint.catalog": BASE,
+    "mplint.user_key": BASE,
+    "mplint.cache_pruning": BASE,
 }
 LAYER_NAMES = {
     FRONT: "front end",
