@@ -150,13 +150,17 @@ def validate_codes(values: Iterable[str], where: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def find_pyproject(start: Path) -> Path | None:
+def find_pyproject(start: Path, stop_at: Path | None = None) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a [tool.mplint] table,
-    else the nearest pyproject.toml at all."""
+    else the nearest pyproject.toml at all. With ``stop_at`` (a resolved folder), only
+    folders inside it are looked at."""
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
+    folders = [directory, *directory.parents]
+    if stop_at is not None:
+        folders = folders[: folders.index(stop_at) + 1] if stop_at in folders else []
     first: Path | None = None
-    for folder in (directory, *directory.parents):
+    for folder in folders:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             first = first or candidate
@@ -270,10 +274,13 @@ def environment_lang() -> str:
     return "en"
 
 
-def load_settings(start: Path | None = None, config_file: Path | None = None) -> Settings:
-    """Defaults, then the environment's language, then [tool.mplint]."""
+def load_settings(
+    start: Path | None = None, config_file: Path | None = None, stop_at: Path | None = None
+) -> Settings:
+    """Defaults, then the environment's language, then [tool.mplint] (found at or above
+    ``start``, up to ``stop_at`` when given)."""
     settings = Settings(lang=environment_lang())
-    pyproject = config_file or find_pyproject(start or Path.cwd())
+    pyproject = config_file or find_pyproject(start or Path.cwd(), stop_at)
     if pyproject is None:
         return settings
     table = load_pyproject(pyproject)
