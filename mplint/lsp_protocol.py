@@ -114,13 +114,13 @@ class FrameParser:
         """Take one line of a header block; at its end, expect the body or report why not."""
         if line:
             self.in_block = True
-            name, colon, value = line.partition(b":")
-            if colon and _HEADER_NAME.fullmatch(name):
-                self.headers[name.lower()] = value.strip()
-                return None
             at = line.lower().rfind(_CONTENT_LENGTH)
             if at > 0:  # noise, then the next message's header
                 self.headers = {b"content-length": line[at + len(_CONTENT_LENGTH) :].strip()}
+                return None
+            name, colon, value = line.partition(b":")
+            if colon and _HEADER_NAME.fullmatch(name):
+                self.headers[name.lower()] = value.strip()
             return None
         if not self.in_block:  # blank lines between messages
             return None
@@ -179,15 +179,15 @@ class SessionProtocol(LanguageServerProtocol):
                 None, types.ErrorCodes.InvalidRequest, "a message must be a JSON object"
             )
             return
-        has_id = "id" in data
+        if "method" not in data and ("result" in data or "error" in data):
+            self.receive_response(data)
+            return
+        # From here on, an id of None means a notification: a null id is refused.
         msg_id = data.get("id")
-        if has_id and not valid_id(msg_id):
+        if "id" in data and not valid_id(msg_id):
             self.reply_error(
                 None, types.ErrorCodes.InvalidRequest, "the id must be a number or a string"
             )
-            return
-        if "method" not in data and ("result" in data or "error" in data):
-            self.receive_response(data)
             return
         method = data.get("method")
         if data.get("jsonrpc") != "2.0":
@@ -201,13 +201,14 @@ class SessionProtocol(LanguageServerProtocol):
         message_type = self.get_message_type(method)
         if message_type is None:  # not an LSP method: pygls answers MethodNotFound
             params = data.get("params")
-            self.dispatch(
-                JsonRPCRequestMessage(id=msg_id, method=method, jsonrpc="2.0", params=params)
-                if has_id
-                else JsonRPCNotification(method=method, jsonrpc="2.0", params=params)
-            )
+            if msg_id is None:
+                self.dispatch(JsonRPCNotification(method=method, jsonrpc="2.0", params=params))
+            else:
+                self.dispatch(
+                    JsonRPCRequestMessage(id=msg_id, method=method, jsonrpc="2.0", params=params)
+                )
             return
-        if has_id and not _has_id(message_type):
+        if msg_id is not None and not _has_id(message_type):
             self.reply_error(
                 msg_id,
                 types.ErrorCodes.InvalidRequest,
@@ -217,7 +218,7 @@ class SessionProtocol(LanguageServerProtocol):
         try:
             message = self._converter.structure(data, message_type)
         except Exception as error:  # whatever the params were, they do not fit the method
-            if has_id:
+            if msg_id is not None:
                 text = f"invalid params for {method}: {describe(error)}"
                 self.reply_error(msg_id, types.ErrorCodes.InvalidParams, text)
             else:

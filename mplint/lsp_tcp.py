@@ -29,7 +29,7 @@ from mplint.config import environment_lang
 from mplint.lsp_protocol import SessionLanguageServer, serve
 
 EXIT_REFUSED = 2
-_TABLES = {socket.AF_INET: "/proc/net/tcp", socket.AF_INET6: "/proc/net/tcp6"}
+_TABLES: dict[int, str] = {socket.AF_INET: "/proc/net/tcp", socket.AF_INET6: "/proc/net/tcp6"}
 
 _TEXTS = {
     "en": {
