@@ -36,6 +36,7 @@ _TEXTS = {
         "not_loopback": "mplint: refusing to listen on {host}: the language server listens only "
         "on a loopback address (127.0.0.1 or ::1), so that other machines cannot reach it",
         "listening": "mplint: language server listening on {where}",
+        "cannot_listen": "mplint: cannot listen on {where} port {port}: {error}",
         "any_user": "mplint: this system cannot tell which user connects: "
         "any user of this machine may use the server",
         "refused": "mplint: refused a connection from another user (uid {uid})",
@@ -45,6 +46,7 @@ _TEXTS = {
         "not_loopback": "mplint：拒绝在 {host} 上监听：语言服务器只监听回环地址（127.0.0.1 或 ::1），"
         "以免其他机器连接",
         "listening": "mplint：语言服务器正在监听 {where}",
+        "cannot_listen": "mplint：无法在 {where} 的端口 {port} 上监听：{error}",
         "any_user": "mplint：本系统无法判断连接来自哪个用户：本机的任何用户都能使用该服务器",
         "refused": "mplint：已拒绝来自其他用户（uid {uid}）的连接",
         "unknown": "mplint：已拒绝一个无法确定用户的连接",
@@ -122,7 +124,13 @@ def serve_tcp(server: SessionLanguageServer, host: str, port: int) -> int:
     check_users = can_tell_users()
     if not check_users:
         say("any_user")
-    return asyncio.run(_session(server, addresses, port, check_users))
+    try:
+        return asyncio.run(_session(server, addresses, port, check_users))
+    except OSError as error:  # the port is taken, the address not available
+        say("cannot_listen", where=", ".join(addresses), port=port, error=error.strerror or error)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
 
 
 async def _session(
@@ -142,7 +150,7 @@ async def _session(
         status = 1
         try:
             status = await serve(_stream_chunks(reader), server.protocol)
-        except (ConnectionError, BrokenPipeError):
+        except ConnectionError:  # the client is gone
             pass
         finally:
             writer.close()

@@ -335,6 +335,23 @@ def test_tcp_listens_on_loopback_only(host: str) -> None:
     assert "loopback" in completed.stderr
 
 
+def test_tcp_on_a_port_in_use_says_so_in_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        completed = subprocess.run(
+            [*SERVER, "--tcp", "--port", port],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith(f"mplint: cannot listen on 127.0.0.1 port {port}: ")
+    assert completed.stderr.count("\n") == 1
+
+
 def test_tcp_serves_one_client_only(tcp: TcpServer) -> None:
     client = tcp.connect()
     client.initialize()
