@@ -16,7 +16,8 @@ Each step that fails answers whoever can be answered:
     -32600 Invalid Request: JSON that is not a message object, a bad id, a method that is not
         a string, a notification's method sent as a request, any request after ``shutdown``;
     -32602 Invalid params: a request whose params do not fit its method (a negative position,
-        a line beyond 2^31 - 1, ``params: "x"``).
+        a line beyond 2^31 - 1, ``params: "x"``);
+    -32002 Server not initialized: a request before ``initialize``.
 A notification that fails is logged: JSON-RPC never answers notifications.
 
 ``exit`` ends the session with status 0 after ``shutdown`` and 1 without it, as the LSP
@@ -251,6 +252,17 @@ class SessionProtocol(LanguageServerProtocol):
                 types.ErrorCodes.InvalidRequest,
                 f"the server is shut down: {message.method} after shutdown",
             )
+            return
+        method = getattr(message, "method", None)
+        if self._workspace is None and method not in (None, types.INITIALIZE, types.EXIT):
+            # Before initialize there is no workspace: requests get the protocol's error,
+            # notifications are dropped, as the LSP asks.
+            if isinstance(message, RPCRequest):
+                self.reply_error(
+                    message.id,
+                    types.ErrorCodes.ServerNotInitialized,
+                    f"{method} before initialize",
+                )
             return
         super().handle_message(message)
 

@@ -245,6 +245,18 @@ def test_a_request_after_shutdown_gets_invalid_request(
     assert process.wait(WAIT) == 0
 
 
+def test_a_request_before_initialize_gets_server_not_initialized() -> None:
+    process, client = stdio_server()
+    try:
+        client.notify("textDocument/didOpen", {"textDocument": {"uri": "file:///a.py"}})
+        hover = {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}
+        assert error_of(client.call("textDocument/hover", hover)) == -32002
+        client.initialize()
+        client.still_answers()
+    finally:
+        stop(process)
+
+
 def test_exit_without_shutdown_exits_1(fresh: tuple[subprocess.Popen[bytes], RawClient]) -> None:
     process, client = fresh
     client.notify("exit")
