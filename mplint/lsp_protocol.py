@@ -130,7 +130,8 @@ class FrameParser:
         if length is None:
             return FramingError("the header block has no Content-Length")
         if not (length.isascii() and length.isdigit()):
-            return FramingError(f"Content-Length is not a number: {length[:40]!r}")
+            shown = length[:40].decode("ascii", "replace")
+            return FramingError(f"Content-Length is not a number: {shown!r}")
         self.body_length = int(length)
         return None
 

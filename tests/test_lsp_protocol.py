@@ -476,7 +476,7 @@ def test_a_frame_without_a_usable_length_is_reported_and_the_next_one_found() ->
     assert found == [
         FramingError("the header block has no Content-Length"),
         b"{}",
-        FramingError("Content-Length is not a number: b'-3'"),
+        FramingError("Content-Length is not a number: '-3'"),
         b"[]",
     ]
 
