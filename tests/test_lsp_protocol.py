@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 import pytest
 
 from mplint.lsp_protocol import HEADER_LINE_LIMIT, FrameParser, FramingError
+from mplint.lsp_tcp import loopback_addresses
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = [sys.executable, "-m", "mplint", "lsp"]
@@ -172,22 +173,26 @@ def error_of(message: dict[str, Any]) -> int:
     return int(message["error"]["code"])
 
 
+def unnamed_reply(client: RawClient, data: bytes) -> dict[str, Any]:
+    """The answer to bytes whose id cannot be read: the next reply with an id of null."""
+    client.seen.clear()
+    client.write(data)
+    return client.answer(None)
+
+
 # --- D17: what a broken client sends over stdio ----------------------------------------------
 
 
 def test_a_body_that_is_not_json_gets_a_parse_error(shared: RawClient) -> None:
-    shared.write(b"Content-Length: 10\r\n\r\n{not json}")
-    assert error_of(shared.answer(None)) == -32700
-    shared.seen.clear()
+    assert error_of(unnamed_reply(shared, b"Content-Length: 10\r\n\r\n{not json}")) == -32700
     shared.still_answers()
 
 
 def test_a_header_block_without_content_length_gets_a_parse_error(shared: RawClient) -> None:
     # The body cannot be told from what follows: the next message must still get through.
     body = json.dumps({"jsonrpc": "2.0", "id": 999, "method": "shutdown"}).encode()
-    shared.write(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + body)
-    assert error_of(shared.answer(None)) == -32700
-    shared.seen.clear()
+    header = b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"
+    assert error_of(unnamed_reply(shared, header + body)) == -32700
     shared.still_answers()
     assert not [m for m in shared.seen if m.get("id") == 999]
 
@@ -196,9 +201,9 @@ def test_a_header_block_without_content_length_gets_a_parse_error(shared: RawCli
 def test_json_that_is_not_a_message_object_gets_invalid_request(
     shared: RawClient, message: Any
 ) -> None:
-    shared.send(message)
-    assert error_of(shared.answer(None)) == -32600
-    shared.seen.clear()
+    body = json.dumps(message).encode()
+    data = b"Content-Length: %d\r\n\r\n" % len(body) + body
+    assert error_of(unnamed_reply(shared, data)) == -32600
     shared.still_answers()
 
 
@@ -334,10 +339,9 @@ def tcp() -> Iterator[TcpServer]:
         server.stop()
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "example.invalid"])
-def test_tcp_listens_on_loopback_only(host: str) -> None:
+def test_tcp_listens_on_loopback_only() -> None:
     completed = subprocess.run(
-        [*SERVER, "--tcp", "--host", host, "--port", "0"],
+        [*SERVER, "--tcp", "--host", "0.0.0.0", "--port", "0"],
         env=ENV,
         capture_output=True,
         text=True,
@@ -345,6 +349,14 @@ def test_tcp_listens_on_loopback_only(host: str) -> None:
     )
     assert completed.returncode == 2
     assert "loopback" in completed.stderr
+
+
+def test_which_hosts_are_loopback() -> None:
+    assert loopback_addresses("127.0.0.1") == ["127.0.0.1"]
+    assert loopback_addresses("::1") == ["::1"]
+    assert loopback_addresses("localhost") in (["127.0.0.1"], ["127.0.0.1", "::1"], ["::1"])
+    for host in ("0.0.0.0", "::", "", "::ffff:127.0.0.1", "example.invalid"):
+        assert loopback_addresses(host) is None, host
 
 
 def test_tcp_on_a_port_in_use_says_so_in_one_line() -> None:
