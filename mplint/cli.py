@@ -129,7 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsp = commands.add_parser("lsp", help="run the language server (stdio unless --tcp)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
-    lsp.add_argument("--host", default="127.0.0.1", help="TCP address (default: 127.0.0.1)")
+    lsp.add_argument(
+        "--host", default="127.0.0.1", help="a loopback address to listen on (default: 127.0.0.1)"
+    )
     lsp.add_argument("--port", type=int, default=2087, help="TCP port (default: 2087)")
     return parser
 

@@ -187,16 +187,22 @@ def validate_codes(values: Iterable[str], where: str) -> tuple[str, ...]:
     return tuple(result)
 
 
-def find_pyproject(start: Path, skipped: list[str] | None = None) -> Path | None:
+def find_pyproject(
+    start: Path, skipped: list[str] | None = None, stop_at: Path | None = None
+) -> Path | None:
     """The nearest pyproject.toml at or above ``start`` that has a [tool.mplint] table,
     else the nearest pyproject.toml at all. The search ends at the repository root (the
     folder holding ``.git``), and a file owned by another user (root excepted) is not
     used: in a shared folder such as /tmp, anyone could have put it there. Why each
-    such file was passed over is added to ``skipped``."""
+    such file was passed over is added to ``skipped``. With ``stop_at`` (a resolved
+    folder), only folders inside it are looked at."""
     start = start.resolve()
     directory = start if _is_dir(start) else start.parent
+    folders = [directory, *directory.parents]
+    if stop_at is not None:
+        folders = folders[: folders.index(stop_at) + 1] if stop_at in folders else []
     first: Path | None = None
-    for folder in (directory, *directory.parents):
+    for folder in folders:
         candidate = folder / "pyproject.toml"
         owner = _owner_of_file(candidate)
         if owner is not None and owner not in _trusted_owners():
@@ -395,11 +401,13 @@ def load_settings(
     start: Path | None = None,
     config_file: Path | None = None,
     skipped: list[str] | None = None,
+    stop_at: Path | None = None,
 ) -> Settings:
-    """Defaults, then the environment's language, then [tool.mplint]. Why a
-    pyproject.toml was passed over in the search is added to ``skipped``."""
+    """Defaults, then the environment's language, then [tool.mplint] (found at or above
+    ``start``, up to ``stop_at`` when given). Why a pyproject.toml was passed over in
+    the search is added to ``skipped``."""
     settings = Settings(lang=environment_lang())
-    pyproject = config_file or find_pyproject(start or Path.cwd(), skipped)
+    pyproject = config_file or find_pyproject(start or Path.cwd(), skipped, stop_at)
     if pyproject is None:
         return settings
     table = load_pyproject(pyproject)

@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 from lsprotocol import types
-from pygls.lsp.server import LanguageServer
 
 from mplint import __version__
 from mplint.catalog import RULES, doc_url, examples_dir, normalize_lang, page_summary
@@ -43,13 +42,13 @@ from mplint.config import (
     ConfigError,
     Settings,
     environment_lang,
-    load_settings,
     settings_from_table,
 )
 from mplint.diagnostic import Applicability, Diagnostic, FileError, Severity, TextEdit
 from mplint.engine import lint_source
 from mplint.fixes import applies, apply_fixes, text_edit_between
 from mplint.incremental import IncrementalParser
+from mplint.lsp_protocol import SessionLanguageServer, serve_stdio
 
 T = TypeVar("T")
 SOURCE = "mplint"
@@ -206,7 +205,7 @@ def non_overlapping(edit_groups: Iterable[Sequence[TextEdit]]) -> list[TextEdit]
 # --- the server ----------------------------------------------------------------------------
 
 
-class MplintServer(LanguageServer):
+class MplintServer(SessionLanguageServer):
     def __init__(self) -> None:
         super().__init__(SOURCE, __version__)
         self.debounce = DEBOUNCE_SECONDS
@@ -254,7 +253,7 @@ class MplintServer(LanguageServer):
         start = Path(path).parent if path else self.workspace_root()
         problem = None
         try:
-            settings = load_settings(start)
+            settings = self.project_settings(start)
         except ConfigError as error:
             settings, problem = Settings(lang=environment_lang()), str(error)
         if self.locale:
@@ -875,10 +874,11 @@ def create_server() -> MplintServer:
 
 
 def main(args: argparse.Namespace | None = None) -> int:
-    """``mplint lsp``: stdio unless ``--tcp`` (which binds 127.0.0.1 unless told otherwise)."""
+    """``mplint lsp``: stdio unless ``--tcp`` (a loopback address, 127.0.0.1 unless told
+    otherwise). The exit status is the session's (mplint.lsp_protocol)."""
     server = create_server()
     if args is not None and getattr(args, "tcp", False):
-        server.start_tcp(getattr(args, "host", "127.0.0.1"), getattr(args, "port", 2087))
-    else:
-        server.start_io()
-    return 0
+        from mplint.lsp_tcp import serve_tcp
+
+        return serve_tcp(server, getattr(args, "host", "127.0.0.1"), getattr(args, "port", 2087))
+    return serve_stdio(server)
