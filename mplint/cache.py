@@ -134,6 +134,7 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "severity": diagnostic.severity.value,
         "url": diagnostic.url,
         "extra": diagnostic.extra,
+        "cell": diagnostic.cell,
         "fix": None
         if fix is None
         else {
@@ -167,6 +168,7 @@ def diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
     extra = data["extra"]
     if not isinstance(extra, dict):
         raise TypeError("extra")
+    cell = data["cell"]
     return Diagnostic(
         code=str(data["code"]),
         name=str(data["name"]),
@@ -178,6 +180,7 @@ def diagnostic_from_json(data: dict[str, Any]) -> Diagnostic:
         severity=Severity(data["severity"]),
         url=str(data["url"]),
         extra={str(k): str(v) for k, v in extra.items()},
+        cell=None if cell is None else int(cell),
         fix=None
         if fix is None
         else Fix(

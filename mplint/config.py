@@ -36,6 +36,7 @@ DEFAULT_EXCLUDE = (
     ".ruff_cache",
     ".pytest_cache",
     ".mplint_cache",
+    ".ipynb_checkpoints",
     "site-packages",
 )
 
