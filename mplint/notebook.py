@@ -298,7 +298,7 @@ def _fix_in_cell(fix: Fix | None, cell: Cell) -> Fix | None:
 # -- fixing --------------------------------------------------------------------------------
 
 
-class CannotWriteBack(Exception):
+class CannotWriteBack(ValueError):
     """The fixed text cannot be put back into the notebook without changing more."""
 
 

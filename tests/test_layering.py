@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "mplint.scaffold": FRONT,
     "mplint.rule_index": FRONT,
     "mplint.fixes": FIXES,
+    "mplint.notebook_fixes": FIXES,
     "mplint.engine": ENGINE,
     "mplint.checks": CHECKS,
     "mplint.checks.": CHECKS,
