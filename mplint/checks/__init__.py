@@ -35,4 +35,8 @@ FAMILIES = (
     third_party,
 )
 
+# Not a family: run by the engine on notebooks only. Imported so that its message is
+# registered with the others.
+from mplint.checks import notebook  # noqa: E402, F401
+
 __all__ = ["FAMILIES", "MESSAGES", "REGISTRY", "Check", "Finding", "Message", "Phrase"]

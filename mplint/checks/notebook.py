@@ -21,8 +21,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from mplint.checks import MESSAGES
-from mplint.checks.base import Finding, Message, render_message
+from mplint.checks.base import MESSAGES, Finding, Message, render_message
 from mplint.facts import POOL_KINDS, Facts
 from mplint.semantic.kinds import Kind, Via
 
@@ -34,16 +33,16 @@ MESSAGES.setdefault("MP113", {})[NOTEBOOK_VARIANT] = Message(
     en="`{name}` is defined in a notebook cell and a child process needs it: the kernel's "
     "`__main__` has no file, so under spawn and forkserver the child cannot import it and "
     "never finds `{name}` (`AttributeError: Can't get attribute '{name}' on <module "
-    "'__main__'>`), whatever the guard: a Process child dies, a Pool hangs for ever and an "
-    "executor raises `BrokenProcessPool`. Spawn is the default on macOS and Windows, and "
+    "'__main__' ...>`), whatever the guard: a Process child dies, a Pool hangs for ever and "
+    "an executor raises `BrokenProcessPool`. Spawn is the default on macOS and Windows, and "
     "forkserver on Linux from Python 3.14. Move `{name}` into a `.py` module next to the "
     "notebook and import it from there.",
-    zh="`{name}` 定义在 notebook 的单元格里，子进程却需要用到它：内核的 `__main__` 没有对应"
-    "的文件，所以在 `spawn` 和 `forkserver` 方式下子进程无法导入它，永远找不到 `{name}`"
-    "（`AttributeError: Can't get attribute '{name}' on <module '__main__'>`），有没有入口"
-    "保护都一样：`Process` 的子进程直接退出，进程池永远挂起，执行器抛出 "
+    zh="`{name}` 定义在笔记本（`.ipynb`）的单元格里，子进程却需要用到它：内核的 `__main__` "
+    "没有对应的文件，所以在 `spawn` 和 `forkserver` 方式下子进程无法导入它，永远找不到 "
+    "`{name}`（`AttributeError: Can't get attribute '{name}' on <module '__main__' ...>`），"
+    "有没有入口保护都一样：`Process` 的子进程直接退出，进程池永远挂起，执行器抛出 "
     "`BrokenProcessPool`。macOS 和 Windows 默认使用 `spawn`，Linux 从 Python 3.14 起默认使用 "
-    "`forkserver`。请把 `{name}` 移到 notebook 旁边的一个 `.py` 模块里，再从那里导入。",
+    "`forkserver`。请把 `{name}` 移到笔记本旁边的一个 `.py` 模块里，再从那里导入。",
 )
 
 
