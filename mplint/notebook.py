@@ -151,31 +151,38 @@ def _is_python(metadata: object) -> bool:
 
 def neutralise_magics(text: str) -> str:
     """The cell with every IPython-only line replaced by one that is Python and means
-    nothing: same number of lines, every other line unchanged."""
+    nothing: same number of lines, every other line unchanged. A line left out becomes
+    ``#`` (never empty, so that a cell's last line is still a line)."""
     lines = _LINE_BREAK.split(text)
     breaks = _LINE_BREAK.findall(text)
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    blanked: set[int] = set()
     if first is not None and lines[first].lstrip().startswith("%%"):
         name = lines[first].lstrip()[2:].split(maxsplit=1)
         if not name or name[0] not in PYTHON_CELL_MAGICS:
-            return _join([""] * len(lines), breaks)  # %%bash and the like: not Python
-        lines[first] = ""
+            return _join(["#" if line else "" for line in lines], breaks)  # %%bash: not Python
+        blanked.add(first)
     replaced: dict[int, str] = {}
     continued = False
     for number, line in enumerate(lines):
-        stripped = line.strip()
-        if continued or _is_ipython_line(line):
-            replaced[number] = _placeholder(line, continued)
-            continued = stripped.endswith("\\")
-    if not replaced:
-        return text
-    candidate = [replaced.get(i, line) for i, line in enumerate(lines)]
-    starts = _logical_line_starts(_join(candidate, breaks))
-    if starts is not None:
-        # A line inside a string or inside brackets is Python text, whatever it starts with.
-        for number in list(replaced):
-            if number + 1 not in starts and not replaced[number].strip() == "":
-                candidate[number] = lines[number]
+        if number in blanked:
+            continue
+        if continued:
+            blanked.add(number)
+        elif _is_ipython_line(line):
+            replaced[number] = _placeholder(line)
+        else:
+            continue
+        continued = line.rstrip().endswith("\\")
+    candidate = [replaced.get(i, "#" if i in blanked else line) for i, line in enumerate(lines)]
+    if replaced:
+        starts = _logical_line_starts(_join(candidate, breaks))
+        if starts is not None:
+            # A line inside a string or inside brackets is Python text, whatever it
+            # starts with.
+            for number in replaced:
+                if number + 1 not in starts:
+                    candidate[number] = lines[number]
     return _join(candidate, breaks)
 
 
@@ -186,9 +193,7 @@ def _is_ipython_line(line: str) -> bool:
     return bool(_HELP.match(line) or _ASSIGNED_MAGIC.match(line))
 
 
-def _placeholder(line: str, continued: bool) -> str:
-    if continued:
-        return ""
+def _placeholder(line: str) -> str:
     indent = line[: len(line) - len(line.lstrip())]
     assigned = _ASSIGNED_MAGIC.match(line)
     if assigned:
