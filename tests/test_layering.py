@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "mplint.__main__": FRONT,
     "mplint.cli": FRONT,
     "mplint.lsp": FRONT,
+    "mplint.lsp_notebooks": FRONT,
     "mplint.flake8_plugin": FRONT,
     "mplint.formats": FRONT,
     "mplint.cache": FRONT,
