@@ -325,3 +325,31 @@ def test_fix_from_standard_input(tmp_path: Path) -> None:
     )
     fixed = json.loads(completed.stdout)
     assert "pool.close()\n" in fixed["cells"][2]["source"]
+
+
+# -- the demo notebook ---------------------------------------------------------------------
+
+DEMO = ROOT / "docs" / "notebooks" / "squares.ipynb"
+
+
+def test_the_demo_notebook_flags_its_broken_cell_only() -> None:
+    completed = mplint(DEMO.parent, "--format", "concise", DEMO.name)
+    assert completed.stdout.splitlines() == [
+        "squares.ipynb:cell 5:2:11: MP113 task-defined-in-main"
+    ]
+
+
+def test_the_demo_fix_runs_in_a_main_without_a_file() -> None:
+    """The fixed cell, run as a kernel runs cells (``python -c``: a ``__main__`` with no
+    file) under spawn, gets its squares: the child imports ``squares`` by name."""
+    cells = json.loads(DEMO.read_text(encoding="utf-8"))["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    program = "\n".join([code[0].replace("%load_ext autoreload", ""), code[3]])
+    completed = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=DEMO.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.stdout.strip() == "[0, 1, 4, 9, 16]", completed.stderr
