@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from mplint.diagnostic import Diagnostic, FileError, Fix, TextEdit
+from mplint.diagnostic import Diagnostic, FileError, Fix
 
 NOTEBOOK_SUFFIX = ".ipynb"
 # Cell magics whose body is Python the kernel runs in the notebook's namespace; the body
@@ -282,22 +282,23 @@ def place_in_cell(notebook: Notebook, diagnostic: Diagnostic) -> Diagnostic | No
 
 
 def _fix_in_cell(fix: Fix | None, cell: Cell) -> Fix | None:
+    """The fix with its edits in the cell's lines; None when an edit reaches outside
+    the cell (it is not offered: a cell is edited on its own)."""
     if fix is None:
         return None
     offset = cell.first_line - 1
-    last = cell.first_line + cell.line_count  # an edit may end at the start of the next line
-
-    def edits() -> tuple[TextEdit, ...]:
-        moved = []
-        for edit in fix.edits:
-            if not (cell.first_line <= edit.start_line and edit.end_line <= last):
-                return ()
-            moved.append(
-                replace(edit, start_line=edit.start_line - offset, end_line=edit.end_line - offset)
-            )
-        return tuple(moved)
-
-    return Fix(fix.title, fix.applicability, edits)
+    after = cell.first_line + cell.line_count  # an edit may end where the next line starts
+    moved = []
+    for edit in fix.edits:
+        inside = cell.first_line <= edit.start_line and (
+            edit.end_line < after or (edit.end_line == after and edit.end_column == 0)
+        )
+        if not inside:
+            return None
+        moved.append(
+            replace(edit, start_line=edit.start_line - offset, end_line=edit.end_line - offset)
+        )
+    return Fix(fix.title, fix.applicability, tuple(moved))
 
 
 # -- fixing --------------------------------------------------------------------------------

@@ -15,7 +15,13 @@ from mplint.config import Settings
 from mplint.diagnostic import FileError
 from mplint.engine import lint_source
 from mplint.fixes import FixOutcome, SourceFile, fix_source
-from mplint.notebook import CannotWriteBack, apply_to_cells, read_notebook, rewrite_notebook
+from mplint.notebook import (
+    CannotWriteBack,
+    apply_to_cells,
+    place_in_cell,
+    read_notebook,
+    rewrite_notebook,
+)
 
 NOTEBOOK_ENCODING = "utf-8"
 
@@ -29,8 +35,10 @@ def fix_notebook_text(
     if isinstance(notebook, FileError):
         raise CannotWriteBack(notebook.message.removeprefix("cannot lint: "))
     module = lint_source(notebook.source, path, settings, notebook=True)
+    # Only the fixes that stay in their cell (the ones the report marks with [*]).
+    in_cells = [d for d in module.diagnostics if (p := place_in_cell(notebook, d)) and p.fix]
     fixed = fix_source(
-        notebook.source, module.diagnostics, unsafe, settings=settings, path=path, notebook=True
+        notebook.source, in_cells, unsafe, settings=settings, path=path, notebook=True
     )
     if fixed.source == notebook.source:
         return FixOutcome(text)

@@ -16,6 +16,7 @@ import pytest
 from conftest import ROOT
 from test_formats import JSON_SCHEMA, sarif_schema
 
+from mplint.engine import lint_source
 from mplint.notebook import neutralise_magics
 
 MAGIC_CELL = ["%matplotlib inline\n", "import multiprocessing as mp\n", "!pip install numpy"]
@@ -353,3 +354,58 @@ def test_the_demo_fix_runs_in_a_main_without_a_file() -> None:
         timeout=60,
     )
     assert completed.stdout.strip() == "[0, 1, 4, 9, 16]", completed.stderr
+
+
+# -- the cache, worker processes and odd files ----------------------------------------------
+
+
+def test_cached_and_parallel_runs_give_the_same_cells(tmp_path: Path) -> None:
+    analysis(tmp_path)
+    second = tmp_path / "second.ipynb"
+    second.write_text((tmp_path / "analysis.ipynb").read_text(encoding="utf-8") + " ")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NO_COLOR="1")
+    command = [sys.executable, "-m", "mplint", "check", "--format", "concise", "-j", "2", "."]
+    runs = [
+        subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        for _ in range(2)
+    ]
+    assert (tmp_path / ".mplint_cache").is_dir()
+    assert runs[0].stdout == runs[1].stdout
+    assert runs[0].stdout.splitlines() == [
+        "analysis.ipynb:cell 4:3:11: MP113 task-defined-in-main",
+        "analysis.ipynb:cell 5:5:9: MP113 task-defined-in-main",
+        "second.ipynb:cell 4:3:11: MP113 task-defined-in-main",
+        "second.ipynb:cell 5:5:9: MP113 task-defined-in-main",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("[]", "the file is not a Jupyter notebook (no list of cells)"),
+        ('{"cells": [{"cell_type": "code", "source": 5}], "nbformat": 4}', "a cell's source"),
+        (b"\xff\xfe{", "the notebook is not valid UTF-8"),
+    ],
+)
+def test_odd_notebooks_are_reported_not_crashed_on(text: str | bytes, error: str) -> None:
+    result = lint_source(text, "odd.ipynb")
+    assert result.error is not None and error in result.error.message
+    assert not result.diagnostics
+
+
+def test_cells_without_source_and_odd_entries_are_skipped() -> None:
+    data = notebook(("code", DEFINITION_CELL), ("code", POOL_CELL))
+    data["cells"][:0] = ["not a cell", {"cell_type": "code"}, {"cell_type": "raw", "source": "x"}]
+    data["cells"].insert(0, {"cell_type": "code", "source": "import multiprocessing as mp\n"})
+    result = lint_source(json.dumps(data), "odd.ipynb")
+    assert result.error is None
+    assert [(d.code, d.cell, d.line) for d in result.diagnostics] == [("MP113", 6, 3)]
+
+
+def test_a_fix_in_the_json_output_counts_lines_in_its_cell(tmp_path: Path) -> None:
+    fixable(tmp_path)
+    items = json.loads(mplint(tmp_path, "--format", "json", "fixme.ipynb").stdout)
+    (mp302,) = [item for item in items if item["code"] == "MP302"]
+    assert (mp302["cell"], mp302["location"]["row"]) == (3, 3)
+    (edit,) = mp302["fix"]["edits"]
+    assert (edit["content"], edit["location"]) == ("pool.close()\n", {"row": 3, "column": 1})
