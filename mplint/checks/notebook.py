@@ -59,8 +59,9 @@ def notebook_findings(
 def _reimport_harm(finding: Finding) -> bool:
     if finding.code in REIMPORT_RULES:
         return True
-    # A rule with several messages (MP102) says so in the one that is about re-importing.
-    return "re-import" in render_message(finding, "en")
+    # MP102 at import time is about children re-importing the module; its other cases
+    # (called twice, after a process was made) are not.
+    return finding.code == "MP102" and "at import time" in render_message(finding, "en")
 
 
 def cell_definitions_sent(facts: Facts) -> Iterator[Finding]:
