@@ -520,6 +520,8 @@ class MplintServer(LanguageServer):
         document = self.document(uri)
         if snapshot is None or document is None or document.version != snapshot.version:
             return None
+        if self.notebooks.is_stale(self, uri):  # another cell of its notebook changed
+            return None
         return snapshot
 
     def server_position(self, snapshot: Snapshot, position: types.Position) -> tuple[int, int]:

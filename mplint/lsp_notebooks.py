@@ -61,6 +61,10 @@ class _Server(Protocol):
 
     def document(self, uri: str) -> Any: ...
 
+    def supports(self, path: str) -> bool: ...
+
+    def workspace_diagnostic_refresh(self, params: None) -> Any: ...
+
     def schedule(self, uri: str, delay: float) -> None: ...
 
     def clear(self, uri: str) -> None: ...
@@ -120,8 +124,8 @@ class NotebookLints:
         path, cells = found
         if uri not in cells:
             return CellResult()  # not a Python cell
-        texts = [(cell, source if cell == uri else _text(server.document(cell))) for cell in cells]
-        state: State = (path, tuple(texts))
+        state = _state(server, path, cells, uri, source)
+        texts = state[1]
         with self.lock:
             results = self.results.get(state)
         if results is None:
@@ -133,6 +137,19 @@ class NotebookLints:
         with self.lock:
             self.state_of[uri] = state
         return results.get(uri, CellResult())
+
+    def is_stale(self, server: _Server, uri: str) -> bool:
+        """Was this cell last linted against other texts of its notebook's cells?"""
+        with self.lock:
+            state = self.state_of.get(uri)
+        if state is None:
+            return False
+        found = self.cells_of(server, uri)
+        if found is None:
+            return False
+        path, cells = found
+        document = server.document(uri)
+        return _state(server, path, cells, uri, _text(document)) != state
 
     def stale_siblings(self, server: _Server, uri: str) -> list[str]:
         """The other cells of ``uri``'s notebook last linted against another state."""
@@ -181,7 +198,12 @@ def register(server: Any, lints: NotebookLints) -> None:
 
     def lint_all(uri: str) -> None:
         notebook = server.workspace.get_notebook_document(notebook_uri=uri)
-        if notebook is None or server.pull_mode:
+        if notebook is None:
+            return
+        if server.pull_mode:
+            # The client pulls each cell; a change to one may change the others' findings.
+            if server.supports("workspace.diagnostics.refresh_support"):
+                server.workspace_diagnostic_refresh(None)
             return
         for cell in notebook.cells:
             if cell.kind == types.NotebookCellKind.Code:
@@ -217,6 +239,12 @@ def relint_siblings(server: _Server, lints: NotebookLints, uri: str) -> None:
     for sibling in lints.stale_siblings(server, uri):
         if server.document(sibling) is not None:
             server.schedule(sibling, 0)
+
+
+def _state(server: _Server, path: str, cells: list[str], uri: str, source: str) -> State:
+    """The notebook as it is now, with ``source`` as the text of ``uri``."""
+    texts = tuple((cell, source if cell == uri else _text(server.document(cell))) for cell in cells)
+    return path, texts
 
 
 def _is_python(document: Any) -> bool:

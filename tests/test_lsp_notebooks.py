@@ -72,15 +72,36 @@ def open_notebook(client: RecordingClient, path: Path, cells: list[tuple[str, st
     return uris
 
 
+def rename_square(client: RecordingClient, path: Path, cell: str) -> None:
+    """The cell that defined `square` now defines `cube` (its version 2)."""
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(
+                uri=path.as_uri(), version=2
+            ),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[
+                        types.NotebookDocumentCellContentChanges(
+                            document=types.VersionedTextDocumentIdentifier(uri=cell, version=2),
+                            changes=[types.TextDocumentContentChangeWholeDocument(RENAMED)],
+                        )
+                    ]
+                )
+            ),
+        )
+    )
+
+
 def published(client: RecordingClient, uri: str) -> list[types.Diagnostic] | None:
     found = [p for p in client.published if p.uri == uri]
     return list(found[-1].diagnostics) if found else None
 
 
-def vscode_with_notebooks() -> types.ClientCapabilities:
-    """pytest-lsp's VS Code profile (1.65, LSP 3.16) plus what VS Code's language client
-    sends since LSP 3.17 (vscode-languageclient 8): notebook document sync."""
-    capabilities = client_capabilities("visual_studio_code")
+def with_notebooks(profile: str = "visual_studio_code") -> types.ClientCapabilities:
+    """pytest-lsp's profile (VS Code's is 1.65, LSP 3.16) plus what VS Code's language
+    client sends since LSP 3.17 (vscode-languageclient 8): notebook document sync."""
+    capabilities = client_capabilities(profile)
     capabilities.notebook_document = types.NotebookDocumentClientCapabilities(
         synchronization=types.NotebookDocumentSyncClientCapabilities(
             dynamic_registration=True, execution_summary_support=True
@@ -105,14 +126,18 @@ def make_notebook_client() -> RecordingClient:
 
 
 @contextlib.asynccontextmanager
-async def notebook_session(root: Path) -> AsyncIterator[RecordingClient]:
+async def notebook_session(
+    root: Path, capabilities: types.ClientCapabilities | None = None
+) -> AsyncIterator[RecordingClient]:
     config = ClientServerConfig(
         server_command=SERVER, client_factory=make_notebook_client, server_env=ENV
     )
     client = await config.start()
     assert isinstance(client, RecordingClient)
     result = await client.initialize_session(
-        types.InitializeParams(capabilities=vscode_with_notebooks(), root_uri=root.as_uri())
+        types.InitializeParams(
+            capabilities=capabilities or with_notebooks(), root_uri=root.as_uri()
+        )
     )
     client.encoding = str(result.capabilities.position_encoding or "utf-16")
     sync = result.capabilities.notebook_document_sync
@@ -156,25 +181,7 @@ async def test_notebook_sync_publishes_each_finding_on_its_cell(tmp_path: Path) 
 
         # Renaming the function in cell 3 changes what cell 4 shows, though cell 4 did
         # not change.
-        client.notebook_document_did_change(
-            types.DidChangeNotebookDocumentParams(
-                notebook_document=types.VersionedNotebookDocumentIdentifier(
-                    uri=path.as_uri(), version=2
-                ),
-                change=types.NotebookDocumentChangeEvent(
-                    cells=types.NotebookDocumentCellChanges(
-                        text_content=[
-                            types.NotebookDocumentCellContentChanges(
-                                document=types.VersionedTextDocumentIdentifier(
-                                    uri=uris[2], version=2
-                                ),
-                                changes=[types.TextDocumentContentChangeWholeDocument(RENAMED)],
-                            )
-                        ]
-                    )
-                ),
-            )
-        )
+        rename_square(client, path, uris[2])
         await wait_until(lambda: published(client, uris[3]) == [])
 
         before_close = len(client.published)
@@ -235,3 +242,24 @@ async def test_a_document_whose_uri_has_escapes_is_linted(profile: str, tmp_path
         assert "%20" in uri
         found = await diagnostics(client, uri, 1)
         assert [d.code for d in found if d.code == "MP101"] == ["MP101"]
+
+
+@pytest.mark.asyncio
+async def test_a_pulling_client_is_asked_to_pull_the_other_cells_again(tmp_path: Path) -> None:
+    """A client that pulls diagnostics (with refresh support, as VS Code does) is told to
+    pull again when a cell changes, and a cell that did not change answers afresh."""
+    capabilities = with_notebooks("neovim")
+    capabilities.workspace = capabilities.workspace or types.WorkspaceClientCapabilities()
+    capabilities.workspace.diagnostics = types.DiagnosticWorkspaceClientCapabilities(
+        refresh_support=True
+    )
+    path = tmp_path / "analysis.ipynb"
+    async with notebook_session(tmp_path, capabilities) as client:
+        cells = [("python", IMPORTS), ("python", DEFINITION), ("python", POOL)]
+        uris = open_notebook(client, path, cells)
+        found = await diagnostics(client, uris[2], 1)
+        assert [d.code for d in found] == ["MP113"]
+        refreshed = client.diagnostic_refresh_count
+        rename_square(client, path, uris[1])
+        await wait_until(lambda: client.diagnostic_refresh_count > refreshed)
+        assert await diagnostics(client, uris[2], 1) == []
