@@ -33,7 +33,14 @@ from lsprotocol import types
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, FileError
 from mplint.engine import lint_source
-from mplint.notebook import Cell, Notebook, error_in_cell, neutralise_magics, place_in_cell
+from mplint.notebook import (
+    Cell,
+    Notebook,
+    error_in_cell,
+    is_notebook_path,
+    neutralise_magics,
+    place_in_cell,
+)
 
 CELL_SCHEME = "vscode-notebook-cell"
 PYTHON = "python"
@@ -120,7 +127,9 @@ class NotebookLints:
         this cell's text; None when the document is not a cell of a notebook."""
         found = self.cells_of(server, uri)
         if found is None:
-            return None
+            # A notebook's JSON opened as a text document: its findings have cell lines,
+            # not lines of the JSON, so none are shown there.
+            return CellResult() if is_notebook_path(urlparse(uri).path) else None
         path, cells = found
         if uri not in cells:
             return CellResult()  # not a Python cell

@@ -5,6 +5,7 @@ way the cells are linted as one module and each finding lands on its own cell.""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -263,3 +264,21 @@ async def test_a_pulling_client_is_asked_to_pull_the_other_cells_again(tmp_path:
         rename_square(client, path, uris[1])
         await wait_until(lambda: client.diagnostic_refresh_count > refreshed)
         assert await diagnostics(client, uris[2], 1) == []
+
+
+@pytest.mark.asyncio
+async def test_a_notebook_opened_as_json_text_shows_nothing(tmp_path: Path) -> None:
+    """Findings of a notebook count lines in cells; on the JSON text they would point at
+    the wrong lines, so a client that opens the .ipynb file itself gets none."""
+    cells = [
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "source": "\n".join([IMPORTS, DEFINITION, POOL]),
+        }
+    ]
+    data = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    async with session("visual_studio_code", tmp_path) as client:
+        uri = open_document(client, tmp_path / "raw.ipynb", json.dumps(data, indent=1))
+        assert await diagnostics(client, uri, 1) == []
