@@ -9,9 +9,10 @@ is not a notebook mplint can read is reported as a file error, never guessed at.
 
 The code cells, in order, make one Python module: the kernel runs them in one
 namespace, so a function defined in cell 1 and sent to a pool in cell 3 is one story.
-IPython syntax (``%magic``, ``%%cell magic``, ``!shell``, ``name?`` help) is replaced
-line for line by ``pass`` (or ``name = None`` for ``files = !ls``), so that no other
-line moves: a finding's line in the module is a line of exactly one cell, at the same
+IPython syntax (``%magic``, ``!shell``, ``name?`` help) is replaced line for line by
+``pass`` (``name = None`` for ``files = !ls``; ``#`` for the continuation lines of a
+magic and for a cell magic's line, and for every line of a cell magic whose body is
+not Python, ``%%bash``), so that no other line moves: a finding's line in the module is a line of exactly one cell, at the same
 column. Cells are numbered from 1 at the top of the notebook, every cell counted
 (markdown and raw cells too), as a reader counts them scrolling down, and as
 ``cells[number - 1]`` finds them in the file.
