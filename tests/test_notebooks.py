@@ -410,3 +410,64 @@ def test_a_fix_in_the_json_output_counts_lines_in_its_cell(tmp_path: Path) -> No
     assert (mp302["cell"], mp302["location"]["row"]) == (3, 3)
     (edit,) = mp302["fix"]["edits"]
     assert (edit["content"], edit["location"]) == ("pool.close()\n", {"row": 3, "column": 1})
+
+
+# -- what the notebook rule sees ----------------------------------------------------------
+
+SENT = {
+    "partial": (
+        "import functools, multiprocessing as mp\ndef f(a, x): return x\n"
+        "with mp.Pool(2) as p:\n    p.map(functools.partial(f, 1), [1])\n",
+        [("MP113", 4, "f")],
+    ),
+    "initializer": (
+        "import multiprocessing as mp\ndef init(): pass\nfrom work import g\n"
+        "with mp.Pool(2, initializer=init) as p:\n    p.map(g, [1])\n",
+        [("MP113", 4, "init")],
+    ),
+    "executor": (
+        "from concurrent.futures import ProcessPoolExecutor\ndef f(x): return x\n"
+        "with ProcessPoolExecutor() as ex:\n    ex.submit(f, 1).result()\n",
+        [("MP113", 4, "f")],
+    ),
+    "object of a cell's class": (
+        "import multiprocessing as mp\nfrom work import g\nclass Point:\n    pass\n"
+        "with mp.Pool(2) as p:\n    p.map(g, [Point()])\n",
+        [("MP113", 6, "Point")],
+    ),
+    "bound method": (
+        "import multiprocessing as mp\nclass W:\n    def run1(self, x): return x\nw = W()\n"
+        "with mp.Pool(2) as p:\n    p.map(w.run1, [1])\n",
+        [("MP113", 6, "W.run1")],
+    ),
+    "Process subclass": (
+        "import multiprocessing as mp\nclass Job(mp.Process):\n    def run(self): print(1)\n"
+        "j = Job()\nj.start()\nj.join()\n",
+        [("MP113", 4, "Job")],
+    ),
+    "threads": (
+        "from concurrent.futures import ThreadPoolExecutor\ndef f(x): return x\n"
+        "with ThreadPoolExecutor() as ex:\n    list(ex.map(f, [1]))\n",
+        [],
+    ),
+    "multiprocessing.dummy": (
+        "from multiprocessing.dummy import Pool\ndef f(x): return x\n"
+        "with Pool(2) as p:\n    p.map(f, [1])\n",
+        [],
+    ),
+    "nested function (MP103's)": (
+        "import multiprocessing as mp\ndef outer():\n    def inner(x): return x\n"
+        "    with mp.Pool(2) as p:\n        p.map(inner, [1])\nouter()\n",
+        [("MP103", 5, "")],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SENT, ids=list(SENT))
+def test_what_a_cell_sends_to_a_child(case: str) -> None:
+    source, expected = SENT[case]
+    found = lint_source(source, "cells.ipynb", notebook=True).diagnostics
+    assert [(d.code, d.line) for d in found] == [(code, line) for code, line, _ in expected]
+    for diagnostic, (_, _, name) in zip(found, expected, strict=True):
+        if name:
+            assert diagnostic.message.startswith(f"`{name}` is defined in a notebook cell")
