@@ -48,6 +48,7 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "severity": diagnostic.severity.value,
         "url": diagnostic.url,
         "extra": diagnostic.extra,
+        "cell": diagnostic.cell,
         "fix": None
         if fix is None
         else {
@@ -104,7 +105,8 @@ def result_from_json(data: Any, path: str, bounds: Bounds) -> LintResult:
 
 
 def diagnostic_from_json(data: Any, bounds: Bounds) -> Diagnostic:
-    fields = _fields(data, {"code", "name", "message", "range", "severity", "url", "extra", "fix"})
+    fields = _fields(data, {"code", "name", "message", "range", "severity", "url", "extra", "cell", "fix"}
+    )
     code = fields["code"]
     rule = RULES.get(code) if isinstance(code, str) else None
     if rule is None or fields["name"] != rule.name:
@@ -124,6 +126,7 @@ def diagnostic_from_json(data: Any, bounds: Bounds) -> Diagnostic:
         severity=Severity(_text(fields["severity"])),
         url=_text(fields["url"]),
         extra={_text(k): _text(v) for k, v in extra.items()},
+        cell=_cell(fields["cell"]),
         fix=None if fields["fix"] is None else fix_from_json(fields["fix"], bounds),
     )
 
@@ -157,6 +160,15 @@ def _fields(data: Any, names: set[str]) -> dict[str, Any]:
     if not isinstance(data, dict) or data.keys() != names:
         raise BadEntry("fields")
     return data
+
+
+def _cell(value: Any) -> int | None:
+    if value is None:
+        return None
+    cell = _integer(value)
+    if cell < 1:
+        raise BadEntry("cell")
+    return cell
 
 
 def _integer(value: Any) -> int:

@@ -29,6 +29,7 @@ from mplint.formats import (
     format_statistics,
     printable,
 )
+from mplint.notebook import is_notebook_path
 
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
@@ -250,6 +251,11 @@ def _fix_file(
     """Read the file again and lint that text, so the fixes match what is on disk now."""
     from mplint.fixes import fix_source, read_source_file
 
+    if is_notebook_path(result.path):
+        from mplint.notebook_fixes import fix_notebook_file
+
+        return fix_notebook_file(Path(result.path), unsafe, settings)
+
     source = read_source_file(Path(result.path))
     fresh = lint_source(source.text, result.path, settings)
     outcome = fix_source(
@@ -271,7 +277,7 @@ def diff_files(results: list[LintResult], unsafe: bool, settings: Settings) -> i
             continue
         try:
             source, outcome = _fix_file(result, unsafe, settings)
-        except (OSError, SyntaxError, UnicodeError) as error:
+        except (OSError, SyntaxError, ValueError) as error:  # ValueError: UnicodeError too
             print(f"mplint: cannot read {printable(result.path)}: {error}", file=sys.stderr)
             failed = True
             continue
@@ -304,7 +310,7 @@ def fix_files(
             source, outcome = _fix_file(result, unsafe, settings)
             if outcome.source != source.text:
                 write_source(Path(result.path), outcome.source, source.encoding)
-        except (OSError, SyntaxError, UnicodeError) as error:
+        except (OSError, SyntaxError, ValueError) as error:  # ValueError: UnicodeError too
             print(f"mplint: cannot fix {result.path}: {error}", file=sys.stderr)
             remaining.append(result)
             ok = False
@@ -320,16 +326,26 @@ def fix_files(
 
 def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, settings: Settings) -> int:
     """Standard input with ``--fix``: print the fixed text; with ``--diff``: the diff."""
-    from mplint.fixes import decode_source_file, fix_source, unified_diff
+    from mplint.fixes import SourceFile, decode_source_file, fix_source, unified_diff
 
     try:
-        source = decode_source_file(data)
-    except (SyntaxError, UnicodeDecodeError) as error:
+        if is_notebook_path(result.path):
+            from mplint.notebook_fixes import NOTEBOOK_ENCODING, fix_notebook_text
+
+            source = SourceFile(data.decode(NOTEBOOK_ENCODING), NOTEBOOK_ENCODING)
+            outcome = fix_notebook_text(source.text, result.path, args.unsafe_fixes, settings)
+        else:
+            source = decode_source_file(data)
+            outcome = fix_source(
+                source.text,
+                result.diagnostics,
+                args.unsafe_fixes,
+                settings=settings,
+                path=result.path,
+            )
+    except (SyntaxError, ValueError) as error:  # ValueError: UnicodeDecodeError too
         print(f"mplint: cannot read standard input: {error}", file=sys.stderr)
         return EXIT_ERROR
-    outcome = fix_source(
-        source.text, result.diagnostics, args.unsafe_fixes, settings=settings, path=result.path
-    )
     if args.diff:
         if outcome.source != source.text:
             write_diff(unified_diff(result.path, source.text, outcome.source))

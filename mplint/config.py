@@ -38,6 +38,7 @@ DEFAULT_EXCLUDE = (
     ".ruff_cache",
     ".pytest_cache",
     ".mplint_cache",
+    ".ipynb_checkpoints",
     "site-packages",
 )
 

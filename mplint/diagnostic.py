@@ -79,10 +79,13 @@ class Diagnostic:
     url: str = ""
     fix: Fix | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    # In a notebook: the cell (1-based, every cell counted); line and end_line are then
+    # lines of that cell.
+    cell: int | None = None
 
     @property
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.line, self.column, self.code)
+    def sort_key(self) -> tuple[int, int, int, str]:
+        return (self.cell or 0, self.line, self.column, self.code)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from mplint.config import DEFAULT_EXCLUDE, Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
+from mplint.notebook import NOTEBOOK_SUFFIX, is_notebook_path
 from mplint.triggers import mentions_process_api, uses_process_api
 
 if TYPE_CHECKING:
@@ -57,9 +58,18 @@ class LintResult:
     parsed: bool = False
 
 
-def might_use_processes(text: str) -> bool:
+def might_use_processes(text: str, path: str = "") -> bool:
     """Gate 1 alone: does the text import a process module or call fork()? (The
-    parallel runner asks this before sending a file to a worker; see mplint.triggers.)"""
+    parallel runner asks this before sending a file to a worker; see mplint.triggers.)
+    A notebook is asked about its code cells; one that does not read is let through, so
+    that its error is reported."""
+    if is_notebook_path(path):
+        from mplint.notebook import NotebookError, parse_notebook
+
+        try:
+            return mentions_process_api(parse_notebook(text).source)
+        except NotebookError:
+            return True
     return mentions_process_api(text)
 
 
@@ -85,10 +95,15 @@ def lint_source(
     *,
     codes: Iterable[str] | None = None,
     parser: IncrementalParser | None = None,
+    notebook: bool | None = None,
 ) -> LintResult:
     """Lint one file's text. ``codes`` overrides the settings' selection. ``parser``
     (the language server's, one per document) parses again only what an edit touched
-    and keeps the positions of the statements it did not."""
+    and keeps the positions of the statements it did not. ``notebook``: None decides by
+    the path (``.ipynb``: the text is the notebook's JSON, see mplint.notebook); True
+    means the text is a notebook's code cells joined into one module."""
+    if notebook is None and is_notebook_path(path):
+        return _lint_notebook(source, path, settings, codes)
     settings = settings or Settings()
     result = LintResult(path)
     if isinstance(source, bytes):
@@ -107,7 +122,27 @@ def lint_source(
         return result
     with _no_cyclic_gc:
         if uses_process_api(source) or not _compiles(source):
-            _analyse(source, path, settings, enabled, result, parser)
+            _analyse(source, path, settings, enabled, result, parser, notebook=bool(notebook))
+    return result
+
+
+def _lint_notebook(
+    source: str | bytes, path: str, settings: Settings | None, codes: Iterable[str] | None
+) -> LintResult:
+    """A notebook's code cells linted as one module; positions given in their cells."""
+    from mplint.notebook import error_in_cell, place_in_cell, read_notebook
+
+    notebook = read_notebook(source, path)
+    if isinstance(notebook, FileError):
+        return LintResult(path, error=notebook)
+    if not notebook.cells:
+        return LintResult(path)
+    module = lint_source(notebook.source, path, settings, codes=codes, notebook=True)
+    result = LintResult(path, internal_errors=module.internal_errors, parsed=module.parsed)
+    if module.error is not None:
+        result.error = error_in_cell(notebook, module.error)
+    placed = (place_in_cell(notebook, d) for d in module.diagnostics)
+    result.diagnostics = [d for d in placed if d is not None]
     return result
 
 
@@ -161,6 +196,8 @@ def _analyse(
     enabled: frozenset[str],
     result: LintResult,
     parser: IncrementalParser | None,
+    *,
+    notebook: bool = False,
 ) -> None:
     import libcst as cst
 
@@ -186,6 +223,10 @@ def _analyse(
         result.error = FileError(path, "cannot lint: the file is nested too deeply")
         return
     findings = run_checks(facts, enabled, result)
+    if notebook:
+        from mplint.checks.notebook import notebook_findings
+
+        findings = notebook_findings(facts, findings, enabled)
     if findings:
         placed = parser.placed if parser is not None else None
         result.diagnostics = to_diagnostics(facts, source, findings, settings, placed)
@@ -382,7 +423,7 @@ def _walk(directory: Path, settings: Settings, seen: set[Path]) -> Iterator[Path
         seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if not _skip_directory(root_path / d, settings))
         for filename in sorted(filenames):
-            if filename.endswith((".py", ".pyi")):
+            if filename.endswith((".py", ".pyi", NOTEBOOK_SUFFIX)):
                 file_path = root_path / filename
                 if not settings.is_excluded(file_path):
                     yield file_path

@@ -137,8 +137,10 @@ def fix_source(
     *,
     settings: Settings | None = None,
     path: str = "<stdin>",
+    notebook: bool = False,
 ) -> FixOutcome:
-    """Apply fixes, lint again and repeat (at most MAX_ROUNDS times) until no fix applies."""
+    """Apply fixes, lint again and repeat (at most MAX_ROUNDS times) until no fix applies.
+    ``notebook``: the source is a notebook's cells as one module (mplint.notebook_fixes)."""
     bom = "\ufeff" if source.startswith("\ufeff") else ""
     current = source[len(bom) :]
     outcome = FixOutcome(source)
@@ -154,7 +156,7 @@ def fix_source(
             break
         current = changed
         outcome.applied.extend(applied)
-        outcome.result = lint_source(current, path, settings)
+        outcome.result = lint_source(current, path, settings, notebook=notebook or None)
         if outcome.result.error is not None:
             break
         pending = outcome.result.diagnostics

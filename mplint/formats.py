@@ -121,9 +121,15 @@ def _one_line_each(
         for d in result.diagnostics:
             fixable = " [*]" if applies(d.fix, unsafe_fixes) else ""
             out.append(
-                f"{path}:{d.line}:{d.column + 1}: {_code(d, color)}{fixable} {printable(text(d))}"
+                f"{path}:{_cell(d)}{d.line}:{d.column + 1}: "
+                f"{_code(d, color)}{fixable} {printable(text(d))}"
             )
     return "\n".join(out)
+
+
+def _cell(d: Diagnostic) -> str:
+    """``cell 3:`` before the line of a finding in a notebook, as ruff prints it."""
+    return f"cell {d.cell}:" if d.cell is not None else ""
 
 
 def _code(d: Diagnostic, color: bool) -> str:
@@ -176,6 +182,7 @@ def json_items(results: Sequence[LintResult]) -> list[dict[str, Any]]:
                     "url": None,
                     "fix": None,
                     "noqa_row": None,
+                    "cell": None,
                 }
             )
         for d in result.diagnostics:
@@ -191,6 +198,7 @@ def json_items(results: Sequence[LintResult]) -> list[dict[str, Any]]:
                     "url": d.url,
                     "fix": _json_fix(d.fix),
                     "noqa_row": d.line,
+                    "cell": d.cell,
                 }
             )
     return items
@@ -336,6 +344,10 @@ def sarif_log(
                     }
                 ],
             }
+            if d.cell is not None:
+                # SARIF has no notebook cells: the region's lines are the cell's, and the
+                # location says which cell (the same number as the text format's).
+                item["locations"][0]["properties"] = {"cell": d.cell}
             if d.fix is not None:
                 item["fixes"] = [_sarif_fix(d.fix, location)]
             sarif_results.append(item)
@@ -432,6 +444,12 @@ def format_github(
                 "endColumn": d.end_column + 1,
                 "title": f"{d.code} {d.name}",
             }
+            if d.cell is not None:
+                # A line of a cell is not a line of the .ipynb file: annotate the file.
+                properties = {
+                    "file": path,
+                    "title": f"{d.code} {d.name} (cell {d.cell}, line {d.line})",
+                }
             out.append(_annotation(_level(d.severity), properties, d.message))
     return "\n".join(out)
 

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
@@ -48,6 +48,8 @@ from mplint.diagnostic import Applicability, Diagnostic, FileError, Severity, Te
 from mplint.engine import lint_source
 from mplint.fixes import applies, apply_fixes, text_edit_between
 from mplint.incremental import IncrementalParser
+from mplint.lsp_notebooks import NOTEBOOK_SYNC, NotebookLints, relint_siblings
+from mplint.lsp_notebooks import register as register_notebook_features
 from mplint.lsp_protocol import SessionLanguageServer, serve_stdio
 
 T = TypeVar("T")
@@ -207,7 +209,8 @@ def non_overlapping(edit_groups: Iterable[Sequence[TextEdit]]) -> list[TextEdit]
 
 class MplintServer(SessionLanguageServer):
     def __init__(self) -> None:
-        super().__init__(SOURCE, __version__)
+        super().__init__(SOURCE, __version__, notebook_document_sync=NOTEBOOK_SYNC)
+        self.notebooks = NotebookLints()  # cells of notebooks: see mplint.lsp_notebooks
         self.debounce = DEBOUNCE_SECONDS
         self.locale: str | None = None
         self.initialization_options: dict[str, Any] = {}
@@ -221,6 +224,11 @@ class MplintServer(SessionLanguageServer):
         self.parsers: dict[str, IncrementalParser] = {}
         self.generation = 0
         self.reported: set[str] = set()
+
+    def document(self, uri: str) -> Any:
+        """The open document ``uri`` names. pygls keeps documents under their unquoted
+        URI; clients send them quoted (``My%20Project``, a notebook cell's ``%3D``)."""
+        return self.workspace.text_documents.get(unquote(uri))
 
     # -- what the client can do --
 
@@ -304,6 +312,11 @@ class MplintServer(SessionLanguageServer):
         snapshot = Snapshot(uri, version, self.generation, lines, settings, config_error=problem)
         if path is not None and settings.exclude and settings.is_excluded(Path(path)):
             return snapshot
+        cell = self.notebooks.lint_cell(self, uri, source, settings)
+        if cell is not None:  # a notebook's cell: linted with the other cells
+            snapshot.diagnostics, snapshot.error = cell.diagnostics, cell.error
+            snapshot.internal_errors = cell.internal_errors
+            return snapshot
         parser = self.parsers.setdefault(uri, IncrementalParser())
         result = lint_source(source, path or "<untitled>", settings, parser=parser)
         snapshot.diagnostics = result.diagnostics
@@ -317,7 +330,7 @@ class MplintServer(SessionLanguageServer):
         running = self.running.get(uri)
         if running is not None and not running.done():
             await asyncio.wait([running])
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if document is None:
             return None
         future = in_worker_thread(self.lint_document, uri, document.version, document.source)
@@ -347,10 +360,11 @@ class MplintServer(SessionLanguageServer):
         snapshot = await self.lint_now(uri)
         if snapshot is not None and self.keep(snapshot):
             self.publish(snapshot)
+            relint_siblings(self, self.notebooks, uri)
 
     def keep(self, snapshot: Snapshot) -> bool:
         """Keep a lint only while it describes the document as it is now."""
-        document = self.workspace.text_documents.get(snapshot.uri)
+        document = self.document(snapshot.uri)
         if document is None or document.version != snapshot.version:
             return False
         if snapshot.generation != self.generation:
@@ -408,7 +422,7 @@ class MplintServer(SessionLanguageServer):
             if self.supports("workspace.diagnostics.refresh_support"):
                 self.workspace_diagnostic_refresh(None)
             return
-        for uri in list(self.workspace.text_documents):
+        for uri in [document.uri for document in self.workspace.text_documents.values()]:
             self.schedule(uri, 0)
 
     def log(self, kind: types.MessageType, message: str) -> None:
@@ -502,8 +516,10 @@ class MplintServer(SessionLanguageServer):
     def current_snapshot(self, uri: str) -> Snapshot | None:
         """The kept lint, if it still describes the document's current text."""
         snapshot = self.snapshots.get(uri)
-        document = self.workspace.text_documents.get(uri)
+        document = self.document(uri)
         if snapshot is None or document is None or document.version != snapshot.version:
+            return None
+        if self.notebooks.is_stale(self, uri):  # another cell of its notebook changed
             return None
         return snapshot
 
@@ -639,7 +655,7 @@ class MplintServer(SessionLanguageServer):
     def fix_all_action(self, snapshot: Snapshot, lang: str) -> types.CodeAction | None:
         """Every safe fix, as ``mplint check --fix`` applies them (fixes.apply_fixes: rounds
         of non-overlapping fixes, linted again in between), as one edit of the changed lines."""
-        document = self.workspace.text_documents.get(snapshot.uri)
+        document = self.document(snapshot.uri)
         if document is None or not any(applies(d.fix, False) for d in snapshot.diagnostics):
             return None
         source = document.source
@@ -789,6 +805,7 @@ def noqa_edit(line_number: int, line: str, code: str) -> TextEdit:
 
 def create_server() -> MplintServer:
     server = MplintServer()
+    register_notebook_features(server, server.notebooks)
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: MplintServer, params: types.InitializeParams) -> None:

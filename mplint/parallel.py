@@ -104,7 +104,7 @@ def lint_files(
             results.append(LintResult(name, error=text))
             continue
         enabled = settings.enabled_for(name)
-        if not enabled or not might_use_processes(text):
+        if not enabled or not might_use_processes(text, name):
             results.append(LintResult(name))  # what lint_source would say, without the work
             continue
         key = cache.key(data, enabled) if cache is not None else None

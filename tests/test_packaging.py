@@ -143,6 +143,12 @@ def test_installed_check(venv: Path, workdir: Path) -> None:
     assert json.loads(sarif)["runs"][0]["results"][0]["ruleId"] == "MP101"
 
 
+def test_installed_check_reads_notebooks(venv: Path, workdir: Path) -> None:
+    shutil.copy(ROOT / "docs" / "notebooks" / "squares.ipynb", workdir)
+    out = ok(run([str(venv / "mplint"), "check", "--format", "concise", "."], workdir), 1)
+    assert "squares.ipynb:cell 5:2:11: MP113 task-defined-in-main" in out.splitlines()
+
+
 def test_installed_explain_in_chinese(venv: Path, workdir: Path) -> None:
     out = ok(run([str(venv / "mplint"), "explain", "MP101", "--lang", "zh-CN"], workdir))
     assert "MP101" in out and any("\u4e00" <= ch <= "\u9fff" for ch in out)

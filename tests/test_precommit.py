@@ -7,6 +7,7 @@ a run. On CI the checkout is clean, so what is tested is what is committed.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -87,3 +88,29 @@ def test_mplint_fix_hook_rewrites_the_file(tmp_path: Path) -> None:
     assert fixed.returncode == 1, output(fixed)
     assert "files were modified by this hook" in fixed.stdout, output(fixed)
     assert "args=(5,)" in (repo / "app.py").read_text(encoding="utf-8")
+
+
+def test_mplint_hook_lints_notebooks(tmp_path: Path) -> None:
+    home = tmp_path / "pre-commit-home"
+    repo = student_repo(tmp_path, "")
+    cells = [
+        ["import multiprocessing as mp\n", "%matplotlib inline"],
+        ["def square(x):\n", "    return x * x"],
+        ["with mp.get_context('spawn').Pool(2) as pool:\n", "    print(pool.map(square, [1]))"],
+    ]
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "id": str(n), "metadata": {},
+             "outputs": [], "source": source}
+            for n, source in enumerate(cells)
+        ],
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }  # fmt: skip
+    (repo / "analysis.ipynb").write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+    git(repo, "add", "analysis.ipynb")
+
+    failed = try_repo(repo, "mplint", home)
+    assert failed.returncode == 1, output(failed)
+    assert "analysis.ipynb:cell 3:2:11: MP113 " in failed.stdout, output(failed)

@@ -22,6 +22,10 @@ from mplint.checks.base import MESSAGES, REGISTRY, Check, Finding, Message, Phra
 
 FAMILIES = (start, fork, children, lifecycle, pools, sync, managers, output, opinionated)
 
+# Not a family: run by the engine on notebooks only. Imported so that its message is
+# registered with the others.
+from mplint.checks import notebook  # noqa: E402
+
 __all__ = [
     "FAMILIES",
     "MESSAGES",
@@ -30,5 +34,6 @@ __all__ = [
     "Finding",
     "Message",
     "Phrase",
+    "notebook",
     "third_party",
 ]
