@@ -111,6 +111,8 @@ class Facts(KindInference):
         self.subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
         # `xs += value` by (scope, xs): value's elements join xs, like `xs.extend(value)`.
         self.augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        # `self.xs += value` (any attribute): value's elements join that attribute's list.
+        self.augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]] = []
         # The names each comprehension `for` binds.
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
         # `return value` of each function (None for a bare return).

@@ -188,6 +188,13 @@ def _receiver_kinds(source: str, method: str) -> list[str | None]:
         "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n[p.join() for p in ps]\n",
         # return value of this file's function
         "import multiprocessing as mp\ndef make():\n    return mp.Process()\np = make()\np.join()\n",
+        # zip(): each target part takes the elements of its own argument
+        "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n"
+        "for n, p in zip(range(2), ps):\n    p.join()\n",
+        # self.x += [...] in one method fills the list another method walks
+        "import multiprocessing as mp\nclass R:\n    def __init__(self):\n        self.ps = []\n"
+        "    def go(self):\n        self.ps += [mp.Process()]\n"
+        "    def stop(self):\n        for p in self.ps:\n            p.join()\n",
     ],
 )
 def test_values_are_followed_to_their_kind(source: str) -> None:

@@ -234,9 +234,13 @@ class _Collector:
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         """``xs += [...]``: the right side's elements join ``xs``, as with ``extend``."""
-        if isinstance(node.operator, cst.AddAssign) and isinstance(node.target, cst.Name):
+        if not isinstance(node.operator, cst.AddAssign):
+            return
+        if isinstance(node.target, cst.Name):
             key = (self.scope, node.target.value)
             self.facts.augmented_stores.setdefault(key, []).append(node.value)
+        elif isinstance(node.target, cst.Attribute):  # self.procs += [p]
+            self.facts.augmented_attribute_stores.append((node.target, node.value))
 
     def _record(
         self,

@@ -15,6 +15,7 @@ import libcst as cst
 
 from mplint.names import MANAGER_PROXY_KINDS, kind_of_constructor
 from mplint.semantic import classes
+from mplint.semantic.iteration import iterated_container
 from mplint.semantic.kinds import Kind
 from mplint.semantic.records import Binding, CallSite, Scope
 from mplint.semantic.syntax import dotted_name, is_method_call
@@ -79,6 +80,7 @@ class KindInference:
         module_functions: dict[str, cst.FunctionDef]
         subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
         augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
+        augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]]
         comprehension_targets: dict[cst.CompFor, set[str]]
         returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]]
         _kind_cache: dict[cst.CSTNode, str | None]
@@ -206,10 +208,6 @@ class KindInference:
     def is_empty_container(self, node: cst.BaseExpression) -> bool:
         return _is_empty_container(node)
 
-    def fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
-        """``append``/``add``/``insert``/``extend`` calls on the container ``node`` names."""
-        return self._fill_calls(node, binding)
-
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
         for ancestor in self.ancestors(name):
@@ -224,26 +222,9 @@ class KindInference:
         return None
 
     def _loop_variable_kind(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> str | None:
-        """``for p in procs``, ``for i, p in enumerate(procs)``, ``for k, p in d.items()``."""
-        target, iterable = loop.target, loop.iter
-        if isinstance(target, cst.Name):
-            return self._element_kind(iterable, depth + 1)
-        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
-            return None
-        second = target.elements[1].value
-        if not (isinstance(second, cst.Name) and second.value == name):
-            return None
-        if isinstance(iterable, cst.Call) and iterable.args:
-            func = iterable.func
-            if isinstance(func, cst.Name) and func.value == "enumerate":
-                return self._element_kind(iterable.args[0].value, depth + 1)
-            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
-                return self._element_kind(func.value, depth + 1)
-        if isinstance(iterable, cst.Call) and not iterable.args:
-            func = iterable.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "items":
-                return self._element_kind(func.value, depth + 1)
-        return None
+        """``for p in procs``, ``enumerate(procs)``, ``d.items()``, ``zip(procs, ...)``."""
+        container = iterated_container(loop, name)
+        return None if container is None else self._element_kind(container, depth + 1)
 
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         """The one kind of the elements of a container (the values of a dict)."""
@@ -303,22 +284,38 @@ class KindInference:
     def _filled_kinds(
         self, node: cst.Name | cst.Attribute, binding: Binding, depth: int
     ) -> set[str | None]:
-        """Kinds put into a container that starts empty: ``append(x)``, ``add(x)``,
-        ``insert(i, x)``, ``extend(xs)``, ``xs += [x]``, ``d[k] = x``, in the scope that made it (or,
-        for ``self.x``, anywhere ``self.x`` is filled)."""
-        kinds: set[str | None] = set()
+        """Kinds put into a container that starts empty (see ``fillings``)."""
+        kinds: set[str | None] = {
+            self._element_kind(value, depth + 1) if many else self._kind_of(value, depth + 1)
+            for value, many in self.fillings(node, binding)
+        }
+        return kinds or {None}
+
+    def fillings(
+        self, node: cst.Name | cst.Attribute, binding: Binding
+    ) -> list[tuple[cst.BaseExpression, bool]]:
+        """What is put into a container that starts empty, each with whether it is a
+        container of elements (True) or one element (False): ``append(x)``, ``add(x)``,
+        ``insert(i, x)``, ``d[k] = x``; ``extend(xs)``, ``xs += [x]``. For a name, in the
+        scope that made it; for ``self.x``, anywhere ``self.x`` of that class is filled."""
+        found: list[tuple[cst.BaseExpression, bool]] = []
         for call in self._fill_calls(node, binding):
             method = call.func.attr.value  # type: ignore[attr-defined]
-            if method == "extend":
-                kinds.add(self._element_kind(call.args[0].value, depth + 1))
-            else:
-                kinds.add(self._kind_of(call.args[-1].value, depth + 1))
+            found.append((call.args[-1].value, method == "extend"))
         if isinstance(node, cst.Name):
             for value in self.subscript_stores.get((binding.scope, node.value), ()):
-                kinds.add(self._kind_of(value, depth + 1))
+                found.append((value, False))
             for value in self.augmented_stores.get((binding.scope, node.value), ()):
-                kinds.add(self._element_kind(value, depth + 1))
-        return kinds or {None}
+                found.append((value, True))
+        else:
+            text = dotted_name(node)
+            cls = self.instance_class(node.value)
+            for target, value in self.augmented_attribute_stores:
+                if dotted_name(target) != text:
+                    continue
+                if cls is None or self.instance_class(target.value) is cls:
+                    found.append((value, True))
+        return found
 
     def _fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
         if isinstance(node, cst.Name):

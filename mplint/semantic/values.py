@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from mplint.semantic.iteration import iterated_container
+
 if TYPE_CHECKING:
     from mplint.facts import Binding, Facts
 
@@ -103,21 +105,8 @@ class _Search:
         return _join([self.value(site.argument_for(param), depth + 1) for site in sites])
 
     def loop_variable(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> Origins:
-        target, iterable = loop.target, loop.iter
-        if isinstance(target, cst.Name):
-            return self.elements(iterable, depth + 1)
-        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
-            return None
-        second = target.elements[1].value
-        if not (isinstance(second, cst.Name) and second.value == name):
-            return None
-        if isinstance(iterable, cst.Call):
-            func = iterable.func
-            if isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
-                return self.elements(iterable.args[0].value, depth + 1)
-            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
-                return self.elements(func.value, depth + 1)
-        return None
+        container = iterated_container(loop, name)
+        return None if container is None else self.elements(container, depth + 1)
 
     def elements(self, node: cst.BaseExpression, depth: int) -> Origins:
         """The origins of a container's elements (a dict's values)."""
@@ -178,17 +167,8 @@ class _Search:
         """What an initially empty container is filled with; None when it never is."""
         facts = self.facts
         parts: list[Origins] = []
-        for call in facts.fill_calls(node, binding):
-            method = call.func.attr.value  # type: ignore[attr-defined]
-            if method == "extend":
-                parts.append(self.elements(call.args[0].value, depth + 1))
-            else:
-                parts.append(self.value(call.args[-1].value, depth + 1))
-        if isinstance(node, cst.Name):
-            for value in facts.subscript_stores.get((binding.scope, node.value), ()):
-                parts.append(self.value(value, depth + 1))
-            for value in facts.augmented_stores.get((binding.scope, node.value), ()):
-                parts.append(self.elements(value, depth + 1))
+        for value, many in facts.fillings(node, binding):
+            parts.append(self.elements(value, depth + 1) if many else self.value(value, depth + 1))
         return _join(parts) if parts else None
 
 

@@ -17,6 +17,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
+from mplint.semantic.iteration import element_variable, iterated_container
 from mplint.semantic.kinds import Kind
 from mplint.semantic.syntax import source_text
 
@@ -31,7 +32,7 @@ KEEPING_METHODS = frozenset(
     {"append", "add", "insert", "extend", "remove", "discard", "clear", "index", "count"}
 )
 # Wrappers around a list in `for x in wrapper(procs)` that yield the same elements.
-ITERATING_WRAPPERS = frozenset({"enumerate", "reversed", "list", "tuple", "sorted"})
+ITERATING_WRAPPERS = frozenset({"reversed", "list", "tuple", "sorted"})
 # Process methods which, handed on uncalled, let someone else act on the process.
 PROCESS_METHODS = frozenset({"start", "run", "join", "terminate", "kill", "close", "is_alive"})
 CHILD_MAKING_KINDS = frozenset({Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER})
@@ -234,14 +235,7 @@ class ProcessFlow:
     def loop_target_fate(
         self, target: cst.BaseExpression, loop: cst.CSTNode, fate: Fate, seen: set
     ) -> None:
-        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-            iterator = loop.iter if isinstance(loop, cst.For | cst.CompFor) else None
-            if (
-                isinstance(iterator, cst.Call)
-                and isinstance(iterator.func, cst.Name)
-                and iterator.func.value == "enumerate"
-            ):
-                target = target.elements[1].value
+        """``target`` is the part of the loop's target that takes the process."""
         if not isinstance(target, cst.Name):
             fate.escaped = True
             return
@@ -289,8 +283,10 @@ class ProcessFlow:
                     if call.func.value in LOOKING_CALLS and call.func.value != "list":
                         continue
                     node, parent = call, facts.parent(call)
-            if isinstance(parent, cst.For | cst.CompFor) and parent.iter is node:
-                self.loop_target_fate(parent.target, parent, fate, seen)
+            walked = element_variable(facts, node)
+            if walked is not None:
+                loop, part = walked
+                self.loop_target_fate(part, loop, fate, seen)
             elif isinstance(parent, cst.Attribute) and parent.value is node:
                 if parent.attr.value not in KEEPING_METHODS:
                     fate.escaped = True
@@ -372,7 +368,7 @@ class ProcessFlow:
                 fate.escaped = True  # p = self.p = Process(...): kept under another name
             loop = binding.node
             if binding.value is None and isinstance(loop, cst.For):
-                iterator = loop.iter
+                iterator = iterated_container(loop, receiver.value)
                 if (
                     isinstance(iterator, cst.Call)
                     and isinstance(iterator.func, cst.Name)
