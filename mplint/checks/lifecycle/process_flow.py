@@ -140,6 +140,10 @@ class ProcessFlow:
                     if func.attr.value in ADDING_METHODS:
                         self.container_fate(func.value, fate, seen)
                     return
+            helper = self.helper_receiving(name)
+            if helper is not None:
+                self.name_fate(helper[0], helper[1], fate, seen)
+                return
             fate.escaped = True
             return
         if isinstance(parent, cst.Element):
@@ -148,6 +152,24 @@ class ProcessFlow:
         if self.only_tested(name):
             return
         fate.escaped = True
+
+    def helper_receiving(self, node: cst.CSTNode) -> tuple[str, cst.FunctionDef] | None:
+        """``start_all(procs)``: the parameter, and the function of this file, that a plain
+        argument of a direct call is passed to, when the function never rebinds it."""
+        facts = self.facts
+        parent = facts.parent(node)
+        call = facts.parent(parent) if isinstance(parent, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(node, cst.BaseExpression):
+            return None
+        param = facts.parameter_receiving(call, node)
+        parameters = facts.parent(param) if param is not None else None
+        helper = facts.parent(parameters) if parameters is not None else None
+        if param is None or not isinstance(helper, cst.FunctionDef):
+            return None
+        bindings = facts.bindings.get((helper, param.name.value), [])
+        if any(binding.node is not param for binding in bindings):
+            return None
+        return param.name.value, helper
 
     def only_tested(self, node: cst.CSTNode) -> bool:
         """`if p:`, `p is None`, `not p`, `f"{p}"`, `del p`: looked at, not kept."""
@@ -265,11 +287,16 @@ class ProcessFlow:
         if not bindings or not all(fresh_collection(b.value) for b in bindings):
             fate.escaped = True  # a parameter or someone else's list: its owner may join
             return
-        key = ("[]" + container.value, id(bindings[0].scope))
+        self.container_loads_fate(container.value, bindings[0].scope, fate, seen)
+
+    def container_loads_fate(self, variable: str, scope: Scope, fate: Fate, seen: set) -> None:
+        """What each read of the list ``variable`` of ``scope`` does to its elements."""
+        facts = self.facts
+        key = ("[]" + variable, id(scope))
         if key in seen:
             return
         seen.add(key)
-        for name in flow.loads_of(facts, container.value, bindings[0].scope):
+        for name in flow.loads_of(facts, variable, scope):
             node: cst.CSTNode = name
             parent = facts.parent(node)
             # for x in enumerate(procs) / reversed(procs) / list(procs)
@@ -284,9 +311,12 @@ class ProcessFlow:
                         continue
                     node, parent = call, facts.parent(call)
             walked = element_variable(facts, node)
+            helper = self.helper_receiving(node)
             if walked is not None:
                 loop, part = walked
                 self.loop_target_fate(part, loop, fate, seen)
+            elif helper is not None:
+                self.container_loads_fate(helper[0], helper[1], fate, seen)
             elif isinstance(parent, cst.Attribute) and parent.value is node:
                 if parent.attr.value not in KEEPING_METHODS:
                     fate.escaped = True
