@@ -118,6 +118,8 @@ class Facts(KindInference):
         # `return value` of each function (None for a bare return).
         self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
         self.globals_declared: dict[cst.FunctionDef, set[str]] = {}
+        # Names each function declares `nonlocal`: its stores bind the enclosing function's.
+        self.nonlocals_declared: dict[cst.FunctionDef, set[str]] = {}
         # Functions and classes defined inside a function: (scope, name) -> definition.
         self.local_definitions: dict[tuple[Scope, str], cst.FunctionDef | cst.ClassDef] = {}
         self.main_guards: list[cst.If] = []
