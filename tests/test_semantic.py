@@ -191,6 +191,10 @@ def _receiver_kinds(source: str, method: str) -> list[str | None]:
         # zip(): each target part takes the elements of its own argument
         "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n"
         "for n, p in zip(range(2), ps):\n    p.join()\n",
+        # a class attribute list (shared by every instance) filled from a method
+        "import multiprocessing as mp\nclass R:\n    ps = []\n    def go(self):\n"
+        "        self.ps.append(mp.Process())\n    def stop(self):\n"
+        "        for p in self.ps:\n            p.join()\n",
         # nonlocal: the nested function's store binds the outer function's name
         "import multiprocessing as mp\ndef main():\n    p = None\n    def make():\n"
         "        nonlocal p\n        p = mp.Process()\n    make()\n    p.join()\n",
