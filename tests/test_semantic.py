@@ -311,3 +311,12 @@ def test_augmented_assignment_fills_a_list() -> None:
     assert found is not None
     assert sorted(module.code_for_node(c) for c in found) == ["mp.Pool()", "mp.Process()"]
     assert facts.kind_of(join.func.value) is None  # a process or a pool: unsure
+
+
+def test_open_files_have_their_own_kind() -> None:
+    source = (
+        "import gzip\nclass J:\n    def __init__(self):\n        self.out = open('x', 'w')\n"
+        "    def go(self):\n        self.out.write('a')\n"
+        "files = [gzip.open('a.gz'), open('b')]\nfor f in files:\n    f.write('b')\n"
+    )
+    assert _receiver_kinds(source, "write") == ["open-file", "open-file"]
