@@ -195,6 +195,11 @@ def _receiver_kinds(source: str, method: str) -> list[str | None]:
         "import multiprocessing as mp\nclass R:\n    ps = []\n    def go(self):\n"
         "        self.ps.append(mp.Process())\n    def stop(self):\n"
         "        for p in self.ps:\n            p.join()\n",
+        # a list of lists, walked a level down (also a dict of lists through items())
+        "import multiprocessing as mp\ngroups = [[mp.Process() for _ in range(2)] for _ in range(2)]\n"
+        "for g in groups:\n    for p in g:\n        p.join()\n",
+        "import multiprocessing as mp\nby = {'a': [mp.Process()], 'b': [mp.Process()]}\n"
+        "for k, g in by.items():\n    for p in g:\n        p.join()\n",
         # nonlocal: the nested function's store binds the outer function's name
         "import multiprocessing as mp\ndef main():\n    p = None\n    def make():\n"
         "        nonlocal p\n        p = mp.Process()\n    make()\n    p.join()\n",

@@ -271,6 +271,12 @@ class KindInference:
             real = [b for b in bindings if not _is_none(b.value)]
             if not real:
                 return None
+            walked = self.loop_variable_container(node)
+            if walked is not None:  # for group in groups: for p in group
+                inner = self.element_expressions(walked)
+                if inner is None:
+                    return None
+                return _one_kind({self._element_kind(e, depth + 1) for e in inner})
             kinds: set[str | None] = set()
             for binding in real:
                 if binding.value is None or binding.unpack_index is not None:
@@ -291,6 +297,63 @@ class KindInference:
             for value, many in self.fillings(node, binding)
         }
         return kinds or {None}
+
+    def element_expressions(
+        self, node: cst.BaseExpression | None, depth: int = 0
+    ) -> list[cst.BaseExpression] | None:
+        """The expressions a container's elements come from (a dict's values), so that a
+        list of lists can be walked a level down: literal elements, a comprehension's
+        element, and for a name or ``self.x`` its values or what fills it. None when
+        unsure."""
+        if node is None or depth > 4:
+            return None
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return None
+            return [e.value for e in node.elements]
+        if isinstance(node, cst.Dict):
+            values = [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+            return values if values and len(values) == len(node.elements) else None
+        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
+            return [node.elt]
+        if isinstance(node, cst.DictComp):
+            return [node.value]
+        if not isinstance(node, cst.Name | cst.Attribute):
+            return None
+        bindings = (
+            self.visible_bindings(node)
+            if isinstance(node, cst.Name)
+            else self.attribute_bindings_of(node)
+        )
+        real = [b for b in bindings if not _is_none(b.value)]
+        if not real:
+            return None
+        found: list[cst.BaseExpression] = []
+        for binding in real:
+            if binding.value is None or binding.unpack_index is not None:
+                return None
+            if not _is_empty_container(binding.value):
+                inner = self.element_expressions(binding.value, depth + 1)
+                if inner is None:
+                    return None
+                found.extend(inner)
+                continue
+            for value, many in self.fillings(node, binding):
+                inner = self.element_expressions(value, depth + 1) if many else [value]
+                if inner is None:
+                    return None
+                found.extend(inner)
+        return found or None
+
+    def loop_variable_container(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
+        """For a name that only a ``for`` loop binds (``for group in groups``), the
+        expressions of the elements it walks, as one container (None when unsure)."""
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = self.visible_bindings(node)
+        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.For):
+            return None
+        return iterated_container(bindings[0].node, node.value)
 
     def fillings(
         self, node: cst.Name | cst.Attribute, binding: Binding

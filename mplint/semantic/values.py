@@ -152,6 +152,12 @@ class _Search:
             real = [b for b in bindings if not _is_none(b.value)]
             if not real:
                 return None
+            walked = facts.loop_variable_container(node)
+            if walked is not None:  # for group in groups: for p in group
+                inner = facts.element_expressions(walked)
+                if inner is None:
+                    return None
+                return _join([self.elements(e, depth + 1) for e in inner])
             parts: list[Origins] = []
             for binding in real:
                 if binding.value is None or binding.unpack_index is not None:
