@@ -325,3 +325,17 @@ def test_open_files_have_their_own_kind() -> None:
         "files = [gzip.open('a.gz'), open('b')]\nfor f in files:\n    f.write('b')\n"
     )
     assert _receiver_kinds(source, "write") == ["open-file", "open-file"]
+
+
+def test_a_list_passed_to_a_helper_gives_its_elements_kind() -> None:
+    source = (
+        "import multiprocessing as mp\ndef stop(ps):\n    for p in ps:\n        p.join()\n"
+        "def main():\n    ps = [mp.Process() for _ in range(2)]\n    stop(ps)\n"
+    )
+    module, facts = _facts(source)
+    join = next(c for c in facts.calls if module.code_for_node(c) == "p.join()")
+    assert isinstance(join.func, cst.Attribute)
+    assert facts.kind_of(join.func.value) is None  # not without the call sites
+    assert facts.kind_through_parameters(join.func.value) == "process"
+    found = facts.origins(join.func.value, through_parameters=True)
+    assert found is not None and [module.code_for_node(c) for c in found] == ["mp.Process()"]

@@ -459,7 +459,9 @@ class KindInference:
             self._parameter_kinds[param] = kind
         return kind
 
-    def _parameter_kind(self, param: cst.Param) -> Kind | None:
+    def _parameter_kind(self, param: cst.Param, elements: bool = False) -> Kind | None:
+        """What every call site passes for ``param`` (with ``elements``: the one kind of
+        the elements of the container each passes)."""
         owner = self.parent(self.parent(param) or param)
         if not isinstance(owner, cst.FunctionDef) or param in self._parameters_pending:
             return None
@@ -473,7 +475,12 @@ class KindInference:
                 if site.call is not None and self._inside(site.call, owner):
                     continue  # a recursive call passes on what the outer sites gave
                 argument = site.argument_for(param)
-                kinds.add(self.kind_through_parameters(argument) if argument else None)
+                if argument is None:
+                    kinds.add(None)
+                elif elements:
+                    kinds.add(self._element_kind(argument, 0))  # type: ignore[arg-type]
+                else:
+                    kinds.add(self.kind_through_parameters(argument))
         finally:
             self._parameters_pending.discard(param)
         return kinds.pop() if len(kinds) == 1 else None
@@ -500,4 +507,9 @@ class KindInference:
         bindings = self.visible_bindings(node)
         if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
             return self.parameter_kind(bindings[0].node)
+        walked = self.loop_variable_container(node)
+        if isinstance(walked, cst.Name):  # def stop(procs): for p in procs: ...
+            holders = self.visible_bindings(walked)
+            if len(holders) == 1 and isinstance(holders[0].node, cst.Param):
+                return self._parameter_kind(holders[0].node, elements=True)
         return None

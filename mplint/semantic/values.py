@@ -94,7 +94,9 @@ class _Search:
                 parts.append(self.value(binding.value, depth + 1))
         return _join(parts)
 
-    def parameter(self, param: cst.Param, depth: int) -> Origins:
+    def parameter(self, param: cst.Param, depth: int, elements: bool = False) -> Origins:
+        """What every call site of this file passes for ``param`` (with ``elements``: the
+        elements of the container each passes)."""
         facts = self.facts
         if not self.through_parameters:
             return None
@@ -102,7 +104,9 @@ class _Search:
         sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
         if not sites:
             return None
-        return _join([self.value(site.argument_for(param), depth + 1) for site in sites])
+        read = self.elements if elements else self.value
+        arguments = [site.argument_for(param) for site in sites]
+        return _join([read(a, depth + 1) if a is not None else None for a in arguments])
 
     def loop_variable(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> Origins:
         container = iterated_container(loop, name)
@@ -158,6 +162,8 @@ class _Search:
                 if inner is None:
                     return None
                 return _join([self.elements(e, depth + 1) for e in inner])
+            if len(real) == 1 and isinstance(real[0].node, cst.Param):
+                return self.parameter(real[0].node, depth, elements=True)
             parts: list[Origins] = []
             for binding in real:
                 if binding.value is None or binding.unpack_index is not None:
