@@ -153,6 +153,41 @@ class ProcessFlow:
             return
         fate.escaped = True
 
+    def parameter_container(self, node: cst.BaseExpression) -> cst.Param | None:
+        """The parameter a list comes in by, for ``procs`` (a parameter) or ``proc`` (the
+        variable of a ``for`` over it), when the function never rebinds it."""
+        facts = self.facts
+        if not isinstance(node, cst.Name):
+            return None
+        walked = facts.loop_variable_container(node)
+        name = walked if isinstance(walked, cst.Name) else node
+        bindings = facts.visible_bindings(name)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            return bindings[0].node
+        return None
+
+    def parameter_fate(self, param: cst.Param, fate: Fate, seen: set) -> None:
+        """The list came in by ``param``: what every caller of this file does to the list
+        it passed (the call itself leads back here, and ``seen`` stops it)."""
+        facts = self.facts
+        parameters = facts.parent(param)
+        helper = facts.parent(parameters) if parameters is not None else None
+        sites = facts.call_sites.get(helper) if isinstance(helper, cst.FunctionDef) else None
+        if not sites or not isinstance(helper, cst.FunctionDef):
+            fate.escaped = True
+            return
+        self.container_loads_fate(param.name.value, helper, fate, seen)
+        for site in sites:
+            argument = site.argument_for(param)
+            if site.call is None or helper not in facts.callees(site.call):
+                fate.escaped = True  # handed to a process or a pool: not this flow
+                return
+            holders = facts.visible_bindings(argument) if isinstance(argument, cst.Name) else []
+            if not holders or not all(fresh_collection(b.value) for b in holders):
+                fate.escaped = True
+                return
+            self.container_loads_fate(argument.value, holders[0].scope, fate, seen)  # type: ignore[union-attr]
+
     def helper_receiving(self, node: cst.CSTNode) -> tuple[str, cst.FunctionDef] | None:
         """``start_all(procs)``: the parameter, and the function of this file, that a plain
         argument of a direct call is passed to, when the function never rebinds it."""
@@ -283,6 +318,10 @@ class ProcessFlow:
         """The process was put in the list `container`: follow what is done to its elements."""
         facts = self.facts
         fate.contained = True
+        param = self.parameter_container(container)
+        if param is not None:
+            self.parameter_fate(param, fate, seen)
+            return
         bindings = facts.visible_bindings(container)
         if not bindings or not all(fresh_collection(b.value) for b in bindings):
             fate.escaped = True  # a parameter or someone else's list: its owner may join
@@ -358,6 +397,9 @@ class ProcessFlow:
                 continue
             receiver = func.value
             creations = self.creations(receiver)
+            if creations is None and self.parameter_container(receiver) is not None:
+                # start_all(procs): the helper starts what its callers made
+                creations = self._processes(facts.origins(receiver, through_parameters=True))
             if facts.kind_of(receiver) != Kind.PROCESS and not creations:
                 continue
             fate = self.receiver_fate(receiver)
