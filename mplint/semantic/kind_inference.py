@@ -7,7 +7,7 @@ A mixin of ``Facts``: it reads the records of the one walk (``bindings``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -206,9 +206,6 @@ class KindInference:
         """The constructor calls a container's elements may hold; None when unsure."""
         return element_origins(self, node, through_parameters)  # type: ignore[arg-type]
 
-    def is_empty_container(self, node: cst.BaseExpression) -> bool:
-        return _is_empty_container(node)
-
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
         for ancestor in self.ancestors(name):
@@ -229,83 +226,21 @@ class KindInference:
 
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         """The one kind of the elements of a container (the values of a dict)."""
-        if depth > 8:
+        found = self.element_expressions(node, depth)
+        if found is None:
             return None
-        if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
-                return None
-            return _one_kind({self._kind_of(e.value, depth + 1) for e in node.elements})
-        if isinstance(node, cst.Dict):
-            values = [e.value for e in node.elements if isinstance(e, cst.DictElement)]
-            if not values or len(values) != len(node.elements):
-                return None
-            return _one_kind({self._kind_of(v, depth + 1) for v in values})
-        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-            return self._kind_of(node.elt, depth + 1)
-        if isinstance(node, cst.DictComp):
-            return self._kind_of(node.value, depth + 1)
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
-                return self._element_kind(func.value, depth + 1)  # d.values()
-            if (
-                isinstance(func, cst.Name)
-                and func.value in _SAME_ELEMENTS
-                and len(node.args) >= 1
-                and not node.args[0].star
-                and func.value not in self.module_functions
-            ):
-                return self._element_kind(node.args[0].value, depth + 1)  # list(procs)
-            function = self.function_for(func) if isinstance(func, cst.Name) else None
-            if function is not None and not function.decorators:  # procs = make_all()
-                returned = self.returns.get(function)
-                if returned and all(v is not None for v in returned):
-                    return _one_kind({self._element_kind(v, depth + 1) for v in returned})  # type: ignore[arg-type]
-            return None
-        if isinstance(node, cst.Name | cst.Attribute):
-            bindings = (
-                self.visible_bindings(node)
-                if isinstance(node, cst.Name)
-                else self.attribute_bindings_of(node)
-            )
-            real = [b for b in bindings if not _is_none(b.value)]
-            if not real:
-                return None
-            walked = self.loop_variable_container(node)
-            if walked is not None:  # for group in groups: for p in group
-                inner = self.element_expressions(walked)
-                if inner is None:
-                    return None
-                return _one_kind({self._element_kind(e, depth + 1) for e in inner})
-            kinds: set[str | None] = set()
-            for binding in real:
-                if binding.value is None or binding.unpack_index is not None:
-                    return None
-                if _is_empty_container(binding.value):
-                    kinds.update(self._filled_kinds(node, binding, depth))
-                else:
-                    kinds.add(self._element_kind(binding.value, depth + 1))
-            return _one_kind(kinds)
-        return None
-
-    def _filled_kinds(
-        self, node: cst.Name | cst.Attribute, binding: Binding, depth: int
-    ) -> set[str | None]:
-        """Kinds put into a container that starts empty (see ``fillings``)."""
-        kinds: set[str | None] = {
-            self._element_kind(value, depth + 1) if many else self._kind_of(value, depth + 1)
-            for value, many in self.fillings(node, binding)
-        }
-        return kinds or {None}
+        return _one_kind({self._kind_of(element, depth + 1) for element in found})
 
     def element_expressions(
         self, node: cst.BaseExpression | None, depth: int = 0
     ) -> list[cst.BaseExpression] | None:
-        """The expressions a container's elements come from (a dict's values), so that a
-        list of lists can be walked a level down: literal elements, a comprehension's
-        element, and for a name or ``self.x`` its values or what fills it. None when
-        unsure."""
-        if node is None or depth > 4:
+        """The expressions a container's elements come from (a dict's values), the one
+        place that follows containers for kinds (``_element_kind``) and origins
+        (``values``): literals, comprehensions, ``d.values()``, ``list(xs)`` and the like,
+        what a function of this file returns, and for a name or ``self.x`` its values or
+        what fills it (``fillings``), a level down for a loop variable that walks a list
+        of lists. None when unsure."""
+        if node is None or depth > 8:
             return None
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
             if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
@@ -318,6 +253,8 @@ class KindInference:
             return [node.elt]
         if isinstance(node, cst.DictComp):
             return [node.value]
+        if isinstance(node, cst.Call):
+            return self._call_elements(node, depth)
         if not isinstance(node, cst.Name | cst.Attribute):
             return None
         bindings = (
@@ -328,22 +265,60 @@ class KindInference:
         real = [b for b in bindings if not _is_none(b.value)]
         if not real:
             return None
+        walked = self.loop_variable_container(node)
+        if walked is not None:  # for group in groups: for p in group
+            groups = self.element_expressions(walked, depth + 1)
+            return None if groups is None else self._gathered(groups, depth)
         found: list[cst.BaseExpression] = []
         for binding in real:
             if binding.value is None or binding.unpack_index is not None:
                 return None
             if not _is_empty_container(binding.value):
                 inner = self.element_expressions(binding.value, depth + 1)
-                if inner is None:
-                    return None
-                found.extend(inner)
-                continue
-            for value, many in self.fillings(node, binding):
-                inner = self.element_expressions(value, depth + 1) if many else [value]
-                if inner is None:
-                    return None
-                found.extend(inner)
-        return found or None
+            else:
+                fillings = self.fillings(node, binding)
+                inner = [] if fillings else None
+                for value, many in fillings:
+                    more = self.element_expressions(value, depth + 1) if many else [value]
+                    if more is None or inner is None:
+                        inner = None
+                        break
+                    inner.extend(more)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
+
+    def _call_elements(self, node: cst.Call, depth: int) -> list[cst.BaseExpression] | None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
+            return self.element_expressions(func.value, depth + 1)  # d.values()
+        if (
+            isinstance(func, cst.Name)
+            and func.value in _SAME_ELEMENTS
+            and node.args
+            and not node.args[0].star
+            and func.value not in self.module_functions
+        ):
+            return self.element_expressions(node.args[0].value, depth + 1)  # list(procs)
+        function = self.function_for(func) if isinstance(func, cst.Name) else None
+        if function is not None and not function.decorators:  # procs = make_all()
+            returned = self.returns.get(function)
+            if returned and all(v is not None for v in returned):
+                return self._gathered(returned, depth)
+        return None
+
+    def _gathered(
+        self, containers: Sequence[cst.BaseExpression | None], depth: int
+    ) -> list[cst.BaseExpression] | None:
+        """The elements of every container, None when one of them is unsure."""
+        found: list[cst.BaseExpression] = []
+        for container in containers:
+            inner = self.element_expressions(container, depth + 1)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
 
     def loop_variable_container(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
         """For a name that only a ``for`` loop binds (``for group in groups``), the

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 Origins = list[cst.Call] | None
 _MAX_DEPTH = 8
-_SAME_ELEMENTS = frozenset({"list", "tuple", "set", "sorted", "reversed", "iter"})
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -113,75 +112,19 @@ class _Search:
         return None if container is None else self.elements(container, depth + 1)
 
     def elements(self, node: cst.BaseExpression, depth: int) -> Origins:
-        """The origins of a container's elements (a dict's values)."""
+        """The origins of a container's elements (a dict's values): the values of what
+        ``Facts.element_expressions`` finds, or for a parameter, of what callers pass."""
         facts = self.facts
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
-                return None
-            return _join([self.value(e.value, depth + 1) for e in node.elements])
-        if isinstance(node, cst.Dict):
-            if not node.elements or not all(isinstance(e, cst.DictElement) for e in node.elements):
-                return None
-            return _join([self.value(e.value, depth + 1) for e in node.elements])
-        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-            return self.value(node.elt, depth + 1)
-        if isinstance(node, cst.DictComp):
-            return self.value(node.value, depth + 1)
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
-                return self.elements(func.value, depth + 1)
-            if (
-                isinstance(func, cst.Name)
-                and func.value in _SAME_ELEMENTS
-                and node.args
-                and not node.args[0].star
-                and func.value not in facts.module_functions
-            ):
-                return self.elements(node.args[0].value, depth + 1)
-            function = facts.function_for(func) if isinstance(func, cst.Name) else None
-            if function is not None and not function.decorators:  # procs = make_all()
-                values = facts.returns.get(function)
-                if values and all(v is not None for v in values):
-                    return _join([self.elements(v, depth + 1) for v in values])  # type: ignore[arg-type]
+        if isinstance(node, cst.Name):
+            bindings = facts.visible_bindings(node)
+            if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+                return self.parameter(bindings[0].node, depth, elements=True)
+        found = facts.element_expressions(node, depth)
+        if found is None:
             return None
-        if isinstance(node, cst.Name | cst.Attribute):
-            bindings = (
-                facts.visible_bindings(node)
-                if isinstance(node, cst.Name)
-                else facts.attribute_bindings_of(node)
-            )
-            real = [b for b in bindings if not _is_none(b.value)]
-            if not real:
-                return None
-            walked = facts.loop_variable_container(node)
-            if walked is not None:  # for group in groups: for p in group
-                inner = facts.element_expressions(walked)
-                if inner is None:
-                    return None
-                return _join([self.elements(e, depth + 1) for e in inner])
-            if len(real) == 1 and isinstance(real[0].node, cst.Param):
-                return self.parameter(real[0].node, depth, elements=True)
-            parts: list[Origins] = []
-            for binding in real:
-                if binding.value is None or binding.unpack_index is not None:
-                    return None
-                if facts.is_empty_container(binding.value):
-                    parts.append(self.filled(node, binding, depth))
-                else:
-                    parts.append(self.elements(binding.value, depth + 1))
-            return _join(parts)
-        return None
-
-    def filled(self, node: cst.Name | cst.Attribute, binding: Binding, depth: int) -> Origins:
-        """What an initially empty container is filled with; None when it never is."""
-        facts = self.facts
-        parts: list[Origins] = []
-        for value, many in facts.fillings(node, binding):
-            parts.append(self.elements(value, depth + 1) if many else self.value(value, depth + 1))
-        return _join(parts) if parts else None
+        return _join([self.value(element, depth + 1) for element in found])
 
 
 def origins(
