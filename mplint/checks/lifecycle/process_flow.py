@@ -322,11 +322,48 @@ class ProcessFlow:
         if param is not None:
             self.parameter_fate(param, fate, seen)
             return
+        outer = facts.loop_variable_container(container)
+        if isinstance(outer, cst.Name) and self.fresh(outer):
+            # for group in groups: for proc in group — the lists inside a list
+            loop = facts.visible_bindings(container)[0]
+            self.container_loads_fate(container.value, loop.scope, fate, seen)
+            self.inner_lists_fate(outer, fate, seen)
+            return
         bindings = facts.visible_bindings(container)
         if not bindings or not all(fresh_collection(b.value) for b in bindings):
             fate.escaped = True  # a parameter or someone else's list: its owner may join
             return
         self.container_loads_fate(container.value, bindings[0].scope, fate, seen)
+
+    def fresh(self, container: cst.Name) -> bool:
+        """A list this scope made itself (not a parameter, not someone else's)."""
+        bindings = self.facts.visible_bindings(container)
+        return bool(bindings) and all(fresh_collection(b.value) for b in bindings)
+
+    def inner_lists_fate(self, outer: cst.Name, fate: Fate, seen: set) -> None:
+        """What every walk of ``outer`` does to the lists it holds (and so to their
+        processes); any other use that lets a list out is an escape."""
+        facts = self.facts
+        scope = facts.visible_bindings(outer)[0].scope
+        key = ("[[]]" + outer.value, id(scope))
+        if key in seen:
+            return
+        seen.add(key)
+        for name in flow.loads_of(facts, outer.value, scope):
+            walked = element_variable(facts, name)
+            parent = facts.parent(name)
+            if walked is not None:
+                loop, part = walked
+                holders = facts.visible_bindings(part) if isinstance(part, cst.Name) else []
+                if not isinstance(part, cst.Name) or not holders:
+                    fate.escaped = True
+                    continue
+                self.container_loads_fate(part.value, holders[0].scope, fate, seen)
+            elif isinstance(parent, cst.Attribute) and parent.value is name:
+                if parent.attr.value not in KEEPING_METHODS:
+                    fate.escaped = True
+            elif not self.only_tested(name):
+                fate.escaped = True
 
     def container_loads_fate(self, variable: str, scope: Scope, fate: Fate, seen: set) -> None:
         """What each read of the list ``variable`` of ``scope`` does to its elements."""
