@@ -111,11 +111,15 @@ class Facts(KindInference):
         self.subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
         # `xs += value` by (scope, xs): value's elements join xs, like `xs.extend(value)`.
         self.augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]] = {}
+        # `self.xs += value` (any attribute): value's elements join that attribute's list.
+        self.augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]] = []
         # The names each comprehension `for` binds.
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
         # `return value` of each function (None for a bare return).
         self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
         self.globals_declared: dict[cst.FunctionDef, set[str]] = {}
+        # Names each function declares `nonlocal`: its stores bind the enclosing function's.
+        self.nonlocals_declared: dict[cst.FunctionDef, set[str]] = {}
         # Functions and classes defined inside a function: (scope, name) -> definition.
         self.local_definitions: dict[tuple[Scope, str], cst.FunctionDef | cst.ClassDef] = {}
         self.main_guards: list[cst.If] = []

@@ -56,6 +56,11 @@ _SPELLINGS = {
 # What a constructor makes. Thread kinds (``Kind.is_thread``) are never pickled and
 # never a start-method matter.
 KIND_BY_CONSTRUCTOR: dict[str, Kind] = {
+    "io.open": Kind.OPEN_FILE,
+    "codecs.open": Kind.OPEN_FILE,
+    "gzip.open": Kind.OPEN_FILE,
+    "bz2.open": Kind.OPEN_FILE,
+    "lzma.open": Kind.OPEN_FILE,
     "multiprocessing.Process": Kind.PROCESS,
     "multiprocessing.Pool": Kind.POOL,
     "concurrent.futures.ProcessPoolExecutor": Kind.EXECUTOR,

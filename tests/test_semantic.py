@@ -188,6 +188,25 @@ def _receiver_kinds(source: str, method: str) -> list[str | None]:
         "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n[p.join() for p in ps]\n",
         # return value of this file's function
         "import multiprocessing as mp\ndef make():\n    return mp.Process()\np = make()\np.join()\n",
+        # zip(): each target part takes the elements of its own argument
+        "import multiprocessing as mp\nps = [mp.Process() for _ in range(2)]\n"
+        "for n, p in zip(range(2), ps):\n    p.join()\n",
+        # a class attribute list (shared by every instance) filled from a method
+        "import multiprocessing as mp\nclass R:\n    ps = []\n    def go(self):\n"
+        "        self.ps.append(mp.Process())\n    def stop(self):\n"
+        "        for p in self.ps:\n            p.join()\n",
+        # a list of lists, walked a level down (also a dict of lists through items())
+        "import multiprocessing as mp\ngroups = [[mp.Process() for _ in range(2)] for _ in range(2)]\n"
+        "for g in groups:\n    for p in g:\n        p.join()\n",
+        "import multiprocessing as mp\nby = {'a': [mp.Process()], 'b': [mp.Process()]}\n"
+        "for k, g in by.items():\n    for p in g:\n        p.join()\n",
+        # nonlocal: the nested function's store binds the outer function's name
+        "import multiprocessing as mp\ndef main():\n    p = None\n    def make():\n"
+        "        nonlocal p\n        p = mp.Process()\n    make()\n    p.join()\n",
+        # self.x += [...] in one method fills the list another method walks
+        "import multiprocessing as mp\nclass R:\n    def __init__(self):\n        self.ps = []\n"
+        "    def go(self):\n        self.ps += [mp.Process()]\n"
+        "    def stop(self):\n        for p in self.ps:\n            p.join()\n",
     ],
 )
 def test_values_are_followed_to_their_kind(source: str) -> None:
@@ -297,3 +316,26 @@ def test_augmented_assignment_fills_a_list() -> None:
     assert found is not None
     assert sorted(module.code_for_node(c) for c in found) == ["mp.Pool()", "mp.Process()"]
     assert facts.kind_of(join.func.value) is None  # a process or a pool: unsure
+
+
+def test_open_files_have_their_own_kind() -> None:
+    source = (
+        "import gzip\nclass J:\n    def __init__(self):\n        self.out = open('x', 'w')\n"
+        "    def go(self):\n        self.out.write('a')\n"
+        "files = [gzip.open('a.gz'), open('b')]\nfor f in files:\n    f.write('b')\n"
+    )
+    assert _receiver_kinds(source, "write") == ["open-file", "open-file"]
+
+
+def test_a_list_passed_to_a_helper_gives_its_elements_kind() -> None:
+    source = (
+        "import multiprocessing as mp\ndef stop(ps):\n    for p in ps:\n        p.join()\n"
+        "def main():\n    ps = [mp.Process() for _ in range(2)]\n    stop(ps)\n"
+    )
+    module, facts = _facts(source)
+    join = next(c for c in facts.calls if module.code_for_node(c) == "p.join()")
+    assert isinstance(join.func, cst.Attribute)
+    assert facts.kind_of(join.func.value) is None  # not without the call sites
+    assert facts.kind_through_parameters(join.func.value) == "process"
+    found = facts.origins(join.func.value, through_parameters=True)
+    assert found is not None and [module.code_for_node(c) for c in found] == ["mp.Process()"]

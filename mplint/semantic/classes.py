@@ -121,15 +121,32 @@ def attribute_bindings(facts: Facts, node: cst.Attribute) -> list[Binding]:
     return [b for b in facts.attribute_bindings if b.name == name and b.scope is scope]
 
 
+def _defined_in(facts: Facts, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The innermost class, function or lambda whose body holds the node."""
+    return next(
+        (
+            a
+            for a in facts.ancestors(node)
+            if isinstance(a, cst.ClassDef | cst.FunctionDef | cst.Lambda)
+        ),
+        None,
+    )
+
+
 def class_attribute_bindings(facts: Facts, cls: cst.ClassDef, attr: str) -> list[Binding]:
-    """Every ``self.attr = ...`` of the class (and its bases of this file), and every
-    ``obj.attr = ...`` where ``obj`` is an instance of it."""
+    """Every ``attr = ...`` in the body of the class (and of its bases of this file),
+    every ``self.attr = ...`` of their methods, and every ``obj.attr = ...`` where ``obj``
+    is an instance of it."""
     key = (cls, attr)
     cached = facts.attribute_cache.get(key)
     if cached is not None:
         return cached
     classes = local_bases(facts, cls)
     found: list[Binding] = []
+    for base in classes:  # `procs = []` in the class body: shared by every instance
+        for binding in facts.bindings.get((facts.scope_of(base), attr), ()):
+            if _defined_in(facts, binding.node) is base:
+                found.append(binding)
     for binding in facts.attribute_bindings:
         owner, _, name = binding.name.partition(".")
         if name != attr:

@@ -47,6 +47,7 @@ class _Collector:
             cst.NamedExpr: self._walrus,
             cst.WithItem: self._with_item,
             cst.Global: self._global,
+            cst.Nonlocal: self._nonlocal,
             cst.If: self._if,
             cst.For: self._for,
             cst.CompFor: self._comp_for,
@@ -190,6 +191,23 @@ class _Collector:
             names = self.facts.globals_declared.setdefault(self.scope, set())
             names.update(item.name.value for item in node.names)
 
+    def _nonlocal(self, node: cst.Nonlocal) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            names = self.facts.nonlocals_declared.setdefault(self.scope, set())
+            names.update(item.name.value for item in node.names)
+
+    def _binding_scope(self, name: str) -> Scope:
+        """The scope a store of ``name`` binds: the current one, or for a name declared
+        ``nonlocal`` the enclosing function's (the nearest one, as is usual)."""
+        scope = self.scope
+        if isinstance(scope, cst.FunctionDef) and name in self.facts.nonlocals_declared.get(
+            scope, ()
+        ):
+            functions = [n for n in self.stack if isinstance(n, cst.FunctionDef)]
+            if len(functions) >= 2 and functions[-1] is scope:
+                return functions[-2]
+        return scope
+
     def _if(self, node: cst.If) -> None:
         if (
             len(self.stack) >= 2
@@ -234,9 +252,13 @@ class _Collector:
 
     def _aug_assign(self, node: cst.AugAssign) -> None:
         """``xs += [...]``: the right side's elements join ``xs``, as with ``extend``."""
-        if isinstance(node.operator, cst.AddAssign) and isinstance(node.target, cst.Name):
+        if not isinstance(node.operator, cst.AddAssign):
+            return
+        if isinstance(node.target, cst.Name):
             key = (self.scope, node.target.value)
             self.facts.augmented_stores.setdefault(key, []).append(node.value)
+        elif isinstance(node.target, cst.Attribute):  # self.procs += [p]
+            self.facts.augmented_attribute_stores.append((node.target, node.value))
 
     def _record(
         self,
@@ -246,6 +268,8 @@ class _Collector:
         scope: Scope,
         unpack_index: int | None = None,
     ) -> None:
+        if scope is self.scope:
+            scope = self._binding_scope(name)
         self.facts.bindings.setdefault((scope, name), []).append(
             Binding(name, value, node, scope, unpack_index)
         )

@@ -7,7 +7,7 @@ A mixin of ``Facts``: it reads the records of the one walk (``bindings``,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ import libcst as cst
 
 from mplint.names import MANAGER_PROXY_KINDS, kind_of_constructor
 from mplint.semantic import classes
+from mplint.semantic.iteration import iterated_container
 from mplint.semantic.kinds import Kind
 from mplint.semantic.records import Binding, CallSite, Scope
 from mplint.semantic.syntax import dotted_name, is_method_call
@@ -79,6 +80,7 @@ class KindInference:
         module_functions: dict[str, cst.FunctionDef]
         subscript_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
         augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
+        augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]]
         comprehension_targets: dict[cst.CompFor, set[str]]
         returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]]
         _kind_cache: dict[cst.CSTNode, str | None]
@@ -96,6 +98,7 @@ class KindInference:
         def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]: ...
         def scope_of(self, node: cst.CSTNode) -> Scope: ...
         def resolve(self, node: cst.BaseExpression | None) -> str | None: ...
+        def builtin_name(self, node: cst.BaseExpression) -> str | None: ...
         def visible_bindings(self, name: cst.Name) -> list[Binding]: ...
         def function_for(self, node: cst.BaseExpression | None) -> cst.FunctionDef | None: ...
         def _inside(self, node: cst.CSTNode, container: cst.CSTNode | None) -> bool: ...
@@ -203,13 +206,6 @@ class KindInference:
         """The constructor calls a container's elements may hold; None when unsure."""
         return element_origins(self, node, through_parameters)  # type: ignore[arg-type]
 
-    def is_empty_container(self, node: cst.BaseExpression) -> bool:
-        return _is_empty_container(node)
-
-    def fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
-        """``append``/``add``/``insert``/``extend`` calls on the container ``node`` names."""
-        return self._fill_calls(node, binding)
-
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
         for ancestor in self.ancestors(name):
@@ -224,101 +220,141 @@ class KindInference:
         return None
 
     def _loop_variable_kind(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> str | None:
-        """``for p in procs``, ``for i, p in enumerate(procs)``, ``for k, p in d.items()``."""
-        target, iterable = loop.target, loop.iter
-        if isinstance(target, cst.Name):
-            return self._element_kind(iterable, depth + 1)
-        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
-            return None
-        second = target.elements[1].value
-        if not (isinstance(second, cst.Name) and second.value == name):
-            return None
-        if isinstance(iterable, cst.Call) and iterable.args:
-            func = iterable.func
-            if isinstance(func, cst.Name) and func.value == "enumerate":
-                return self._element_kind(iterable.args[0].value, depth + 1)
-            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
-                return self._element_kind(func.value, depth + 1)
-        if isinstance(iterable, cst.Call) and not iterable.args:
-            func = iterable.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "items":
-                return self._element_kind(func.value, depth + 1)
-        return None
+        """``for p in procs``, ``enumerate(procs)``, ``d.items()``, ``zip(procs, ...)``."""
+        container = iterated_container(loop, name)
+        return None if container is None else self._element_kind(container, depth + 1)
 
     def _element_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
         """The one kind of the elements of a container (the values of a dict)."""
-        if depth > 8:
+        found = self.element_expressions(node, depth)
+        if found is None:
+            return None
+        return _one_kind({self._kind_of(element, depth + 1) for element in found})
+
+    def element_expressions(
+        self, node: cst.BaseExpression | None, depth: int = 0
+    ) -> list[cst.BaseExpression] | None:
+        """The expressions a container's elements come from (a dict's values), the one
+        place that follows containers for kinds (``_element_kind``) and origins
+        (``values``): literals, comprehensions, ``d.values()``, ``list(xs)`` and the like,
+        what a function of this file returns, and for a name or ``self.x`` its values or
+        what fills it (``fillings``), a level down for a loop variable that walks a list
+        of lists. None when unsure."""
+        if node is None or depth > 8:
             return None
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
             if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
                 return None
-            return _one_kind({self._kind_of(e.value, depth + 1) for e in node.elements})
+            return [e.value for e in node.elements]
         if isinstance(node, cst.Dict):
             values = [e.value for e in node.elements if isinstance(e, cst.DictElement)]
-            if not values or len(values) != len(node.elements):
-                return None
-            return _one_kind({self._kind_of(v, depth + 1) for v in values})
+            return values if values and len(values) == len(node.elements) else None
         if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-            return self._kind_of(node.elt, depth + 1)
+            return [node.elt]
         if isinstance(node, cst.DictComp):
-            return self._kind_of(node.value, depth + 1)
+            return [node.value]
         if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
-                return self._element_kind(func.value, depth + 1)  # d.values()
-            if (
-                isinstance(func, cst.Name)
-                and func.value in _SAME_ELEMENTS
-                and len(node.args) >= 1
-                and not node.args[0].star
-                and func.value not in self.module_functions
-            ):
-                return self._element_kind(node.args[0].value, depth + 1)  # list(procs)
-            function = self.function_for(func) if isinstance(func, cst.Name) else None
-            if function is not None and not function.decorators:  # procs = make_all()
-                returned = self.returns.get(function)
-                if returned and all(v is not None for v in returned):
-                    return _one_kind({self._element_kind(v, depth + 1) for v in returned})  # type: ignore[arg-type]
+            return self._call_elements(node, depth)
+        if not isinstance(node, cst.Name | cst.Attribute):
             return None
-        if isinstance(node, cst.Name | cst.Attribute):
-            bindings = (
-                self.visible_bindings(node)
-                if isinstance(node, cst.Name)
-                else self.attribute_bindings_of(node)
-            )
-            real = [b for b in bindings if not _is_none(b.value)]
-            if not real:
+        bindings = (
+            self.visible_bindings(node)
+            if isinstance(node, cst.Name)
+            else self.attribute_bindings_of(node)
+        )
+        real = [b for b in bindings if not _is_none(b.value)]
+        if not real:
+            return None
+        walked = self.loop_variable_container(node)
+        if walked is not None:  # for group in groups: for p in group
+            groups = self.element_expressions(walked, depth + 1)
+            return None if groups is None else self._gathered(groups, depth)
+        found: list[cst.BaseExpression] = []
+        for binding in real:
+            if binding.value is None or binding.unpack_index is not None:
                 return None
-            kinds: set[str | None] = set()
-            for binding in real:
-                if binding.value is None or binding.unpack_index is not None:
-                    return None
-                if _is_empty_container(binding.value):
-                    kinds.update(self._filled_kinds(node, binding, depth))
-                else:
-                    kinds.add(self._element_kind(binding.value, depth + 1))
-            return _one_kind(kinds)
+            if not _is_empty_container(binding.value):
+                inner = self.element_expressions(binding.value, depth + 1)
+            else:
+                fillings = self.fillings(node, binding)
+                inner = [] if fillings else None
+                for value, many in fillings:
+                    more = self.element_expressions(value, depth + 1) if many else [value]
+                    if more is None or inner is None:
+                        inner = None
+                        break
+                    inner.extend(more)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
+
+    def _call_elements(self, node: cst.Call, depth: int) -> list[cst.BaseExpression] | None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
+            return self.element_expressions(func.value, depth + 1)  # d.values()
+        if (
+            isinstance(func, cst.Name)
+            and func.value in _SAME_ELEMENTS
+            and node.args
+            and not node.args[0].star
+            and func.value not in self.module_functions
+        ):
+            return self.element_expressions(node.args[0].value, depth + 1)  # list(procs)
+        function = self.function_for(func) if isinstance(func, cst.Name) else None
+        if function is not None and not function.decorators:  # procs = make_all()
+            returned = self.returns.get(function)
+            if returned and all(v is not None for v in returned):
+                return self._gathered(returned, depth)
         return None
 
-    def _filled_kinds(
-        self, node: cst.Name | cst.Attribute, binding: Binding, depth: int
-    ) -> set[str | None]:
-        """Kinds put into a container that starts empty: ``append(x)``, ``add(x)``,
-        ``insert(i, x)``, ``extend(xs)``, ``xs += [x]``, ``d[k] = x``, in the scope that made it (or,
-        for ``self.x``, anywhere ``self.x`` is filled)."""
-        kinds: set[str | None] = set()
+    def _gathered(
+        self, containers: Sequence[cst.BaseExpression | None], depth: int
+    ) -> list[cst.BaseExpression] | None:
+        """The elements of every container, None when one of them is unsure."""
+        found: list[cst.BaseExpression] = []
+        for container in containers:
+            inner = self.element_expressions(container, depth + 1)
+            if inner is None:
+                return None
+            found.extend(inner)
+        return found
+
+    def loop_variable_container(self, node: cst.Name | cst.Attribute) -> cst.BaseExpression | None:
+        """For a name that only a ``for`` loop binds (``for group in groups``), the
+        expressions of the elements it walks, as one container (None when unsure)."""
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = self.visible_bindings(node)
+        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.For):
+            return None
+        return iterated_container(bindings[0].node, node.value)
+
+    def fillings(
+        self, node: cst.Name | cst.Attribute, binding: Binding
+    ) -> list[tuple[cst.BaseExpression, bool]]:
+        """What is put into a container that starts empty, each with whether it is a
+        container of elements (True) or one element (False): ``append(x)``, ``add(x)``,
+        ``insert(i, x)``, ``d[k] = x``; ``extend(xs)``, ``xs += [x]``. For a name, in the
+        scope that made it; for ``self.x``, anywhere ``self.x`` of that class is filled."""
+        found: list[tuple[cst.BaseExpression, bool]] = []
         for call in self._fill_calls(node, binding):
             method = call.func.attr.value  # type: ignore[attr-defined]
-            if method == "extend":
-                kinds.add(self._element_kind(call.args[0].value, depth + 1))
-            else:
-                kinds.add(self._kind_of(call.args[-1].value, depth + 1))
+            found.append((call.args[-1].value, method == "extend"))
         if isinstance(node, cst.Name):
             for value in self.subscript_stores.get((binding.scope, node.value), ()):
-                kinds.add(self._kind_of(value, depth + 1))
+                found.append((value, False))
             for value in self.augmented_stores.get((binding.scope, node.value), ()):
-                kinds.add(self._element_kind(value, depth + 1))
-        return kinds or {None}
+                found.append((value, True))
+        else:
+            text = dotted_name(node)
+            cls = self.instance_class(node.value)
+            for target, value in self.augmented_attribute_stores:
+                if dotted_name(target) != text:
+                    continue
+                if cls is None or self.instance_class(target.value) is cls:
+                    found.append((value, True))
+        return found
 
     def _fill_calls(self, node: cst.Name | cst.Attribute, binding: Binding) -> list[cst.Call]:
         if isinstance(node, cst.Name):
@@ -359,6 +395,8 @@ class KindInference:
             return kind
         if isinstance(call.func, cst.Name) and call.func.value in self.process_subclasses:
             return Kind.PROCESS
+        if self.builtin_name(call.func) == "open":
+            return Kind.OPEN_FILE
         returned = self._returned_kind(call, depth)
         if returned is not None:
             return returned
@@ -396,7 +434,9 @@ class KindInference:
             self._parameter_kinds[param] = kind
         return kind
 
-    def _parameter_kind(self, param: cst.Param) -> Kind | None:
+    def _parameter_kind(self, param: cst.Param, elements: bool = False) -> Kind | None:
+        """What every call site passes for ``param`` (with ``elements``: the one kind of
+        the elements of the container each passes)."""
         owner = self.parent(self.parent(param) or param)
         if not isinstance(owner, cst.FunctionDef) or param in self._parameters_pending:
             return None
@@ -410,7 +450,12 @@ class KindInference:
                 if site.call is not None and self._inside(site.call, owner):
                     continue  # a recursive call passes on what the outer sites gave
                 argument = site.argument_for(param)
-                kinds.add(self.kind_through_parameters(argument) if argument else None)
+                if argument is None:
+                    kinds.add(None)
+                elif elements:
+                    kinds.add(self._element_kind(argument, 0))  # type: ignore[arg-type]
+                else:
+                    kinds.add(self.kind_through_parameters(argument))
         finally:
             self._parameters_pending.discard(param)
         return kinds.pop() if len(kinds) == 1 else None
@@ -437,4 +482,9 @@ class KindInference:
         bindings = self.visible_bindings(node)
         if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
             return self.parameter_kind(bindings[0].node)
+        walked = self.loop_variable_container(node)
+        if isinstance(walked, cst.Name):  # def stop(procs): for p in procs: ...
+            holders = self.visible_bindings(walked)
+            if len(holders) == 1 and isinstance(holders[0].node, cst.Param):
+                return self._parameter_kind(holders[0].node, elements=True)
         return None

@@ -41,6 +41,8 @@ class Kind(StrEnum):
     THREAD_EVENT = "thread-event"
     THREAD_BARRIER = "thread-barrier"
     THREAD_QUEUE = "thread-queue"
+    # A file object (open(), io.open(), gzip.open(), ...): cannot be pickled to a child.
+    OPEN_FILE = "open-file"
 
     @property
     def is_thread(self) -> bool:

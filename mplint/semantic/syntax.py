@@ -4,7 +4,7 @@ arguments, the main guard's test, and the fast read-only walk of libcst nodes.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Iterator
 from typing import TypeVar
 
 import libcst as cst
@@ -76,37 +76,31 @@ def short_source_text(node: cst.CSTNode, limit: int = 60) -> str:
 NESTED_SCOPES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
-def nodes_in(
-    node: cst.CSTNode, kinds: type[N] | tuple[type[N], ...], skip: tuple[type, ...] = ()
-) -> list[N]:
-    """Every node of ``kinds`` in the subtree, the root included. A node of a ``skip`` kind
-    below the root is neither reported nor entered (``skip=NESTED_SCOPES`` keeps the walk
-    in the root's own function)."""
-    found: list[N] = []
+def walk(node: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode]:
+    """The subtree's nodes, the root first. A node of a ``skip`` kind below the root is
+    neither given nor entered (``skip=NESTED_SCOPES`` keeps the walk in the root's own
+    function)."""
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
         if current is not node and isinstance(current, skip):
             continue
-        if isinstance(current, kinds):
-            found.append(current)
+        yield current
         stack.extend(_children(current))
-    return found
+
+
+def nodes_in(
+    node: cst.CSTNode, kinds: type[N] | tuple[type[N], ...], skip: tuple[type, ...] = ()
+) -> list[N]:
+    """Every node of ``kinds`` in the subtree, the root included (walked as in ``walk``)."""
+    return [current for current in walk(node, skip) if isinstance(current, kinds)]
 
 
 def contains(
     node: cst.CSTNode, kinds: type | tuple[type, ...], skip: tuple[type, ...] = ()
 ) -> bool:
-    """Whether the subtree holds a node of ``kinds`` (walked as in ``nodes_in``)."""
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if current is not node and isinstance(current, skip):
-            continue
-        if isinstance(current, kinds):
-            return True
-        stack.extend(_children(current))
-    return False
+    """Whether the subtree holds a node of ``kinds`` (walked as in ``walk``)."""
+    return any(isinstance(current, kinds) for current in walk(node, skip))
 
 
 def names_in(node: cst.CSTNode) -> list[cst.Name]:

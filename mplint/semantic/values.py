@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from mplint.semantic.iteration import iterated_container
+
 if TYPE_CHECKING:
     from mplint.facts import Binding, Facts
 
 Origins = list[cst.Call] | None
 _MAX_DEPTH = 8
-_SAME_ELEMENTS = frozenset({"list", "tuple", "set", "sorted", "reversed", "iter"})
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -92,7 +93,9 @@ class _Search:
                 parts.append(self.value(binding.value, depth + 1))
         return _join(parts)
 
-    def parameter(self, param: cst.Param, depth: int) -> Origins:
+    def parameter(self, param: cst.Param, depth: int, elements: bool = False) -> Origins:
+        """What every call site of this file passes for ``param`` (with ``elements``: the
+        elements of the container each passes)."""
         facts = self.facts
         if not self.through_parameters:
             return None
@@ -100,96 +103,28 @@ class _Search:
         sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
         if not sites:
             return None
-        return _join([self.value(site.argument_for(param), depth + 1) for site in sites])
+        read = self.elements if elements else self.value
+        arguments = [site.argument_for(param) for site in sites]
+        return _join([read(a, depth + 1) if a is not None else None for a in arguments])
 
     def loop_variable(self, loop: cst.For | cst.CompFor, name: str, depth: int) -> Origins:
-        target, iterable = loop.target, loop.iter
-        if isinstance(target, cst.Name):
-            return self.elements(iterable, depth + 1)
-        if not isinstance(target, cst.Tuple) or len(target.elements) != 2:
-            return None
-        second = target.elements[1].value
-        if not (isinstance(second, cst.Name) and second.value == name):
-            return None
-        if isinstance(iterable, cst.Call):
-            func = iterable.func
-            if isinstance(func, cst.Name) and func.value == "enumerate" and iterable.args:
-                return self.elements(iterable.args[0].value, depth + 1)
-            if isinstance(func, cst.Attribute) and func.attr.value == "items" and not iterable.args:
-                return self.elements(func.value, depth + 1)
-        return None
+        container = iterated_container(loop, name)
+        return None if container is None else self.elements(container, depth + 1)
 
     def elements(self, node: cst.BaseExpression, depth: int) -> Origins:
-        """The origins of a container's elements (a dict's values)."""
+        """The origins of a container's elements (a dict's values): the values of what
+        ``Facts.element_expressions`` finds, or for a parameter, of what callers pass."""
         facts = self.facts
         if depth > _MAX_DEPTH:
             return None
-        if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            if not node.elements or any(isinstance(e, cst.StarredElement) for e in node.elements):
-                return None
-            return _join([self.value(e.value, depth + 1) for e in node.elements])
-        if isinstance(node, cst.Dict):
-            if not node.elements or not all(isinstance(e, cst.DictElement) for e in node.elements):
-                return None
-            return _join([self.value(e.value, depth + 1) for e in node.elements])
-        if isinstance(node, cst.ListComp | cst.GeneratorExp | cst.SetComp):
-            return self.value(node.elt, depth + 1)
-        if isinstance(node, cst.DictComp):
-            return self.value(node.value, depth + 1)
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "values" and not node.args:
-                return self.elements(func.value, depth + 1)
-            if (
-                isinstance(func, cst.Name)
-                and func.value in _SAME_ELEMENTS
-                and node.args
-                and not node.args[0].star
-                and func.value not in facts.module_functions
-            ):
-                return self.elements(node.args[0].value, depth + 1)
-            function = facts.function_for(func) if isinstance(func, cst.Name) else None
-            if function is not None and not function.decorators:  # procs = make_all()
-                values = facts.returns.get(function)
-                if values and all(v is not None for v in values):
-                    return _join([self.elements(v, depth + 1) for v in values])  # type: ignore[arg-type]
-            return None
-        if isinstance(node, cst.Name | cst.Attribute):
-            bindings = (
-                facts.visible_bindings(node)
-                if isinstance(node, cst.Name)
-                else facts.attribute_bindings_of(node)
-            )
-            real = [b for b in bindings if not _is_none(b.value)]
-            if not real:
-                return None
-            parts: list[Origins] = []
-            for binding in real:
-                if binding.value is None or binding.unpack_index is not None:
-                    return None
-                if facts.is_empty_container(binding.value):
-                    parts.append(self.filled(node, binding, depth))
-                else:
-                    parts.append(self.elements(binding.value, depth + 1))
-            return _join(parts)
-        return None
-
-    def filled(self, node: cst.Name | cst.Attribute, binding: Binding, depth: int) -> Origins:
-        """What an initially empty container is filled with; None when it never is."""
-        facts = self.facts
-        parts: list[Origins] = []
-        for call in facts.fill_calls(node, binding):
-            method = call.func.attr.value  # type: ignore[attr-defined]
-            if method == "extend":
-                parts.append(self.elements(call.args[0].value, depth + 1))
-            else:
-                parts.append(self.value(call.args[-1].value, depth + 1))
         if isinstance(node, cst.Name):
-            for value in facts.subscript_stores.get((binding.scope, node.value), ()):
-                parts.append(self.value(value, depth + 1))
-            for value in facts.augmented_stores.get((binding.scope, node.value), ()):
-                parts.append(self.elements(value, depth + 1))
-        return _join(parts) if parts else None
+            bindings = facts.visible_bindings(node)
+            if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+                return self.parameter(bindings[0].node, depth, elements=True)
+        found = facts.element_expressions(node, depth)
+        if found is None:
+            return None
+        return _join([self.value(element, depth + 1) for element in found])
 
 
 def origins(

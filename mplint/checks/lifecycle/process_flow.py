@@ -17,6 +17,7 @@ import libcst as cst
 
 import mplint.flow as flow
 from mplint.facts import Facts, FastVisitor, Scope, call_argument
+from mplint.semantic.iteration import element_variable, iterated_container
 from mplint.semantic.kinds import Kind
 from mplint.semantic.syntax import source_text
 
@@ -31,7 +32,7 @@ KEEPING_METHODS = frozenset(
     {"append", "add", "insert", "extend", "remove", "discard", "clear", "index", "count"}
 )
 # Wrappers around a list in `for x in wrapper(procs)` that yield the same elements.
-ITERATING_WRAPPERS = frozenset({"enumerate", "reversed", "list", "tuple", "sorted"})
+ITERATING_WRAPPERS = frozenset({"reversed", "list", "tuple", "sorted"})
 # Process methods which, handed on uncalled, let someone else act on the process.
 PROCESS_METHODS = frozenset({"start", "run", "join", "terminate", "kill", "close", "is_alive"})
 CHILD_MAKING_KINDS = frozenset({Kind.PROCESS, Kind.POOL, Kind.EXECUTOR, Kind.MANAGER})
@@ -139,6 +140,10 @@ class ProcessFlow:
                     if func.attr.value in ADDING_METHODS:
                         self.container_fate(func.value, fate, seen)
                     return
+            helper = self.helper_receiving(name)
+            if helper is not None:
+                self.name_fate(helper[0], helper[1], fate, seen)
+                return
             fate.escaped = True
             return
         if isinstance(parent, cst.Element):
@@ -147,6 +152,59 @@ class ProcessFlow:
         if self.only_tested(name):
             return
         fate.escaped = True
+
+    def parameter_container(self, node: cst.BaseExpression) -> cst.Param | None:
+        """The parameter a list comes in by, for ``procs`` (a parameter) or ``proc`` (the
+        variable of a ``for`` over it), when the function never rebinds it."""
+        facts = self.facts
+        if not isinstance(node, cst.Name):
+            return None
+        walked = facts.loop_variable_container(node)
+        name = walked if isinstance(walked, cst.Name) else node
+        bindings = facts.visible_bindings(name)
+        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
+            return bindings[0].node
+        return None
+
+    def parameter_fate(self, param: cst.Param, fate: Fate, seen: set) -> None:
+        """The list came in by ``param``: what every caller of this file does to the list
+        it passed (the call itself leads back here, and ``seen`` stops it)."""
+        facts = self.facts
+        parameters = facts.parent(param)
+        helper = facts.parent(parameters) if parameters is not None else None
+        sites = facts.call_sites.get(helper) if isinstance(helper, cst.FunctionDef) else None
+        if not sites or not isinstance(helper, cst.FunctionDef):
+            fate.escaped = True
+            return
+        self.container_loads_fate(param.name.value, helper, fate, seen)
+        for site in sites:
+            argument = site.argument_for(param)
+            if site.call is None or helper not in facts.callees(site.call):
+                fate.escaped = True  # handed to a process or a pool: not this flow
+                return
+            holders = facts.visible_bindings(argument) if isinstance(argument, cst.Name) else []
+            if not holders or not all(fresh_collection(b.value) for b in holders):
+                fate.escaped = True
+                return
+            self.container_loads_fate(argument.value, holders[0].scope, fate, seen)  # type: ignore[union-attr]
+
+    def helper_receiving(self, node: cst.CSTNode) -> tuple[str, cst.FunctionDef] | None:
+        """``start_all(procs)``: the parameter, and the function of this file, that a plain
+        argument of a direct call is passed to, when the function never rebinds it."""
+        facts = self.facts
+        parent = facts.parent(node)
+        call = facts.parent(parent) if isinstance(parent, cst.Arg) else None
+        if not isinstance(call, cst.Call) or not isinstance(node, cst.BaseExpression):
+            return None
+        param = facts.parameter_receiving(call, node)
+        parameters = facts.parent(param) if param is not None else None
+        helper = facts.parent(parameters) if parameters is not None else None
+        if param is None or not isinstance(helper, cst.FunctionDef):
+            return None
+        bindings = facts.bindings.get((helper, param.name.value), [])
+        if any(binding.node is not param for binding in bindings):
+            return None
+        return param.name.value, helper
 
     def only_tested(self, node: cst.CSTNode) -> bool:
         """`if p:`, `p is None`, `not p`, `f"{p}"`, `del p`: looked at, not kept."""
@@ -234,14 +292,7 @@ class ProcessFlow:
     def loop_target_fate(
         self, target: cst.BaseExpression, loop: cst.CSTNode, fate: Fate, seen: set
     ) -> None:
-        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-            iterator = loop.iter if isinstance(loop, cst.For | cst.CompFor) else None
-            if (
-                isinstance(iterator, cst.Call)
-                and isinstance(iterator.func, cst.Name)
-                and iterator.func.value == "enumerate"
-            ):
-                target = target.elements[1].value
+        """``target`` is the part of the loop's target that takes the process."""
         if not isinstance(target, cst.Name):
             fate.escaped = True
             return
@@ -267,15 +318,61 @@ class ProcessFlow:
         """The process was put in the list `container`: follow what is done to its elements."""
         facts = self.facts
         fate.contained = True
+        param = self.parameter_container(container)
+        if param is not None:
+            self.parameter_fate(param, fate, seen)
+            return
+        outer = facts.loop_variable_container(container)
+        if isinstance(outer, cst.Name) and self.fresh(outer):
+            # for group in groups: for proc in group — the lists inside a list
+            loop = facts.visible_bindings(container)[0]
+            self.container_loads_fate(container.value, loop.scope, fate, seen)
+            self.inner_lists_fate(outer, fate, seen)
+            return
         bindings = facts.visible_bindings(container)
         if not bindings or not all(fresh_collection(b.value) for b in bindings):
             fate.escaped = True  # a parameter or someone else's list: its owner may join
             return
-        key = ("[]" + container.value, id(bindings[0].scope))
+        self.container_loads_fate(container.value, bindings[0].scope, fate, seen)
+
+    def fresh(self, container: cst.Name) -> bool:
+        """A list this scope made itself (not a parameter, not someone else's)."""
+        bindings = self.facts.visible_bindings(container)
+        return bool(bindings) and all(fresh_collection(b.value) for b in bindings)
+
+    def inner_lists_fate(self, outer: cst.Name, fate: Fate, seen: set) -> None:
+        """What every walk of ``outer`` does to the lists it holds (and so to their
+        processes); any other use that lets a list out is an escape."""
+        facts = self.facts
+        scope = facts.visible_bindings(outer)[0].scope
+        key = ("[[]]" + outer.value, id(scope))
         if key in seen:
             return
         seen.add(key)
-        for name in flow.loads_of(facts, container.value, bindings[0].scope):
+        for name in flow.loads_of(facts, outer.value, scope):
+            walked = element_variable(facts, name)
+            parent = facts.parent(name)
+            if walked is not None:
+                loop, part = walked
+                holders = facts.visible_bindings(part) if isinstance(part, cst.Name) else []
+                if not isinstance(part, cst.Name) or not holders:
+                    fate.escaped = True
+                    continue
+                self.container_loads_fate(part.value, holders[0].scope, fate, seen)
+            elif isinstance(parent, cst.Attribute) and parent.value is name:
+                if parent.attr.value not in KEEPING_METHODS:
+                    fate.escaped = True
+            elif not self.only_tested(name):
+                fate.escaped = True
+
+    def container_loads_fate(self, variable: str, scope: Scope, fate: Fate, seen: set) -> None:
+        """What each read of the list ``variable`` of ``scope`` does to its elements."""
+        facts = self.facts
+        key = ("[]" + variable, id(scope))
+        if key in seen:
+            return
+        seen.add(key)
+        for name in flow.loads_of(facts, variable, scope):
             node: cst.CSTNode = name
             parent = facts.parent(node)
             # for x in enumerate(procs) / reversed(procs) / list(procs)
@@ -289,8 +386,13 @@ class ProcessFlow:
                     if call.func.value in LOOKING_CALLS and call.func.value != "list":
                         continue
                     node, parent = call, facts.parent(call)
-            if isinstance(parent, cst.For | cst.CompFor) and parent.iter is node:
-                self.loop_target_fate(parent.target, parent, fate, seen)
+            walked = element_variable(facts, node)
+            helper = self.helper_receiving(node)
+            if walked is not None:
+                loop, part = walked
+                self.loop_target_fate(part, loop, fate, seen)
+            elif helper is not None:
+                self.container_loads_fate(helper[0], helper[1], fate, seen)
             elif isinstance(parent, cst.Attribute) and parent.value is node:
                 if parent.attr.value not in KEEPING_METHODS:
                     fate.escaped = True
@@ -332,6 +434,9 @@ class ProcessFlow:
                 continue
             receiver = func.value
             creations = self.creations(receiver)
+            if creations is None and self.parameter_container(receiver) is not None:
+                # start_all(procs): the helper starts what its callers made
+                creations = self._processes(facts.origins(receiver, through_parameters=True))
             if facts.kind_of(receiver) != Kind.PROCESS and not creations:
                 continue
             fate = self.receiver_fate(receiver)
@@ -372,7 +477,7 @@ class ProcessFlow:
                 fate.escaped = True  # p = self.p = Process(...): kept under another name
             loop = binding.node
             if binding.value is None and isinstance(loop, cst.For):
-                iterator = loop.iter
+                iterator = iterated_container(loop, receiver.value)
                 if (
                     isinstance(iterator, cst.Call)
                     and isinstance(iterator.func, cst.Name)

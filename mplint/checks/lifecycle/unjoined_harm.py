@@ -78,30 +78,27 @@ def _given(
     return found
 
 
+def _through_name(facts: Facts, value: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The value itself, or for a name the one value it holds (None when unsure)."""
+    return facts.only_value(value) if isinstance(value, cst.Name) else value
+
+
 def _from_manager(facts: Facts, value: cst.BaseExpression) -> bool:
     """`manager.Queue()`, `manager.Lock()`: a proxy, although its kind says queue or lock."""
-    if isinstance(value, cst.Name):
-        found = facts.only_value(value)
-        if found is None:
-            return False
-        value = found
+    made = _through_name(facts, value)
     return (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Attribute)
-        and facts.kind_of(value.func.value) == "manager"
+        isinstance(made, cst.Call)
+        and isinstance(made.func, cst.Attribute)
+        and facts.kind_of(made.func.value) == "manager"
     )
 
 
 def _lock_free(facts: Facts, value: cst.BaseExpression) -> bool:
     """`Value("i", 0, lock=False)`: a plain shared ctypes object, with no semaphore."""
-    if isinstance(value, cst.Name):
-        found = facts.only_value(value)
-        if found is None:
-            return False
-        value = found
-    if not isinstance(value, cst.Call):
+    made = _through_name(facts, value)
+    if not isinstance(made, cst.Call):
         return False
-    lock = call_argument(value, "lock")
+    lock = call_argument(made, "lock")
     return lock is not None and isinstance(lock.value, cst.Name) and lock.value.value == "False"
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-import mplint.flow as flow
 from mplint.checks.base import Finding, Message, check, messages
 from mplint.diagnostic import Applicability
 from mplint.edits import FixPlan, Replace
 from mplint.facts import Facts
+from mplint.semantic.kinds import Kind
 from mplint.semantic.syntax import source_text
 
 messages(
@@ -40,51 +40,19 @@ _ACQUIRERS = {
 }
 
 
-def _made_by_manager(facts: Facts, node: cst.BaseExpression, depth: int = 0) -> bool | None:
+def _made_by_manager(facts: Facts, node: cst.BaseExpression) -> bool | None:
     """True when the object comes from a Manager (``m.Lock()``), False when from a
-    multiprocessing constructor, None when that cannot be told."""
-    if depth > 4:
+    multiprocessing constructor, None when that cannot be told: asked of every
+    constructor call it may hold (``Facts.origins``, through parameters)."""
+    made = facts.origins(node, through_parameters=True)
+    if not made:
         return None
-    depth += 1
-    if isinstance(node, cst.Call):
-        func = node.func
-        if isinstance(func, cst.Attribute) and facts.kind_of(func.value) == "manager":
-            return True
-        return False if facts.resolve(func) is not None else None
-    if isinstance(node, cst.Name):
-        bindings = facts.visible_bindings(node)
-        if len(bindings) == 1 and isinstance(bindings[0].node, cst.Param):
-            return _passed_by_manager(facts, bindings[0].node, depth)
-        answers = {
-            _made_by_manager(facts, b.value, depth) if b.value is not None else None
-            for b in bindings
-        }
-        return answers.pop() if len(answers) == 1 else None
-    if isinstance(node, cst.Attribute):
-        name = f"{source_text(node)}"
-        function = facts.function_of(node)
-        cls = facts.class_of(function) if function is not None else None
-        if cls is None or not name.startswith("self."):
-            return None
-        answers = {
-            _made_by_manager(facts, b.value, depth) if b.value is not None else None
-            for b in facts.self_attribute_bindings
-            if b.name == name and flow.is_inside(facts, b.node, cls)
-        }
-        return answers.pop() if len(answers) == 1 else None
-    return None
-
-
-def _passed_by_manager(facts: Facts, param: cst.Param, depth: int) -> bool | None:
-    """What every call site of this file passes for the parameter (see ``_made_by_manager``)."""
-    owner = facts.parent(facts.parent(param) or param)
-    sites = facts.call_sites.get(owner) if isinstance(owner, cst.FunctionDef) else None
-    if not sites:
-        return None
-    answers = set()
-    for site in sites:
-        argument = site.argument_for(param)
-        answers.add(_made_by_manager(facts, argument, depth) if argument is not None else None)
+    answers = {
+        True
+        if isinstance(call.func, cst.Attribute) and facts.kind_of(call.func.value) == Kind.MANAGER
+        else (False if facts.resolve(call.func) is not None else None)
+        for call in made
+    }
     return answers.pop() if len(answers) == 1 else None
 
 

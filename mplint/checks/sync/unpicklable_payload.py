@@ -196,9 +196,7 @@ def _payload_of_value(facts: Facts, node: cst.BaseExpression) -> tuple[str, str]
     if isinstance(node, cst.Call):
         func = node.func
         qualname = facts.resolve(func)
-        if isinstance(func, cst.Name) and facts.builtin_name(func) == "open":
-            return "file", ""
-        if qualname in ("io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open"):
+        if facts.kind_of_call(node) == Kind.OPEN_FILE:
             return "file", ""
         if qualname in ("sqlite3.connect",):
             return "database", ""
@@ -234,6 +232,10 @@ def _unpicklable(
     if found is not None:
         if found[0] != "thread" or channel in ("queue", "pipe"):
             yield node, found[0], found[1], ""
+        return
+    if facts.kind_through_parameters(node) == Kind.OPEN_FILE:
+        # a file kept on self, in a list, or opened by `with open(...) as f`
+        yield node, "file", source_text(node), ""
         return
     if not isinstance(node, cst.Name):
         return
