@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mplint import __version__
+from mplint import __version__, interrupts
 from mplint.catalog import RULES, examples_dir, normalize_lang, page_text
 from mplint.config import (
     START_METHOD_CHOICES,
@@ -140,6 +141,20 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "lsp":  # the language server keeps its own ways of stopping
+        return run_command(parser, args)
+    try:
+        with interrupts.handled():
+            return run_command(parser, args)
+    except KeyboardInterrupt:
+        print("mplint: stopped by Ctrl-C (SIGINT)", file=sys.stderr)
+        return interrupts.exit_status(signal.SIGINT)
+    except interrupts.Terminated:
+        print("mplint: stopped by SIGTERM", file=sys.stderr)
+        return interrupts.exit_status(signal.SIGTERM)
+
+
+def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return command_check(args)
