@@ -282,7 +282,7 @@ def fix_files(
 ) -> tuple[list[LintResult], bool]:
     """``--fix``: rewrite each file that has fixes. Returns the findings that remain, and
     whether every file that needed it could be read and written."""
-    from mplint.fixes import write_source
+    from mplint.fixes import NotWritten, write_source
 
     remaining: list[LintResult] = []
     count = files = 0
@@ -294,8 +294,10 @@ def fix_files(
         try:
             source, outcome = _fix_file(result, unsafe, settings)
             if outcome.source != source.text:
-                write_source(Path(result.path), outcome.source, source.encoding)
-        except (OSError, SyntaxError, UnicodeError) as error:
+                write_source(
+                    Path(result.path), outcome.source, source.encoding, expected=source.data
+                )
+        except (OSError, SyntaxError, UnicodeError, NotWritten) as error:
             print(f"mplint: cannot fix {result.path}: {error}", file=sys.stderr)
             remaining.append(result)
             ok = False
