@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mplint import __version__, interrupts
+from mplint import __version__
 from mplint.catalog import RULES, examples_dir, normalize_lang, page_text
 from mplint.config import (
     START_METHOD_CHOICES,
@@ -23,6 +23,7 @@ from mplint.config import (
 )
 from mplint.engine import LintResult, lint_source
 from mplint.formats import FORMATS, STATISTICS_FORMATS, applies, fix_summary, format_statistics
+from mplint.interrupts import Terminated, exit_status, handled
 
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
@@ -144,14 +145,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "lsp":  # the language server keeps its own ways of stopping
         return run_command(parser, args)
     try:
-        with interrupts.handled():
+        with handled():
             return run_command(parser, args)
     except KeyboardInterrupt:
         print("mplint: stopped by Ctrl-C (SIGINT)", file=sys.stderr)
-        return interrupts.exit_status(signal.SIGINT)
-    except interrupts.Terminated:
+        return exit_status(signal.SIGINT)
+    except Terminated:
         print("mplint: stopped by SIGTERM", file=sys.stderr)
-        return interrupts.exit_status(signal.SIGTERM)
+        return exit_status(signal.SIGTERM)
 
 
 def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

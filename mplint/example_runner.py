@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
-from mplint import interrupts
 from mplint.catalog import examples_dir
+from mplint.interrupts import process_group
 
 __all__ = [
     "BROKEN_OUTCOMES",
@@ -366,8 +366,8 @@ def run_program(
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        # Ctrl-C or SIGTERM to mplint kills the group too (mplint.interrupts).
-        with interrupts.process_group(process.pid):
+        # Ctrl-C or SIGTERM to mplint kills the group too (``mplint.interrupts``).
+        with process_group(process.pid):
             try:
                 out, err = process.communicate(timeout=timeout)
                 seconds = time.monotonic() - began

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mplint import interrupts
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, Fix, TextEdit, applies
 from mplint.engine import LintResult, lint_source
+from mplint.interrupts import deferred
 
 MAX_ROUNDS = 5
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -265,7 +265,7 @@ def _replace(target: Path, data: bytes, status: os.stat_result, expected: bytes 
 
 
 def _write_in_place(target: Path, data: bytes, expected: bytes | None) -> None:
-    with open(target, "r+b") as handle, interrupts.deferred():
+    with open(target, "r+b") as handle, deferred():
         if expected is not None and handle.read() != expected:
             raise NotWritten(_CHANGED)
         handle.seek(0)

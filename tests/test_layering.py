@@ -53,6 +53,7 @@ LAYERS: dict[str, int] = {
     "mplint.diagnostic": BASE,
     "mplint.config": BASE,
     "mplint.catalog": BASE,
+    "mplint.interrupts": BASE,
 }
 LAYER_NAMES = {
     FRONT: "front end",
