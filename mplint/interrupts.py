@@ -49,9 +49,12 @@ def _stop_children() -> None:
     for group in list(_process_groups):
         _kill_group(group)
     multiprocessing = sys.modules.get("multiprocessing")
-    if multiprocessing is not None:  # not imported: no worker was ever started
+    if multiprocessing is None:  # not imported: no worker was ever started
+        return
+    # In a signal handler nothing may raise but the exception that stops mplint.
+    with contextlib.suppress(Exception):
         for child in multiprocessing.active_children():
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(Exception):
                 child.terminate()
 
 
