@@ -47,24 +47,48 @@ class ReadWatch:
 
     def wait_for_read(self, number: int, seconds: float) -> None:
         while self.reads < number:
-            ready, _, _ = select.select([self.fd], [], [], seconds)
-            assert ready, f"the file was read {self.reads} time(s), not {number}"
-            data = os.read(self.fd, 4096)
-            for offset in range(0, len(data), _EVENT.size):
-                _, mask, _, _ = _EVENT.unpack_from(data, offset)
-                self.reads += bool(mask & _IN_CLOSE_NOWRITE)
+            assert self._take_events(seconds), (
+                f"the file was read {self.reads} time(s), not {number}"
+            )
+
+    def count_all(self) -> int:
+        """Every read so far (call it once the reader has ended)."""
+        while self._take_events(0):
+            pass
+        return self.reads
+
+    def _take_events(self, seconds: float) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], seconds)
+        if not ready:
+            return False
+        data = os.read(self.fd, 4096)
+        for offset in range(0, len(data), _EVENT.size):
+            _, mask, _, _ = _EVENT.unpack_from(data, offset)
+            self.reads += bool(mask & _IN_CLOSE_NOWRITE)
+        return True
 
     def close(self) -> None:
         os.close(self.fd)
 
 
+def reads_of_a_lint(target: Path) -> int:
+    """How many times linting the file reads it (without --fix)."""
+    watch = ReadWatch(target)
+    try:
+        run("-j", "1", target.name, cwd=target.parent)
+        return watch.count_all()
+    finally:
+        watch.close()
+
+
 def test_an_edit_saved_while_fixing_is_kept(tmp_path: Path) -> None:
-    """mplint reads the file to lint it, and once more to fix what is on disk then; the
-    edit lands right after that second read, while it lints and fixes (about a second
-    for this file), the window in which an editor's save used to be overwritten."""
+    """``--fix`` lints the file, then reads it once more to fix what is on disk then;
+    the edit lands right after that read, while mplint lints and fixes that text (about
+    a second for this file), the window in which an editor's save used to be lost."""
     target = tmp_path / "big.py"
     filler = "".join(f"def g{i}(a):\n    return a + {i}\n" for i in range(3000))
     target.write_text(BUGGY + filler, encoding="utf-8")
+    fix_read = reads_of_a_lint(target) + 1
     watch = ReadWatch(target)
     try:
         process = subprocess.Popen(
@@ -75,7 +99,7 @@ def test_an_edit_saved_while_fixing_is_kept(tmp_path: Path) -> None:
             text=True,
         )
         try:
-            watch.wait_for_read(2, 60)
+            watch.wait_for_read(fix_read, 60)
             with open(target, "a", encoding="utf-8") as editor:
                 editor.write("USER_EDIT = 'must survive'\n")
             _, err = process.communicate(timeout=120)
