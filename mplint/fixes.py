@@ -188,7 +188,7 @@ class SourceFile:
 
     text: str
     encoding: str
-    data: bytes = b""
+    data: bytes
 
 
 class NotWritten(Exception):
