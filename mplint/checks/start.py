@@ -639,12 +639,15 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
                     Applicability.SAFE if safe else Applicability.UNSAFE,
                     (edit,),
                 )
+            shown = render(value)
+            if "\n" in shown and value.lpar:  # a message is one line: leave out comments
+                shown = f"({inner_code})"
             yield Finding(
                 "MP107",
                 value,
                 {
                     "keyword": keyword,
-                    "value": render(value),
+                    "value": shown,
                     "inner": inner_code,
                     "consequence": _CONSEQUENCE[scalar],
                 },
