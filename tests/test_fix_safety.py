@@ -165,7 +165,9 @@ def test_safe_mp107_fix_keeps_comments_inside_the_parentheses(tmp_path: Path) ->
     target = tmp_path / "a.py"
     target.write_text(source, encoding="utf-8")
     finding = run("a.py", cwd=tmp_path).stdout.splitlines()[0]
-    assert finding.startswith("a.py:9:") and finding.endswith("See `mplint explain MP107`.")
+    assert finding.startswith("a.py:10:9: MP107 ") and finding.endswith(
+        "See `mplint explain MP107`."
+    )
     assert "`args=(5)` is not a tuple" in finding  # one line, without the comment
     completed = run("--fix", "a.py", cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout + completed.stderr
