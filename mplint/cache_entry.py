@@ -105,7 +105,8 @@ def result_from_json(data: Any, path: str, bounds: Bounds) -> LintResult:
 
 
 def diagnostic_from_json(data: Any, bounds: Bounds) -> Diagnostic:
-    fields = _fields(data, {"code", "name", "message", "range", "severity", "url", "extra", "cell", "fix"}
+    fields = _fields(
+        data, {"code", "name", "message", "range", "severity", "url", "extra", "cell", "fix"}
     )
     code = fields["code"]
     rule = RULES.get(code) if isinstance(code, str) else None

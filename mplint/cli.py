@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from mplint.formats import (
     printable,
 )
 from mplint.notebook import is_notebook_path
+from mplint.interrupts import Terminated, exit_status, handled
 
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
@@ -150,6 +152,20 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "lsp":  # the language server keeps its own ways of stopping
+        return run_command(parser, args)
+    try:
+        with handled():
+            return run_command(parser, args)
+    except KeyboardInterrupt:
+        print("mplint: stopped by Ctrl-C (SIGINT)", file=sys.stderr)
+        return exit_status(signal.SIGINT)
+    except Terminated:
+        print("mplint: stopped by SIGTERM", file=sys.stderr)
+        return exit_status(signal.SIGTERM)
+
+
+def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     try:
         if args.command == "check":
             return command_check(args)
@@ -297,7 +313,7 @@ def fix_files(
 ) -> tuple[list[LintResult], bool]:
     """``--fix``: rewrite each file that has fixes. Returns the findings that remain, and
     whether every file that needed it could be read and written."""
-    from mplint.fixes import write_source
+    from mplint.fixes import NotWritten, write_source
 
     remaining: list[LintResult] = []
     count = files = 0
@@ -309,9 +325,16 @@ def fix_files(
         try:
             source, outcome = _fix_file(result, unsafe, settings)
             if outcome.source != source.text:
-                write_source(Path(result.path), outcome.source, source.encoding)
-        except (OSError, SyntaxError, ValueError) as error:  # ValueError: UnicodeError too
-            print(f"mplint: cannot fix {result.path}: {error}", file=sys.stderr)
+                write_source(
+                    Path(result.path), outcome.source, source.encoding, expected=source.data
+                )
+        except (
+            OSError,
+            SyntaxError,
+            ValueError,
+            NotWritten,
+        ) as error:  # ValueError: UnicodeError too
+            print(f"mplint: cannot fix {printable(result.path)}: {error}", file=sys.stderr)
             remaining.append(result)
             ok = False
             continue
@@ -332,7 +355,7 @@ def fix_stdin(data: bytes, result: LintResult, args: argparse.Namespace, setting
         if is_notebook_path(result.path):
             from mplint.notebook_fixes import NOTEBOOK_ENCODING, fix_notebook_text
 
-            source = SourceFile(data.decode(NOTEBOOK_ENCODING), NOTEBOOK_ENCODING)
+            source = SourceFile(data.decode(NOTEBOOK_ENCODING), NOTEBOOK_ENCODING, data)
             outcome = fix_notebook_text(source.text, result.path, args.unsafe_fixes, settings)
         else:
             source = decode_source_file(data)

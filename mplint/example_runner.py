@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from mplint.catalog import examples_dir
+from mplint.interrupts import process_group
 
 __all__ = [
     "BROKEN_OUTCOMES",
@@ -365,23 +366,25 @@ def run_program(
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        try:
-            out, err = process.communicate(timeout=timeout)
-            seconds = time.monotonic() - began
-            exit_code: int | None = process.returncode
-        except subprocess.TimeoutExpired:
-            seconds = time.monotonic() - began
-            # A process that left an orphan holding the pipes has exited; only
-            # a program that is itself still running counts as hung.
-            exit_code = process.poll()
-            _kill_group(process)
+        # Ctrl-C or SIGTERM to mplint kills the group too (``mplint.interrupts``).
+        with process_group(process.pid):
             try:
-                out, err = process.communicate(timeout=_DRAIN_SECONDS)
+                out, err = process.communicate(timeout=timeout)
+                seconds = time.monotonic() - began
+                exit_code: int | None = process.returncode
             except subprocess.TimeoutExpired:
-                process.kill()
-                out, err = process.communicate()
-        finally:
-            _kill_group(process)
+                seconds = time.monotonic() - began
+                # A process that left an orphan holding the pipes has exited; only
+                # a program that is itself still running counts as hung.
+                exit_code = process.poll()
+                _kill_group(process)
+                try:
+                    out, err = process.communicate(timeout=_DRAIN_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    out, err = process.communicate()
+            finally:
+                _kill_group(process)
     return RunResult(
         exit_code=exit_code,
         stdout=out.decode("utf-8", errors="replace"),

@@ -12,6 +12,7 @@ that does not parse is never returned.
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import re
@@ -25,6 +26,7 @@ from pathlib import Path
 from mplint.config import Settings
 from mplint.diagnostic import Diagnostic, Fix, TextEdit, applies
 from mplint.engine import LintResult, lint_source
+from mplint.interrupts import deferred
 
 MAX_ROUNDS = 5
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -183,16 +185,22 @@ def apply_fixes(
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file's text as Python reads it, and how to write it back the same way."""
+    """A file's text as Python reads it, how to write it back the same way, and the bytes
+    it was read from (a fix is written only over these same bytes)."""
 
     text: str
     encoding: str
+    data: bytes
+
+
+class NotWritten(Exception):
+    """The file was left as it is; the message says why."""
 
 
 def decode_source_file(data: bytes) -> SourceFile:
     """Decode with the PEP 263 coding (or BOM); newlines are kept as they are."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return SourceFile(data.decode(encoding), encoding)
+    return SourceFile(data.decode(encoding), encoding, data)
 
 
 def read_source_file(path: Path) -> SourceFile:
@@ -201,30 +209,72 @@ def read_source_file(path: Path) -> SourceFile:
     return decode_source_file(path.read_bytes())
 
 
-def write_source(path: Path, text: str, encoding: str) -> None:
-    """Replace the file atomically: write a temporary file beside it, keep the original's
-    permissions, then rename it over the original. Symlinks are written through."""
+_CHANGED = "it changed while it was being fixed (run mplint again)"
+
+
+def write_source(path: Path, text: str, encoding: str, *, expected: bytes | None = None) -> None:
+    """Write the fixed text over the file, which must still hold ``expected`` (the bytes
+    the fix was made from) when that is given; else ``NotWritten``, as for a read-only file.
+
+    The file keeps its mode and owner. As a rule it is replaced atomically: a temporary
+    file is written beside it, then renamed over it. It is written in place instead when
+    a new file could not have the same owner, when the folder is not writable, or when it
+    has more than one hard link (so that every name sees the fix); a kill during such a
+    write can leave it half written. Symlinks are written through."""
     target = path.resolve()
+    status = target.stat()
+    if status.st_mode & 0o222 == 0 or not os.access(target, os.W_OK):
+        raise NotWritten("the file is read-only")
     data = text.encode(encoding)
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".mplint-fix", dir=target.parent
-    )
+    if status.st_nlink > 1 or not _replace(target, data, status, expected):
+        _write_in_place(target, data, expected)
+
+
+def _replace(target: Path, data: bytes, status: os.stat_result, expected: bytes | None) -> bool:
+    """Write a temporary file with the original's mode and owner and rename it over the
+    target. False, with nothing changed, when the folder or the owner does not allow it."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".mplint-fix", dir=target.parent
+        )
+    except PermissionError:
+        return False
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        try:
-            os.chmod(temporary, target.stat().st_mode & 0o7777)
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            os.chmod(temporary, status.st_mode & 0o7777)
+        written = os.stat(temporary)
+        if (written.st_uid, written.st_gid) != (status.st_uid, status.st_gid):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except OSError:
+                os.unlink(temporary)  # only root may give a file away: write in place
+                return False
+            # chown() clears the set-user-ID and set-group-ID bits.
+            with contextlib.suppress(OSError):
+                os.chmod(temporary, status.st_mode & 0o7777)
+        if expected is not None and target.read_bytes() != expected:
+            raise NotWritten(_CHANGED)
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
+    return True
+
+
+def _write_in_place(target: Path, data: bytes, expected: bytes | None) -> None:
+    with open(target, "r+b") as handle, deferred():
+        if expected is not None and handle.read() != expected:
+            raise NotWritten(_CHANGED)
+        handle.seek(0)
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -50,5 +50,7 @@ def fix_notebook_file(
     path: Path, unsafe: bool, settings: Settings | None = None
 ) -> tuple[SourceFile, FixOutcome]:
     """The notebook as read, and the outcome of fixing it (not yet written)."""
-    text = path.read_bytes().decode(NOTEBOOK_ENCODING)
-    return SourceFile(text, NOTEBOOK_ENCODING), fix_notebook_text(text, str(path), unsafe, settings)
+    data = path.read_bytes()
+    text = data.decode(NOTEBOOK_ENCODING)
+    source = SourceFile(text, NOTEBOOK_ENCODING, data)
+    return source, fix_notebook_text(text, str(path), unsafe, settings)

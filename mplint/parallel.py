@@ -72,6 +72,15 @@ def warm_up() -> None:
     gc.freeze()
 
 
+def start_worker(parent: int) -> None:
+    """The pool's initializer: signals as a worker takes them (``mplint.interrupts``),
+    then ``warm_up``."""
+    from mplint.interrupts import prepare_worker
+
+    prepare_worker(parent)
+    warm_up()
+
+
 def started() -> None:
     """A task that only makes the pool start its workers."""
 
@@ -148,7 +157,10 @@ class _Pool:
         context = multiprocessing.get_context(start_method())
         try:
             executor = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=warm_up
+                max_workers=workers,
+                mp_context=context,
+                initializer=start_worker,
+                initargs=(os.getpid(),),
             )
             warming = executor.submit(started)
         except OSError:

@@ -60,6 +60,7 @@ LAYERS: dict[str, int] = {
     "mplint.catalog": BASE,
     "mplint.user_key": BASE,
     "mplint.cache_pruning": BASE,
+    "mplint.interrupts": BASE,
 }
 LAYER_NAMES = {
     FRONT: "front end",

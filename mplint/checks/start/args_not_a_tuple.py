@@ -75,17 +75,27 @@ def args_not_a_tuple(facts: Facts) -> Iterator[Finding]:
             fix = None
             if scalar != "none":
                 safe = bool(value.lpar) and scalar not in ("string", "dict")
+                # Inside parentheses a comma after the value is all it takes; what else
+                # they hold (comments, line breaks) stays as written.
+                edit = (
+                    Replace(value, f"{inner_code},")
+                    if value.lpar
+                    else Replace(value, f"({inner_code},)")
+                )
                 fix = FixPlan(
                     f"Make {keyword} a one-element tuple",
                     Applicability.SAFE if safe else Applicability.UNSAFE,
-                    (Replace(value, f"({inner_code},)", with_parentheses=True),),
+                    (edit,),
                 )
+            shown = source_text(value)
+            if "\n" in shown and value.lpar:  # a message is one line: leave out comments
+                shown = f"({inner_code})"
             yield Finding(
                 "MP107",
                 value,
                 {
                     "keyword": keyword,
-                    "value": source_text(value),
+                    "value": shown,
                     "inner": inner_code,
                     "consequence": _CONSEQUENCE[scalar],
                 },
