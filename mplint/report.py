@@ -91,26 +91,36 @@ def is_repository(path: Path) -> bool:
     return any((path / marker).exists() for marker in REPOSITORY_MARKERS)
 
 
-def find_repositories(paths: Iterable[Path]) -> list[Path]:
+def find_repositories(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Each path is one repository, unless it is a directory that is not a repository
-    itself but holds some: then those are the repositories."""
+    itself but holds some: then those are the repositories. Also returns the folders
+    beside them that hold Python files but are not repositories (left out, so that the
+    caller can say so)."""
     found: list[Path] = []
+    left_out: list[Path] = []
     for path in paths:
         children: list[Path] = []
+        others: list[Path] = []
         if path.is_dir() and not is_repository(path):
-            children = sorted(
-                child
-                for child in path.iterdir()
-                if child.is_dir()
-                and not child.name.startswith(".")
-                and child.name not in DEFAULT_EXCLUDE
-                and is_repository(child)
-            )
+            for child in sorted(path.iterdir()):
+                if (
+                    not child.is_dir()
+                    or child.name.startswith(".")
+                    or child.name in DEFAULT_EXCLUDE
+                ):
+                    continue
+                (children if is_repository(child) else others).append(child)
         found.extend(children or [path])
+        if children:
+            left_out.extend(o for o in others if _holds_python(o))
     unique: dict[Path, Path] = {}
     for path in found:
-        unique.setdefault(path.resolve(), path)
-    return list(unique.values())
+        unique.setdefault(_resolved(path), path)
+    return list(unique.values()), left_out
+
+
+def _holds_python(directory: Path) -> bool:
+    return any(True for _ in iter_python_files([directory], Settings()))
 
 
 def read_repository_list(list_file: Path) -> list[Path]:

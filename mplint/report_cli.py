@@ -84,7 +84,13 @@ def command_report(
         print(f"mplint: --jobs must be at least 1, not {args.jobs}", file=sys.stderr)
         return EXIT_ERROR
 
-    repositories = find_repositories(paths)
+    repositories, left_out = find_repositories(paths)
+    for folder in left_out:
+        print(
+            f"mplint: {folder}: left out: it has Python files but is not a repository "
+            "(no pyproject.toml or .git); name it on the command line to include it",
+            file=sys.stderr,
+        )
     cached: dict[Path, Settings] = {}
 
     def repository_settings(path: Path) -> Settings:
