@@ -64,7 +64,7 @@ def command_report(
         find_repositories,
         read_repository_list,
     )
-    from mplint.report_html import render
+    from mplint.report_html import counted, render
 
     paths = list(args.paths)
     if args.repos_from is not None:
@@ -119,7 +119,7 @@ def command_report(
         return EXIT_ERROR
     findings = sum(report.rule_counts.values())
     print(
-        f"mplint: wrote {args.output}: {len(report.repositories)} repositories, "
-        f"{report.files} Python files, {findings} findings"
+        f"mplint: wrote {args.output}: {counted(len(report.repositories), 'repository')}, "
+        f"{counted(report.files, 'Python file')}, {counted(findings, 'finding')}"
     )
     return EXIT_WRITTEN

@@ -25,11 +25,8 @@ _POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inl
 WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "mplint report",
-        "summary": (
-            "{repositories} repositories, {files} Python files: {findings} findings "
-            "of {rules} rules"
-        ),
-        "errors summary": ", {errors} files that could not be linted",
+        "summary": "{repositories}, {files}: {findings} of {rules}",
+        "errors summary": ", {errors}",
         "generated": "Made by mplint {version} on {date}.",
         "filter": "Filter",
         "filter hint": "repository, file, code or words",
@@ -37,7 +34,7 @@ WORDS: dict[str, dict[str, str]] = {
         "shown": "findings shown:",
         "chart": "Findings per rule",
         "chart note": "Across the class, most frequent first. A bar leads to the rule's page.",
-        "in repositories": "{count} findings in {repositories} of {total} repositories",
+        "in repositories": "{count} in {repositories} of {total}",
         "matrix": "Repositories and rules",
         "matrix note": "Click a column heading to sort.",
         "repository": "Repository",
@@ -46,7 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
         "errors": "Not linted",
         "class": "Whole class",
         "each finding": "Findings by repository",
-        "clean": "No findings in {files} Python files.",
+        "clean": "No findings in {files}.",
         "what it means": "What it means",
         "read the page": "The rule's page, below",
         "example": "Runnable example",
@@ -91,6 +88,22 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+_PLURALS = {
+    "repository": "repositories",
+    "file that could not be linted": "files that could not be linted",
+}
+
+
+def counted(number: int, noun: str, lang: str = "en") -> str:
+    """``1 finding``, ``2 findings``; in Chinese the number alone (the sentence has the
+    measure word and the noun)."""
+    if lang == "zh-CN":
+        return str(number)
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {_PLURALS.get(noun, noun + 's')}"
+
+
 def _asset(name: str) -> str:
     return resources.files("mplint").joinpath("report_assets", name).read_text(encoding="utf-8")
 
@@ -103,13 +116,15 @@ def render(report: ClassReport, *, now: datetime | None = None) -> str:
     findings = sum(counts.values())
     errors = sum(r.errors for r in report.repositories)
     summary = words["summary"].format(
-        repositories=len(report.repositories),
-        files=report.files,
-        findings=findings,
-        rules=len(codes),
+        repositories=counted(len(report.repositories), "repository", lang),
+        files=counted(report.files, "Python file", lang),
+        findings=counted(findings, "finding", lang),
+        rules=counted(len(codes), "rule", lang),
     )
     if errors:
-        summary += words["errors summary"].format(errors=errors)
+        summary += words["errors summary"].format(
+            errors=counted(errors, "file that could not be linted", lang)
+        )
     date = (now or datetime.now()).strftime("%Y-%m-%d %H:%M")
     options = "".join(
         f'<option value="{code}">{code} {escape(RULES[code].name)}</option>' for code in codes
@@ -167,12 +182,17 @@ def _chart(report: ClassReport, words: dict[str, str]) -> str:
     width = _LABEL_WIDTH + _BAR_WIDTH + 300
     height = _ROW_HEIGHT * len(rows) + 8
     total = len(report.repositories)
+    lang = _lang(words)
     bars = []
     for index, (code, count) in enumerate(rows):
         y = 4 + index * _ROW_HEIGHT
         bar = max(2, round(_BAR_WIDTH * count / most))
         having = sum(1 for r in report.repositories if r.counts[code])
-        note = words["in repositories"].format(count=count, repositories=having, total=total)
+        note = words["in repositories"].format(
+            count=counted(count, "finding", lang),
+            repositories=having,
+            total=counted(total, "repository", lang),
+        )
         name = escape(RULES[code].name)
         bars.append(
             f'<a href="#rule-{code}"><g class="bar" data-code="{code}">'
@@ -265,7 +285,7 @@ def _repository(index: int, repository: Repository, words: dict[str, str]) -> st
     ]
     if not repository.findings:
         parts.append(
-            f'<p class="clean">{escape(words["clean"].format(files=repository.files))}</p>'
+            f'<p class="clean">{escape(words["clean"].format(files=counted(repository.files, "Python file", _lang(words))))}</p>'
         )
     for finding in repository.findings:
         parts.append(_finding(finding, repository.name, words))

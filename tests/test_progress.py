@@ -106,7 +106,7 @@ def test_a_bar_on_a_terminal_then_erased(command: str, tmp_path: Path) -> None:
     else:
         assert status == 0
         assert screen(received) == [
-            f"mplint: wrote report.html: 1 repositories, {MIN_FILES + 2} Python files, 1 findings"
+            f"mplint: wrote report.html: 1 repository, {MIN_FILES + 2} Python files, 1 finding"
         ]
     assert not any(BAR in line for line in screen(received))
 

@@ -88,7 +88,7 @@ def test_the_page_has_chart_table_findings_and_rule_pages(page: str) -> None:
     assert "<h4>Why is this bad</h4>" in page
     assert re.search(r'href="file://[^"]*/MP107-args-not-a-tuple/broken\.py"', page)
     assert "mplint example MP107 --run" in page
-    assert "No findings in 1 Python files." in page
+    assert "No findings in 1 Python file." in page
 
 
 def test_student_text_is_escaped(page: str) -> None:
