@@ -240,26 +240,92 @@ def build_report(
     use_cache: bool = True,
     progress: Progress | None = None,
 ) -> ClassReport:
-    """Lint each repository with its own settings (messages in ``lang``)."""
+    """Lint each repository with its own settings (messages in ``lang``). Many
+    repositories are linted side by side, one per worker process; a single one is
+    linted file by file, as ``mplint check`` does."""
+    from mplint.parallel import default_jobs
+
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    names = repository_names(paths)
+    settings = [settings_for(path).replace(lang=lang) for path in paths]
+    linted: dict[int, list[LintResult]] = {}
+    if jobs > 1 and len(paths) > 1:
+        linted = _lint_side_by_side(paths, settings, use_cache, jobs, progress)
+    for index, path in enumerate(paths):
+        if index not in linted:  # one repository, or what the workers did not do
+            if progress is not None:
+                progress.describe(names[index])
+            linted[index] = lint_repository_files(
+                path, settings[index], use_cache, jobs=jobs, progress=progress
+            )
+    return ClassReport(
+        [lint_repository(path, names[i], linted[i]) for i, path in enumerate(paths)], lang
+    )
+
+
+def lint_repository_files(
+    path: Path,
+    settings: Settings,
+    use_cache: bool,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> list[LintResult]:
+    """One repository's lint results (also the task each worker runs)."""
     from mplint.cache import Cache
     from mplint.parallel import lint_files
 
-    if len(paths) > 1:
-        # Loaded once here, so that the workers each repository's pool forks have it.
-        import mplint.checks
-        import mplint.facts
-        import mplint.positions  # noqa: F401
+    cache = None
+    if use_cache:
+        cache = Cache(settings.project_root or (path if path.is_dir() else path.parent), settings)
+    return lint_files([path], settings, jobs=jobs, cache=cache, progress=progress)
 
-    repositories = []
-    for path, name in zip(paths, repository_names(paths), strict=True):
-        settings = settings_for(path).replace(lang=lang)
-        cache = None
-        if use_cache:
-            cache = Cache(
-                settings.project_root or (path if path.is_dir() else path.parent), settings
-            )
-        if progress is not None:
-            progress.describe(name)
-        results = lint_files([path], settings, jobs=jobs, cache=cache, progress=progress)
-        repositories.append(lint_repository(path, name, results))
-    return ClassReport(repositories, lang)
+
+def _lint_side_by_side(
+    paths: Sequence[Path],
+    settings: Sequence[Settings],
+    use_cache: bool,
+    jobs: int,
+    progress: Progress | None,
+) -> dict[int, list[LintResult]]:
+    """Each repository in a worker process. The start method is chosen as
+    ``mplint.parallel`` chooses it; a worker that dies costs only time: the
+    repositories not done are returned to the caller undone."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from mplint.parallel import start_method, warm_up
+
+    warm_up_here()
+    done: dict[int, list[LintResult]] = {}
+    context = multiprocessing.get_context(start_method())
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(paths)), mp_context=context, initializer=warm_up
+        ) as executor:
+            futures = {
+                executor.submit(lint_repository_files, path, settings[index], use_cache): index
+                for index, path in enumerate(paths)
+            }
+            for future in as_completed(futures):
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    break
+                except Exception:  # noqa: BLE001 - that repository is linted again here
+                    continue
+                done[futures[future]] = results
+                if progress is not None:
+                    progress.advance(len(results))
+    except (BrokenProcessPool, OSError, RuntimeError):
+        pass
+    return done
+
+
+def warm_up_here() -> None:
+    """Import what linting needs before the workers are forked, so that each starts
+    with it loaded."""
+    import mplint.checks
+    import mplint.facts
+    import mplint.positions  # noqa: F401

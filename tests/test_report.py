@@ -176,3 +176,11 @@ def _section(page: str, repository: str) -> str:
     )
     assert match is not None, repository
     return match.group()
+
+
+def test_one_process_or_many_make_the_same_page(klass: Path, page: str) -> None:
+    completed = mplint("report", "class", "-o", "one.html", "-j", "1", cwd=klass.parent)
+    assert completed.returncode == 0, completed.stderr
+    alone = (klass.parent / "one.html").read_text(encoding="utf-8")
+    made_at = re.compile(r'<p class="generated">.*?</p>')
+    assert made_at.sub("", alone) == made_at.sub("", page)
