@@ -118,8 +118,10 @@ def command_report(
         print(f"mplint: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
     findings = sum(report.rule_counts.values())
+    errors = sum(r.errors for r in report.repositories)
+    not_linted = f", {counted(errors, 'file that could not be linted')}" if errors else ""
     print(
         f"mplint: wrote {args.output}: {counted(len(report.repositories), 'repository')}, "
-        f"{counted(report.files, 'Python file')}, {counted(findings, 'finding')}"
+        f"{counted(report.files, 'Python file')}, {counted(findings, 'finding')}{not_linted}"
     )
     return EXIT_WRITTEN

@@ -184,3 +184,18 @@ def test_one_process_or_many_make_the_same_page(klass: Path, page: str) -> None:
     alone = (klass.parent / "one.html").read_text(encoding="utf-8")
     made_at = re.compile(r'<p class="generated">.*?</p>')
     assert made_at.sub("", alone) == made_at.sub("", page)
+
+
+def test_files_that_cannot_be_linted_are_shown(tmp_path: Path) -> None:
+    (tmp_path / "repo").mkdir()
+    (tmp_path / "repo" / "broken.py").write_text("import multiprocessing\ndef f(:\n")
+    (tmp_path / "repo" / "binary.py").write_bytes(b"\xff\xfe\x00")
+    completed = mplint("report", "repo", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.endswith(
+        "2 Python files, 0 findings, 2 files that could not be linted\n"
+    )
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert page.count('<span class="code error">could not be linted</span>') == 2
+    assert '<th scope="col" class="num">Not linted</th>' in page
+    assert "binary.py:1:1" in page and "broken.py:2:1" in page
