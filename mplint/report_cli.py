@@ -33,7 +33,12 @@ def add_report_parser(commands: Any) -> None:
         help="a file listing repositories, one path a line (# comments; relative to the file)",
     )
     report.add_argument(
-        "--output", "-o", type=Path, default=Path("report.html"), help="default: report.html"
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("report.html"),
+        metavar="FILE",
+        help="where to write the page (default: report.html)",
     )
     report.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
     report.add_argument("--select", help="comma-separated codes or prefixes to enable")
