@@ -93,30 +93,36 @@ def is_repository(path: Path) -> bool:
 
 def find_repositories(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Each path is one repository, unless it is a directory that is not a repository
-    itself but holds some: then those are the repositories. Also returns the folders
-    beside them that hold Python files but are not repositories (left out, so that the
-    caller can say so)."""
+    itself but holds some: then those are the repositories. Also returns what lies
+    beside them with Python code but is no repository, Python files and folders (left
+    out, so that the caller can say so)."""
     found: list[Path] = []
     left_out: list[Path] = []
     for path in paths:
         children: list[Path] = []
         others: list[Path] = []
         if path.is_dir() and not is_repository(path):
-            for child in sorted(path.iterdir()):
-                if (
-                    not child.is_dir()
-                    or child.name.startswith(".")
-                    or child.name in DEFAULT_EXCLUDE
-                ):
+            for child in _entries(path):
+                if child.name.startswith(".") or child.name in DEFAULT_EXCLUDE:
                     continue
-                (children if is_repository(child) else others).append(child)
+                if child.is_dir():
+                    (children if is_repository(child) else others).append(child)
+                elif child.suffix in (".py", ".pyi"):
+                    others.append(child)
         found.extend(children or [path])
         if children:
-            left_out.extend(o for o in others if _holds_python(o))
+            left_out.extend(o for o in others if o.is_file() or _holds_python(o))
     unique: dict[Path, Path] = {}
     for path in found:
         unique.setdefault(_resolved(path), path)
     return list(unique.values()), left_out
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return sorted(directory.iterdir())
+    except OSError:
+        return []  # unreadable: it is then one repository, whose files cannot be read
 
 
 def _holds_python(directory: Path) -> bool:

@@ -92,7 +92,7 @@ def command_report(
     repositories, left_out = find_repositories(paths)
     for folder in left_out:
         print(
-            f"mplint: {folder}: left out: it has Python files but is not a repository "
+            f"mplint: {folder}: left out: it is beside the repositories but not in one "
             "(no pyproject.toml or .git); name it on the command line to include it",
             file=sys.stderr,
         )

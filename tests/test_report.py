@@ -38,6 +38,13 @@ def test_a_class_folder_holds_repositories_and_a_repository_is_one(klass: Path) 
     names = lambda paths: [p.name for p in paths]  # noqa: E731
     found, left_out = find_repositories([klass])
     assert names(found) == ["alice", "bob", "carol"] and names(left_out) == ["notes"]
+    (klass / "loose.py").write_text("x = 1\n")
+    (klass / "empty").mkdir()  # no Python files: nothing to say
+    try:
+        assert names(find_repositories([klass])[1]) == ["loose.py", "notes"]
+    finally:
+        (klass / "loose.py").unlink()
+        (klass / "empty").rmdir()
     # A repository named directly is one, whatever it holds; so is a plain folder.
     assert names(find_repositories([klass / "alice", klass / "notes"])[0]) == ["alice", "notes"]
     # Named twice (once through its class): one repository.
