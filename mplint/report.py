@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mplint.config import DEFAULT_EXCLUDE, Settings
+from mplint.config import DEFAULT_EXCLUDE, ConfigError, Settings
 from mplint.diagnostic import Diagnostic, FileError
 from mplint.engine import LintResult, decode_source, iter_python_files, read_source
 
@@ -164,7 +164,14 @@ def _resolved(path: Path) -> Path:
 
 
 def count_files(repositories: Sequence[Path], settings_for: Callable[[Path], Settings]) -> int:
-    return sum(sum(1 for _ in iter_python_files([r], settings_for(r))) for r in repositories)
+    total = 0
+    for repository in repositories:
+        try:
+            settings = settings_for(repository)
+        except ConfigError:
+            continue  # linted not at all: see build_report
+        total += sum(1 for _ in iter_python_files([repository], settings))
+    return total
 
 
 def lint_repository(path: Path, name: str, results: Sequence[LintResult]) -> Repository:
@@ -253,20 +260,32 @@ def build_report(
 
     jobs = default_jobs() if jobs is None else max(1, jobs)
     names = repository_names(paths)
-    settings = [settings_for(path).replace(lang=lang) for path in paths]
-    linted: dict[int, list[LintResult]] = {}
-    if jobs > 1 and len(paths) > 1:
-        linted = _lint_side_by_side(paths, settings, use_cache, jobs, progress)
+    settings: dict[int, Settings] = {}
+    broken: dict[int, ConfigError] = {}
     for index, path in enumerate(paths):
+        try:
+            settings[index] = settings_for(path).replace(lang=lang)
+        except ConfigError as error:  # one student's pyproject.toml: not the whole class
+            broken[index] = error
+    linted: dict[int, list[LintResult]] = {}
+    if jobs > 1 and len(settings) > 1:
+        linted = _lint_side_by_side(paths, settings, use_cache, jobs, progress)
+    for index in settings:
         if index not in linted:  # one repository, or what the workers did not do
             if progress is not None:
                 progress.describe(names[index])
             linted[index] = lint_repository_files(
-                path, settings[index], use_cache, jobs=jobs, progress=progress
+                paths[index], settings[index], use_cache, jobs=jobs, progress=progress
             )
-    return ClassReport(
-        [lint_repository(path, names[i], linted[i]) for i, path in enumerate(paths)], lang
-    )
+    repositories = []
+    for index, path in enumerate(paths):
+        if index in broken:
+            message = f"configuration error: {broken[index]}"
+            finding = Finding("", 0, 0, None, "configuration-error", message)
+            repositories.append(Repository(names[index], path, 0, [finding]))
+        else:
+            repositories.append(lint_repository(path, names[index], linted[index]))
+    return ClassReport(repositories, lang)
 
 
 def lint_repository_files(
@@ -289,7 +308,7 @@ def lint_repository_files(
 
 def _lint_side_by_side(
     paths: Sequence[Path],
-    settings: Sequence[Settings],
+    settings: dict[int, Settings],
     use_cache: bool,
     jobs: int,
     progress: Progress | None,
@@ -308,11 +327,11 @@ def _lint_side_by_side(
     context = multiprocessing.get_context(start_method())
     try:
         with ProcessPoolExecutor(
-            max_workers=min(jobs, len(paths)), mp_context=context, initializer=warm_up
+            max_workers=min(jobs, len(settings)), mp_context=context, initializer=warm_up
         ) as executor:
             futures = {
-                executor.submit(lint_repository_files, path, settings[index], use_cache): index
-                for index, path in enumerate(paths)
+                executor.submit(lint_repository_files, paths[index], chosen, use_cache): index
+                for index, chosen in settings.items()
             }
             for future in as_completed(futures):
                 try:

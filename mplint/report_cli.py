@@ -115,6 +115,14 @@ def command_report(
             use_cache=not args.no_cache,
             progress=progress,
         )
+    for repository in report.repositories:
+        for finding in repository.findings:
+            if finding.name == "configuration-error":
+                print(
+                    f"mplint: {repository.path}: {finding.message}; the report shows this "
+                    "repository without findings",
+                    file=sys.stderr,
+                )
     page = render(report)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)

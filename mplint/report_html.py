@@ -294,7 +294,7 @@ def _repository(index: int, repository: Repository, words: dict[str, str]) -> st
 
 
 def _finding(finding: Finding, repository: str, words: dict[str, str]) -> str:
-    where = f"{finding.path}:{finding.line}:{finding.column}"
+    where = f"{finding.path}:{finding.line}:{finding.column}" if finding.path else ""
     code = finding.code or ""
     if finding.code:
         title = (

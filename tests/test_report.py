@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from classroom import HOSTILE, make_class, mplint
+from classroom import HOSTILE, example, make_class, mplint
 
 from mplint.diagnostic import Diagnostic
 from mplint.markdown_html import markdown_html
@@ -206,3 +206,19 @@ def test_files_that_cannot_be_linted_are_shown(tmp_path: Path) -> None:
     assert page.count('<span class="code error">could not be linted</span>') == 2
     assert '<th scope="col" class="num">Not linted</th>' in page
     assert "binary.py:1:1" in page and "broken.py:2:1" in page
+
+
+def test_a_broken_configuration_costs_only_its_repository(klass: Path, tmp_path: Path) -> None:
+    for name in ("good", "typo"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "args.py").write_text(example("MP107"), encoding="utf-8")
+    (tmp_path / "good" / "pyproject.toml").write_text("")
+    (tmp_path / "typo" / "pyproject.toml").write_text('[tool.mplint]\nstart-method = "frok"\n')
+    completed = mplint("report", ".", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "2 repositories, 1 Python file, 1 finding, 1 file that could not be linted" in (
+        completed.stdout
+    )
+    assert "typo/pyproject.toml: start-method must be one of" in completed.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "configuration error: " in page and "frok" in page
