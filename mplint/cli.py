@@ -1,4 +1,4 @@
-"""The ``mplint`` command: check | rules | explain | example | lsp."""
+"""The ``mplint`` command: check | report | rules | explain | example | lsp."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ from mplint.formats import (
     format_statistics,
     printable,
 )
-from mplint.notebook import is_notebook_path
 from mplint.interrupts import Terminated, exit_status, handled
+from mplint.notebook import is_notebook_path
+from mplint.report_cli import add_report_parser, command_report
 
 if TYPE_CHECKING:
     from mplint.fixes import FixOutcome, SourceFile
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     example.add_argument("--lang", help="en or zh-CN (default: [tool.mplint] lang, then LANG)")
     example.add_argument("--config", type=Path, help="a pyproject.toml to read [tool.mplint] from")
 
+    add_report_parser(commands)
+
     lsp = commands.add_parser("lsp", help="run the language server (stdio unless --tcp)")
     lsp.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio")
     lsp.add_argument(
@@ -175,6 +178,8 @@ def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
             return command_explain(args)
         if args.command == "example":
             return command_example(args)
+        if args.command == "report":
+            return command_report(args, settings_for)
         if args.command == "lsp":
             from mplint.lsp import main as lsp_main
 
@@ -236,10 +241,14 @@ def command_check(args: argparse.Namespace) -> int:
         if missing:
             return EXIT_ERROR
         from mplint.cache import Cache
+        from mplint.engine import iter_python_files
         from mplint.parallel import lint_files
+        from mplint.progress import terminal_progress
 
         cache = None if args.no_cache else Cache(settings.project_root or Path.cwd(), settings)
-        results = lint_files(paths, settings, jobs=args.jobs, cache=cache)
+        count = lambda: sum(1 for _ in iter_python_files(paths, settings))  # noqa: E731
+        with terminal_progress(sys.stderr, count) as progress:
+            results = lint_files(paths, settings, jobs=args.jobs, cache=cache, progress=progress)
     if args.diff:
         return diff_files(results, args.unsafe_fixes, settings)
     written = True

@@ -40,6 +40,8 @@ from mplint.engine import (
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
+    from mplint.progress import Progress
+
 # multiprocessing and concurrent.futures are imported only when a pool is started: a
 # run on a few files never starts one.
 
@@ -96,8 +98,10 @@ def lint_files(
     *,
     jobs: int | None = None,
     cache: Cache | None = None,
+    progress: Progress | None = None,
 ) -> list[LintResult]:
-    """Every Python file under ``paths``, linted; results in the order of the walk."""
+    """Every Python file under ``paths``, linted; results in the order of the walk.
+    ``progress`` advances by one as each file is done."""
     jobs = default_jobs() if jobs is None else max(1, jobs)
     results: list[LintResult] = []
     pending: list[tuple[int, bytes, str | None]] = []  # (index, bytes, cache key)
@@ -107,19 +111,24 @@ def lint_files(
         data = read_source(path)
         if isinstance(data, FileError):
             results.append(LintResult(name, error=data))
+            _advance(progress)
             continue
         text = decode_source(data, name)
         if isinstance(text, FileError):
             results.append(LintResult(name, error=text))
+            _advance(progress)
             continue
         enabled = settings.enabled_for(name)
         if not enabled or not might_use_processes(text, name):
             results.append(LintResult(name))  # what lint_source would say, without the work
+            _advance(progress)
             continue
         key = cache.key(data, enabled) if cache is not None else None
         cached = cache.get(key, name, data) if cache is not None and key is not None else None
         results.append(cached or LintResult(name))
-        if cached is None:
+        if cached is not None:
+            _advance(progress)
+        else:
             pending.append((len(results) - 1, data, key))
             if len(pending) == 2 and jobs > 1:
                 # Two files to lint: start the workers now, so that they import libcst
@@ -130,15 +139,21 @@ def lint_files(
     pending.sort(key=lambda item: len(item[1]), reverse=True)
     done: set[int] = set()
     if pool is not None:
-        done = pool.lint(pending, results, settings)
+        done = pool.lint(pending, results, settings, progress)
     for index, data, _ in pending:
         if index not in done:
             results[index] = lint_source(data, results[index].path, settings)
+            _advance(progress)
     if cache is not None:
         for index, _, key in pending:
             if key is not None:
                 cache.put(key, results[index])
     return results
+
+
+def _advance(progress: Progress | None) -> None:
+    if progress is not None:
+        progress.advance()
 
 
 class _Pool:
@@ -172,6 +187,7 @@ class _Pool:
         pending: list[tuple[int, bytes, str | None]],
         results: list[LintResult],
         settings: Settings,
+        progress: Progress | None = None,
     ) -> set[int]:
         """The indexes of the files that were done."""
         from concurrent.futures.process import BrokenProcessPool
@@ -188,6 +204,7 @@ class _Pool:
                     try:
                         results[index] = future.result()
                         done.add(index)
+                        _advance(progress)
                     except BrokenProcessPool:
                         break
                     except Exception as error:  # noqa: BLE001 - one file's failure is that file's error
@@ -196,6 +213,7 @@ class _Pool:
                             path, error=FileError(path, f"cannot lint: internal error: {error!r}")
                         )
                         done.add(index)
+                        _advance(progress)
         except (BrokenProcessPool, OSError, RuntimeError):
             pass  # the files not done are linted in this process
         return done

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -157,6 +158,18 @@ def test_installed_explain_in_chinese(venv: Path, workdir: Path) -> None:
 def test_installed_example_runs(venv: Path, workdir: Path) -> None:
     out = ok(run([str(venv / "mplint"), "example", "MP111", "--run"], workdir, timeout=300))
     assert "MP111" in out and "as declared" in out
+
+
+def test_installed_report(venv: Path, wheel: Path, workdir: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"mplint/report_assets/report.css", "mplint/report_assets/report.js"} <= names
+    out = ok(run([str(venv / "mplint"), "report", ".", "-o", "r.html", "--lang", "zh-CN"], workdir))
+    assert "1 repository, 1 Python file, 1 finding" in out
+    page = (workdir / "r.html").read_text(encoding="utf-8")
+    assert "@media print" in page and "applyFilter" in page  # the style sheet and script
+    assert '<details class="rule" id="rule-MP101">' in page and "每条规则的问题数" in page
+    example = re.search(r'href="(file://[^"]*/MP101-unguarded-process-start/broken\.py)"', page)
+    assert example and "site-packages" in example.group(1) and str(ROOT) not in example.group(1)
 
 
 def test_installed_flake8_plugin(venv: Path, workdir: Path) -> None:
