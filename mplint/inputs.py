@@ -75,7 +75,10 @@ TOO_DEEP = (
     "skipped: line {line} nests or chains expressions too deeply to parse safely"
     f" (over {MAX_DEPTH:,} levels)"
 )
-TOO_LARGE = "skipped: the file is too large to parse safely (it would take over 1 GB of memory)"
+TOO_LARGE = (
+    "skipped: the file is too large to parse safely (libcst would need over 1 GB of memory:"
+    " it is long, or holds much inside deeply nested brackets)"
+)
 
 # One token per match, with the white space, comments and line continuations before it.
 # String literals are one token each (their line breaks end no statement); an operator
