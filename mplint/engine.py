@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mplint.positions import Placed
 
 MAX_FILE_BYTES = 20_000_000
+_TOO_BIG = f"skipped: the file is larger than {MAX_FILE_BYTES} bytes"
 
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -105,6 +106,9 @@ def lint_source(
         return result
     if "\x00" in source:
         result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
+        return result
+    if len(source) > MAX_FILE_BYTES:  # the command line reads no more; an editor's buffer may
+        result.error = FileError(path, _TOO_BIG)
         return result
     refused = refusal(source)
     if refused is not None:
@@ -333,7 +337,7 @@ def read_source(path: Path) -> bytes | FileError:
         if not stat.S_ISREG(status.st_mode):
             return FileError(name, "cannot read: not a regular file")
         if status.st_size > MAX_FILE_BYTES:
-            return FileError(name, f"skipped: the file is larger than {MAX_FILE_BYTES} bytes")
+            return FileError(name, _TOO_BIG)
         return path.read_bytes()
     except OSError as error:
         reason = error.strerror or error.__class__.__name__

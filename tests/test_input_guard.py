@@ -113,7 +113,7 @@ def test_flake8_reports_the_files_mplint_refuses(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_the_language_server_outlives_deep_and_huge_documents(tmp_path: Path) -> None:
+async def test_the_language_server_outlives_deep_large_and_huge_documents(tmp_path: Path) -> None:
     async with session("visual_studio_code", tmp_path) as client:
         deep = open_document(client, tmp_path / "deep.py", CRASHERS["parens.py"])
         (error,) = await diagnostics(client, deep, 1)
@@ -122,6 +122,10 @@ async def test_the_language_server_outlives_deep_and_huge_documents(tmp_path: Pa
         bomb = open_document(client, tmp_path / "bomb.py", MEMORY_BOMB)
         (error,) = await diagnostics(client, bomb, 1)
         assert "too large to parse safely" in error.message
+        # 21 MB in one string: light for libcst, but more than `mplint check` would read.
+        huge = open_document(client, tmp_path / "huge.py", HEADER + f"s = '{'x' * 21_000_000}'\n")
+        (error,) = await diagnostics(client, huge, 1)
+        assert "skipped: the file is larger than 20000000 bytes" in error.message
         good = open_document(client, tmp_path / "good.py", UNGUARDED)
         assert codes(await diagnostics(client, good, 1)) == [("MP101", 8)]
 
