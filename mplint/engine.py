@@ -16,12 +16,13 @@ import threading
 import tokenize
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mplint.config import DEFAULT_EXCLUDE, Settings
 from mplint.diagnostic import Diagnostic, FileError, Fix, Severity, TextEdit
+from mplint.inputs import refusal, shift_columns, without_form_feeds
 from mplint.notebook import NOTEBOOK_SUFFIX, is_notebook_path
 from mplint.triggers import mentions_process_api, uses_process_api
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from mplint.positions import Placed
 
 MAX_FILE_BYTES = 20_000_000
+_TOO_BIG = f"skipped: the file is larger than {MAX_FILE_BYTES} bytes"
 
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
@@ -120,6 +122,13 @@ def lint_source(
     if "\x00" in source:
         result.error = FileError(path, "cannot lint: the file contains null bytes (is it binary?)")
         return result
+    if len(source) > MAX_FILE_BYTES:  # the command line reads no more; an editor's buffer may
+        result.error = FileError(path, _TOO_BIG)
+        return result
+    refused = refusal(source)
+    if refused is not None:
+        result.error = FileError(path, refused.message, refused.line, refused.column)
+        return result
     with _no_cyclic_gc:
         if uses_process_api(source) or not _compiles(source):
             _analyse(source, path, settings, enabled, result, parser, notebook=bool(notebook))
@@ -149,14 +158,24 @@ def _lint_notebook(
 def _compiles(source: str) -> bool:
     """Does ``ast`` parse it? A file turned away by gate 2 is still checked for syntax
     errors (at a tenth of libcst's cost), so a broken file that imports a process module
-    is reported as before, by the libcst parse and its message."""
+    is reported as before (after the libcst parse, which may know a newer syntax)."""
+    return python_syntax_error(source) is None
+
+
+def python_syntax_error(source: str) -> FileError | None:
+    """Python's own message and position for a text that does not compile (libcst's
+    tokenizer errors all stand at 1:1, and its parser's a line late), or None."""
     import ast
 
     try:
-        ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+        compile(source, "<lint>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        line = error.lineno or 1
+        column = max((error.offset or 1) - 1, 0)
+        return FileError("", f"cannot lint: syntax error: {error.msg}", line, column)
+    except (ValueError, RecursionError, MemoryError):
+        return FileError("", "cannot lint: Python's parser gave up on this file")
+    return None
 
 
 class _NoCyclicGC:
@@ -203,15 +222,17 @@ def _analyse(
 
     from mplint.facts import Facts
 
+    text, shifts = without_form_feeds(source)
     try:
-        module = parser.parse(source) if parser is not None else cst.parse_module(source)
+        module = parser.parse(text) if parser is not None else cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        result.error = FileError(
-            path,
-            f"cannot lint: syntax error: {error.message}",
-            error.raw_line,
-            error.raw_column,
-        )
+        python_error = python_syntax_error(source)
+        if python_error is not None:
+            result.error = replace(python_error, path=path)
+        else:  # valid Python that libcst does not take
+            column = error.raw_column + shifts.get(error.raw_line, 0)
+            message = f"cannot lint: syntax error: {error.message}"
+            result.error = FileError(path, message, error.raw_line, column)
         return
     except (RecursionError, MemoryError, ValueError) as error:
         result.error = FileError(path, f"cannot lint: the parser gave up: {error!r}")
@@ -229,7 +250,9 @@ def _analyse(
         findings = notebook_findings(facts, findings, enabled)
     if findings:
         placed = parser.placed if parser is not None else None
-        result.diagnostics = to_diagnostics(facts, source, findings, settings, placed)
+        result.diagnostics = to_diagnostics(facts, text, findings, settings, placed)
+        if shifts:
+            result.diagnostics = shift_columns(result.diagnostics, shifts)
     if parser is not None:
         parser.forget_positions()
 
@@ -357,7 +380,7 @@ def read_source(path: Path) -> bytes | FileError:
         if not stat.S_ISREG(status.st_mode):
             return FileError(name, "cannot read: not a regular file")
         if status.st_size > MAX_FILE_BYTES:
-            return FileError(name, f"skipped: the file is larger than {MAX_FILE_BYTES} bytes")
+            return FileError(name, _TOO_BIG)
         return path.read_bytes()
     except OSError as error:
         reason = error.strerror or error.__class__.__name__

@@ -1,7 +1,9 @@
 """flake8 adapter: ``flake8 --select MP`` runs the same engine as ``mplint check``.
 
 flake8 applies ``# noqa`` and the selection itself, so the plugin reports every
-code; MP9xx (opt-in) is put on flake8's default ignore list.
+code; MP9xx (opt-in) is put on flake8's default ignore list. A file flake8 parsed but
+mplint will not (nested too deeply or too large for libcst: see mplint.inputs) is
+reported as ``MP000`` on the line concerned, so that it is not silently unchecked.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mplint.formats import printable
 
 ALL_CODES = frozenset(RULES)
 OPT_IN = [code for code, rule in RULES.items() if not rule.default_on]
+NOT_LINTED = "MP000"  # not a rule: the file was not linted
 
 
 class MplintChecker:
@@ -56,6 +59,9 @@ class MplintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type[MplintChecker]]]:
         result = lint_source("".join(self.lines), self.filename, self.settings, codes=ALL_CODES)
+        if result.error is not None:
+            error = result.error
+            yield error.line, error.column, f"{NOT_LINTED} mplint {error.message}", type(self)
         for d in result.diagnostics:
             # flake8 prints the message as it is: quoted source must not reach the terminal raw.
             yield d.line, d.column, f"{d.code} {printable(d.message)}", type(self)

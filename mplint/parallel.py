@@ -13,8 +13,11 @@ method is chosen explicitly with ``get_context`` (fork where the platform has it
 this process runs no other thread, so the workers inherit the loaded libcst and
 start at once; spawn otherwise), the pool is a ``with`` block, every task's result is
 read, and the task function is a module-level function given picklable arguments.
-A worker that dies (killed, out of memory) costs nothing but time: the files it left
-are linted again here, one by one.
+A worker that dies (killed, out of memory, a crash in libcst's native parser) costs the
+files it was linting, never the run: each of those is linted again alone, in a new
+worker, and is reported as that file's error if it kills that one too. They are never
+linted in this process, which would die the same way. The other files go on in a new
+pool. Only a pool that cannot start at all leaves its files to this process.
 """
 
 from __future__ import annotations
@@ -139,14 +142,14 @@ def lint_files(
     pending.sort(key=lambda item: len(item[1]), reverse=True)
     done: set[int] = set()
     if pool is not None:
-        done = pool.lint(pending, results, settings, progress)
+        done = _lint_in_workers(pool, pending, results, settings, jobs, progress)
     for index, data, _ in pending:
         if index not in done:
             results[index] = lint_source(data, results[index].path, settings)
             _advance(progress)
     if cache is not None:
         for index, _, key in pending:
-            if key is not None:
+            if key is not None and not _worker_died(results[index]):
                 cache.put(key, results[index])
     return results
 
@@ -156,13 +159,57 @@ def _advance(progress: Progress | None) -> None:
         progress.advance()
 
 
-class _Pool:
-    """Worker processes; whatever goes wrong with them, the files they did not do are
-    linted in this process."""
+WORKER_DIED = (
+    "cannot lint: the process linting this file died (a crash in libcst's parser, or out of memory)"
+)
 
-    def __init__(self, executor: Any, warming: Future[None]) -> None:
+
+def _worker_died(result: LintResult) -> bool:
+    """Such a result is not cached: the crash may depend on the machine (its memory, its
+    stack size) and not on the file alone."""
+    return result.error is not None and result.error.message == WORKER_DIED
+
+
+def _lint_in_workers(
+    pool: _Pool,
+    pending: list[tuple[int, bytes, str | None]],
+    results: list[LintResult],
+    settings: Settings,
+    jobs: int,
+    progress: Progress | None = None,
+) -> set[int]:
+    """The indexes of the files done (or found to kill their worker) in worker processes;
+    the rest are left to this process only when no pool would start."""
+    done: set[int] = set()
+    current: _Pool | None = pool
+    while current is not None:
+        suspects = current.lint(
+            [p for p in pending if p[0] not in done], results, settings, done, progress
+        )
+        if suspects is None:
+            break  # every file done, or the pool would not run: the rest are done here
+        for item in suspects:  # each alone, in a worker of its own
+            alone = _Pool.start(1)
+            if alone is not None:
+                alone.lint([item], results, settings, done, progress)
+            if item[0] not in done:
+                path = results[item[0]].path
+                results[item[0]] = LintResult(path, error=FileError(path, WORKER_DIED))
+                done.add(item[0])
+                _advance(progress)
+        if all(index in done for index, _, _ in pending):
+            break
+        current = _Pool.start(jobs)
+    return done
+
+
+class _Pool:
+    """Worker processes."""
+
+    def __init__(self, executor: Any, warming: Future[None], workers: int) -> None:
         self.executor = executor
         self.warming = warming
+        self.workers = workers
 
     @classmethod
     def start(cls, workers: int) -> _Pool | None:
@@ -180,40 +227,56 @@ class _Pool:
             warming = executor.submit(started)
         except OSError:
             return None
-        return cls(executor, warming)
+        return cls(executor, warming, workers)
 
     def lint(
         self,
         pending: list[tuple[int, bytes, str | None]],
         results: list[LintResult],
         settings: Settings,
+        done: set[int],
         progress: Progress | None = None,
-    ) -> set[int]:
-        """The indexes of the files that were done."""
+    ) -> list[tuple[int, bytes, str | None]] | None:
+        """Lints ``pending``, adding the indexes of the files done to ``done``. When a
+        worker dies: the files that were in the workers' hands then (the one that killed
+        it is among them); else None. Only a few files at a time are handed out, so
+        that they are few."""
+        from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        done: set[int] = set()
+        in_hand: dict[Future[LintResult], tuple[int, bytes, str | None]] = {}
+        queue = iter(pending)
         try:
             with self.executor as executor:
                 self.warming.result()  # a worker that cannot even start shows here
-                futures: dict[Future[LintResult], int] = {
-                    executor.submit(lint_in_worker, data, results[index].path, settings): index
-                    for index, data, _ in pending
-                }
-                for future, index in futures.items():
-                    try:
-                        results[index] = future.result()
-                        done.add(index)
-                        _advance(progress)
-                    except BrokenProcessPool:
-                        break
-                    except Exception as error:  # noqa: BLE001 - one file's failure is that file's error
+                while True:
+                    for item in queue:
+                        index, data, _ = item
                         path = results[index].path
-                        results[index] = LintResult(
-                            path, error=FileError(path, f"cannot lint: internal error: {error!r}")
-                        )
+                        in_hand[executor.submit(lint_in_worker, data, path, settings)] = item
+                        if len(in_hand) >= 2 * self.workers:
+                            break
+                    if not in_hand:
+                        return None
+                    finished, _ = wait(in_hand, return_when=FIRST_COMPLETED)
+                    died = False
+                    for future in finished:
+                        index = in_hand[future][0]
+                        try:
+                            results[index] = future.result()
+                        except BrokenProcessPool:
+                            died = True
+                            continue
+                        except Exception as error:  # noqa: BLE001 - that file's error
+                            path = results[index].path
+                            message = f"cannot lint: internal error: {error!r}"
+                            results[index] = LintResult(path, error=FileError(path, message))
                         done.add(index)
                         _advance(progress)
+                        del in_hand[future]
+                    if died:
+                        return list(in_hand.values())
         except (BrokenProcessPool, OSError, RuntimeError):
-            pass  # the files not done are linted in this process
-        return done
+            if in_hand:
+                return [item for item in in_hand.values() if item[0] not in done]
+        return None  # the pool would not run: the files not done are linted here

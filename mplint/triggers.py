@@ -83,8 +83,17 @@ _PROCESS_LINE = re.compile(
 _MENTIONS = (*PREFILTER_WORDS, "fork", "DataLoader")
 
 
+def as_lf_lines(text: str) -> str:
+    """The gates read lines as ending in ``\n``; a file may end them in ``\r`` alone
+    (Python reads those too). Only a text with such a ``\r`` pays for the copy."""
+    if "\r" not in text or text.count("\r") == text.count("\r\n"):
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def mentions_process_api(text: str) -> bool:
     """Gate 1: does a line of the text import a process module or call fork()?"""
+    text = as_lf_lines(text)
     for word in _MENTIONS:
         position = text.find(word)
         while position >= 0:
@@ -157,7 +166,7 @@ _LITERALS = re.compile(
 def uses_process_api(text: str) -> bool:
     """Gate 2: does the file use a process API, as far as its text tells? Uses in
     comments and strings count too: only a file that surely uses none is turned away."""
-    text = _LITERALS.sub(_blank, text)
+    text = _LITERALS.sub(_blank, as_lf_lines(text))
     imports = _process_imports(text)
     if imports is _UNSURE:
         return True

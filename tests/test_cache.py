@@ -194,13 +194,21 @@ def test_jobs_give_the_same_results_on_fork_and_spawn(
     assert sum(1 for path, error, _ in serial if error is not None) == 1
 
 
-def test_a_dead_worker_costs_only_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker killed mid-task (out of memory, say): the files are linted here instead."""
+def test_a_dead_worker_is_that_files_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-task (out of memory, say), again when the file is tried alone:
+    the file is reported, never linted in this process (which would die the same way).
+    tests/test_input_guard.py has the real thing: a worker that libcst's parser kills."""
     root = project(tmp_path / "p", files=3)
-    serial = as_tuples(lint_files([root], Settings(), jobs=1))
+    serial = lint_files([root], Settings(), jobs=1)
     monkeypatch.setattr(parallel, "lint_in_worker", _die)
     monkeypatch.setattr(parallel, "start_method", lambda: "fork")
-    assert as_tuples(lint_files([root], Settings(), jobs=2)) == serial
+    died = lint_files([root], Settings(), jobs=2)
+    assert [r.path for r in died] == [r.path for r in serial]
+    linted = [r for r in serial if r.parsed]
+    assert len(linted) >= 2
+    for result in died:
+        if result.path in {r.path for r in linted}:
+            assert result.error is not None and result.error.message == parallel.WORKER_DIED
 
 
 def _die(data: bytes, path: str, settings: Settings) -> None:
