@@ -221,10 +221,11 @@ def _analyse(
     import libcst as cst
 
     from mplint.facts import Facts
+    from mplint.parsing import parse_module
 
     text, shifts = without_form_feeds(source)
     try:
-        module = parser.parse(text) if parser is not None else cst.parse_module(text)
+        module = parser.parse(text) if parser is not None else parse_module(text)
     except cst.ParserSyntaxError as error:
         python_error = python_syntax_error(source)
         if python_error is not None:

@@ -138,6 +138,7 @@ class Facts(KindInference):
         self._parameters_pending: set[cst.Param] = set()
         self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
+        self._apis: dict[cst.Call, Api | None] = {}
 
     # -- tree navigation -------------------------------------------------
 
@@ -436,6 +437,12 @@ class Facts(KindInference):
         """The table entry of a process API call: a constructor (``Process``, ``Pool``,
         an executor, a thread) or a method of an object whose kind is known. A Process
         subclass of this file with its own ``__init__`` takes other parameters: None."""
+        if call in self._apis:
+            return self._apis[call]
+        api = self._apis[call] = self._api_of(call)
+        return api
+
+    def _api_of(self, call: cst.Call) -> Api | None:
         kind = self.kind_of(call)
         if kind is not None and kind in CONSTRUCTORS:
             cls = self.local_class(call.func)

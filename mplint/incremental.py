@@ -24,6 +24,8 @@ from typing import Any
 
 import libcst as cst
 
+from mplint.parsing import parse_module
+
 # Text smaller than this is parsed whole: the bookkeeping would cost more than it saves.
 MIN_CHARS = 2_000
 
@@ -52,7 +54,7 @@ class IncrementalParser:
                 module = None
         if module is None:
             self.reused = 0
-            module = cst.parse_module(source)  # errors go to the caller
+            module = parse_module(source)  # errors go to the caller
         self._remember(source, module)
         return module
 
@@ -117,7 +119,7 @@ class IncrementalParser:
         config = cst.PartialParserConfig(
             default_indent=module.default_indent, default_newline=module.default_newline
         )
-        piece = cst.parse_module(new[start:end], config)
+        piece = parse_module(new[start:end], config)
         if last < len(body) and (piece.footer or not piece.has_trailing_newline):
             return None
         middle = list(piece.body)
