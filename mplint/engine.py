@@ -304,7 +304,7 @@ def to_diagnostics(
     from mplint.positions import positions_for, source_lines
 
     positions = positions_for(
-        facts.module, source, [f.node for f in findings], facts.parents, placed_before
+        facts.module, source, [f.node for f in findings], facts.parent, placed_before
     )
     lines = source_lines(source)
     seen: set[tuple[str, int, int]] = set()
@@ -335,7 +335,7 @@ def _fix_renderer(
         from mplint.positions import positions_for
 
         nodes = [edit.node for edit in plan.edits]
-        fix = plan.build(positions_for(facts.module, source, nodes, facts.parents), lines)
+        fix = plan.build(positions_for(facts.module, source, nodes, facts.parent), lines)
         return fix.edits if fix is not None else ()
 
     return render

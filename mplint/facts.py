@@ -23,6 +23,7 @@ from mplint.names import (
 from mplint.semantic import classes, reach
 from mplint.semantic.api import (
     CONSTRUCTORS,
+    METHOD_NAMES,
     Api,
     TaskArguments,
     method_api,
@@ -35,6 +36,7 @@ from mplint.semantic.kind_inference import ASYNC_RESULT_METHODS, KindInference
 from mplint.semantic.kinds import Kind, Via
 from mplint.semantic.records import Binding, CallSite, ChildUse, Scope
 from mplint.semantic.syntax import (
+    FUNCTION_TYPES,
     FastVisitor,
     bound_names,
     call_argument,
@@ -96,7 +98,11 @@ class Facts(KindInference):
     def __init__(self, module: cst.Module, start_method_setting: str = "auto") -> None:
         self.module = module
         self.start_method_setting = start_method_setting
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        # Each node's parent by the node's id: libcst nodes hash in Python, ids in C, and
+        # the tree is asked for parents millions of times. ``nodes``: every node but the
+        # module, in source order (the walk is pre-order).
+        self.parent_ids: dict[int, cst.CSTNode] = {}
+        self.nodes: list[cst.CSTNode] = []
         self.imports: dict[str, str] = {}
         self.star_modules: list[str] = []
         self.calls: list[cst.Call] = []
@@ -130,29 +136,32 @@ class Facts(KindInference):
         self.name_nodes: dict[str, list[cst.Name]] = {}
         _Collector(self).walk(module)
         self._resolving: set[int] = set()
-        self._scope_cache: dict[cst.CSTNode, Scope] = {}
-        self._resolve_cache: dict[cst.CSTNode, str | None] = {}
-        self._kind_cache: dict[cst.CSTNode, str | None] = {}
-        self._kind_pending: set[cst.CSTNode] = set()
+        # Answers remembered by the id of the node asked about (see ``parent_ids``).
+        self._scope_cache: dict[int, Scope] = {}
+        self._resolve_cache: dict[int, str | None] = {}
+        self._kind_cache: dict[int, str | None] = {}
+        self._kind_pending: set[int] = set()
         self._parameter_kinds: dict[cst.Param, Kind | None] = {}
         self._parameters_pending: set[cst.Param] = set()
         self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
-        self._apis: dict[cst.Call, Api | None] = {}
+        self._apis: dict[int, Api | None] = {}
 
     # -- tree navigation -------------------------------------------------
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+        return self.parent_ids.get(id(node))
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        current = self.parents.get(node)
+        parent_ids = self.parent_ids
+        current = parent_ids.get(id(node))
         while current is not None:
             yield current
-            current = self.parents.get(current)
+            current = parent_ids.get(id(current))
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
-        cached = self._scope_cache.get(node)
+        scope_cache = self._scope_cache
+        cached = scope_cache.get(id(node))
         if cached is not None:
             return cached
         scope: Scope = self.module
@@ -162,17 +171,17 @@ class Facts(KindInference):
         passed = [node]
         for ancestor in self.ancestors(node):
             # A decorator or default value belongs to the enclosing scope, a body to the def.
-            if isinstance(ancestor, cst.FunctionDef | cst.Lambda) and child is ancestor.body:
-                scope = ancestor
+            if type(ancestor) in FUNCTION_TYPES and child is ancestor.body:  # type: ignore[attr-defined]
+                scope = ancestor  # type: ignore[assignment]
                 break
-            known = self._scope_cache.get(ancestor)
+            known = scope_cache.get(id(ancestor))
             if known is not None:
                 scope = known
                 break
             passed.append(ancestor)
             child = ancestor
         for visited in passed:
-            self._scope_cache[visited] = scope
+            scope_cache[id(visited)] = scope
         return scope
 
     def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
@@ -184,9 +193,9 @@ class Facts(KindInference):
     def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         """The class whose body defines this function directly."""
         for ancestor in self.ancestors(function):
-            if isinstance(ancestor, cst.ClassDef):
+            if type(ancestor) is cst.ClassDef:
                 return ancestor
-            if isinstance(ancestor, cst.FunctionDef):
+            if type(ancestor) is cst.FunctionDef:
                 return None
         return None
 
@@ -204,7 +213,7 @@ class Facts(KindInference):
         while current is not None and not isinstance(
             current, cst.BaseSmallStatement | cst.BaseCompoundStatement
         ):
-            current = self.parents.get(current)
+            current = self.parent(current)
         return current if current is not None else node
 
     def in_main_guard(self, node: cst.CSTNode) -> bool:
@@ -218,17 +227,19 @@ class Facts(KindInference):
         (class bodies included), outside the main guard and outside function bodies."""
         if self.in_main_guard(node):
             return False
+        child = node
         for ancestor in self.ancestors(node):
-            if isinstance(ancestor, cst.FunctionDef) and self._inside(node, ancestor.body):
+            if type(ancestor) is cst.FunctionDef and child is ancestor.body:
                 return False
-            if isinstance(ancestor, cst.Lambda):
+            if type(ancestor) is cst.Lambda:
                 return False
+            child = ancestor
         return True
 
     def assigned_name(self, value: cst.BaseExpression) -> cst.Name | None:
         """The plain name that ``value`` is assigned to as a whole (``x = value``, one
         target), else None."""
-        parent = self.parents.get(value)
+        parent = self.parent(value)
         if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
             target = parent.targets[0].target
             return target if isinstance(target, cst.Name) else None
@@ -239,7 +250,7 @@ class Facts(KindInference):
         own (``Process(...)``), or bound to a plain name that is not read anywhere in
         its scope, nested functions included (``p = Process(...)`` and no other ``p``).
         An object that is dropped is never started, pickled or sent."""
-        if isinstance(self.parents.get(call), cst.Expr):
+        if isinstance(self.parent(call), cst.Expr):
             return True
         target = self.assigned_name(call)
         if target is None:
@@ -257,10 +268,11 @@ class Facts(KindInference):
         ``get_context(...)`` objects and simple aliases; None when unsure."""
         if node is None:
             return None
-        if node in self._resolve_cache:
-            return self._resolve_cache[node]
+        key = id(node)
+        if key in self._resolve_cache:
+            return self._resolve_cache[key]
         resolved = self._resolve(node)
-        self._resolve_cache[node] = resolved
+        self._resolve_cache[key] = resolved
         return resolved
 
     def _resolve(self, node: cst.BaseExpression) -> str | None:
@@ -437,9 +449,10 @@ class Facts(KindInference):
         """The table entry of a process API call: a constructor (``Process``, ``Pool``,
         an executor, a thread) or a method of an object whose kind is known. A Process
         subclass of this file with its own ``__init__`` takes other parameters: None."""
-        if call in self._apis:
-            return self._apis[call]
-        api = self._apis[call] = self._api_of(call)
+        key = id(call)
+        if key in self._apis:
+            return self._apis[key]
+        api = self._apis[key] = self._api_of(call)
         return api
 
     def _api_of(self, call: cst.Call) -> Api | None:
@@ -450,7 +463,7 @@ class Facts(KindInference):
                 return None
             return CONSTRUCTORS[kind]
         func = call.func
-        if isinstance(func, cst.Attribute):
+        if isinstance(func, cst.Attribute) and func.attr.value in METHOD_NAMES:
             return method_api(self.kind_of(func.value), func.attr.value)
         return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import cast
 
 import libcst as cst
@@ -96,7 +96,7 @@ def positions_for(
     module: cst.Module,
     source: str,
     nodes: Iterable[cst.CSTNode],
-    parents: Mapping[cst.CSTNode, cst.CSTNode],
+    parent: Callable[[cst.CSTNode], cst.CSTNode | None],
     placed_before: Placed | None = None,
 ) -> Mapping[cst.CSTNode, CodeRange]:
     index_of = {id(statement): i for i, statement in enumerate(module.body)}
@@ -109,7 +109,7 @@ def positions_for(
             continue
         top: cst.CSTNode | None = node
         while top is not None and id(top) not in index_of:
-            top = parents.get(top)
+            top = parent(top)
         if top is None:
             return _whole_module(module)
         index = index_of[id(top)]

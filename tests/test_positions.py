@@ -60,7 +60,7 @@ def test_statement_positions_match_the_whole_module(name: str, source: str) -> N
     facts = Facts(module)
     nodes = [*facts.calls, *facts.attribute_uses, *facts.functions]
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    placed = positions_for(module, source, nodes, facts.parents)
+    placed = positions_for(module, source, nodes, facts.parent)
     for node in nodes:
         assert placed[node] == expected[node], cst.Module(body=[]).code_for_node(node)
 

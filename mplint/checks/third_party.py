@@ -223,7 +223,7 @@ def _iteration_sites(facts: Facts) -> Iterator[tuple[cst.CSTNode, cst.BaseExpres
         if isinstance(call.func, cst.Name) and call.func.value in ITERATING_CALLS:
             if facts.resolve(call.func) is None and call.args and call.args[0].keyword is None:
                 yield call, call.args[0].value
-    for node in facts.parents:
+    for node in facts.nodes:
         if isinstance(node, cst.For | cst.CompFor):
             yield node, node.iter
 
@@ -325,7 +325,7 @@ def _started_classes(facts: Facts) -> set[str]:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value == "start":
             candidates.append(func.value)
-    for node in facts.parents:
+    for node in facts.nodes:
         if isinstance(node, cst.WithItem):
             candidates.append(node.item)
     for candidate in candidates:

@@ -172,6 +172,9 @@ METHODS: dict[Kind, dict[str, Api]] = {
     Kind.QUEUE: _QUEUE_METHODS,
     Kind.PIPE: _PIPE_METHODS,
 }
+# Every method name of the table: a call of any other method is no API call, whatever
+# its receiver (so its receiver's kind need not be worked out).
+METHOD_NAMES = frozenset(name for methods in METHODS.values() for name in methods)
 
 # Methods that end a process at once, without letting it clean up.
 STOP_METHODS = frozenset({"terminate", "kill"})

@@ -15,6 +15,7 @@ from mplint.names import canonical
 from mplint.semantic.records import Binding, Scope
 from mplint.semantic.syntax import (
     _WALKED_TYPES,
+    FUNCTION_TYPES,
     _child_fields,
     bound_names,
     dotted_name,
@@ -57,7 +58,8 @@ class _Collector:
         }
 
     def walk(self, module: cst.Module) -> None:
-        parents = self.facts.parents
+        parent_ids = self.facts.parent_ids
+        nodes = self.facts.nodes
         handlers = self.handlers
         stack = self.stack
         leave = object()
@@ -66,11 +68,12 @@ class _Collector:
             node, parent = todo.pop()
             if parent is leave:
                 stack.pop()
-                if isinstance(node, cst.FunctionDef | cst.Lambda):
+                if type(node) in FUNCTION_TYPES:
                     self.scopes.pop()
                 continue
             if parent is not None:
-                parents[node] = parent  # type: ignore[assignment]
+                parent_ids[id(node)] = parent  # type: ignore[assignment]
+                nodes.append(node)
             stack.append(node)
             handler = handlers.get(type(node))
             if handler is not None:

@@ -22,10 +22,13 @@ from mplint.semantic.syntax import dotted_name, is_method_call
 from mplint.semantic.values import element_origins, origins
 
 ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
+# The methods whose result's kind depends on their receiver's (a manager's, a pool's).
+_RECEIVER_METHODS = frozenset(MANAGER_PROXY_KINDS) | ASYNC_RESULT_METHODS
 
 
 # What the kind search returns for a value that flows back to itself.
 _CYCLE = "<cycle>"
+_UNKNOWN = object()  # not in the cache
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
@@ -83,8 +86,8 @@ class KindInference:
         augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]]
         comprehension_targets: dict[cst.CompFor, set[str]]
         returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]]
-        _kind_cache: dict[cst.CSTNode, str | None]
-        _kind_pending: set[cst.CSTNode]
+        _kind_cache: dict[int, str | None]
+        _kind_pending: set[int]
         _parameter_kinds: dict[cst.Param, Kind | None]
         _parameters_pending: set[cst.Param]
 
@@ -111,19 +114,21 @@ class KindInference:
     def _kind_of(self, node: cst.BaseExpression | None, depth: int) -> str | None:
         if node is None or depth > 8:
             return None
-        if node in self._kind_cache:
-            return self._kind_cache[node]
-        if node in self._kind_pending:
+        key = id(node)
+        cached = self._kind_cache.get(key, _UNKNOWN)
+        if cached is not _UNKNOWN:
+            return cached  # type: ignore[return-value]
+        if key in self._kind_pending:
             # x = x.strip(), or p appended to a list that p is later read from: the value
             # flows back to itself and adds no kind of its own.
             return _CYCLE
-        self._kind_pending.add(node)
+        self._kind_pending.add(key)
         try:
             kind = self._compute_kind(node, depth)
         finally:
-            self._kind_pending.discard(node)
+            self._kind_pending.discard(key)
         if kind != _CYCLE:
-            self._kind_cache[node] = kind
+            self._kind_cache[key] = kind
         return kind
 
     def _compute_kind(self, node: cst.BaseExpression, depth: int) -> str | None:
@@ -402,7 +407,7 @@ class KindInference:
             return returned
         if isinstance(call.func, cst.Name) and call.func.value in self.manager_subclasses:
             return Kind.MANAGER
-        if isinstance(call.func, cst.Attribute):
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _RECEIVER_METHODS:
             receiver = self._kind_of(call.func.value, depth + 1)
             if receiver == Kind.MANAGER:
                 return MANAGER_PROXY_KINDS.get(call.func.attr.value)
@@ -465,9 +470,9 @@ class KindInference:
         kind = self.kind_of(node)
         if kind is not None:
             return kind
-        if isinstance(node, cst.Attribute) and node not in self._kind_pending:
+        if isinstance(node, cst.Attribute) and id(node) not in self._kind_pending:
             # self.q = q, q a parameter: what the callers pass
-            self._kind_pending.add(node)
+            self._kind_pending.add(id(node))
             try:
                 bindings = [b for b in self.attribute_bindings_of(node) if not _is_none(b.value)]
                 kinds = {
@@ -475,7 +480,7 @@ class KindInference:
                     for b in bindings
                 }
             finally:
-                self._kind_pending.discard(node)
+                self._kind_pending.discard(id(node))
             return kinds.pop() if len(kinds) == 1 else None
         if not isinstance(node, cst.Name):
             return None

@@ -54,7 +54,7 @@ class Anchors:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         # Every node's position in source order (the facts walk is a pre-order walk).
-        self.order = {id(node): index for index, node in enumerate(facts.parents)}
+        self.order = {id(node): index for index, node in enumerate(facts.nodes)}
         self.callers: dict[cst.FunctionDef, list[cst.Call]] = {}
         for call in facts.calls:
             function = facts.function_for(call.func)
