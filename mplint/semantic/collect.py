@@ -7,7 +7,8 @@ every node it passes and costs as much as the parse itself."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -26,6 +27,26 @@ if TYPE_CHECKING:
     from mplint.facts import Facts
 
 
+_LEAVE = object()  # a walk entry: done with this node's subtree
+# The nodes the walk keeps on its stack until their subtree is done.
+_DEFINITIONS = frozenset({cst.Module, cst.ClassDef, cst.FunctionDef, cst.Lambda})
+_FIELD_GETTERS: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
+
+
+def _field_getter(node_type: type) -> Callable[[cst.CSTNode], tuple[Any, ...]]:
+    """The values of the fields the walk enters, in one call (``_child_fields``)."""
+    fields = _child_fields(node_type)
+    if not fields:
+        getter: Callable[[cst.CSTNode], tuple[Any, ...]] = lambda node: ()  # noqa: E731
+    elif len(fields) == 1:
+        one = attrgetter(fields[0])
+        getter = lambda node: (one(node),)  # noqa: E731
+    else:
+        getter = attrgetter(*fields)
+    _FIELD_GETTERS[node_type] = getter
+    return getter
+
+
 class _Collector:
     """One pre-order walk over the module. It reads the nodes' fields directly instead of
     using libcst's visitor, which rebuilds every node it passes and costs as much as the
@@ -33,7 +54,9 @@ class _Collector:
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
+        # The module, classes, functions and lambdas around the node being visited.
         self.stack: list[cst.CSTNode] = []
+        self.parent: cst.CSTNode | None = None  # of the node being visited
         self.scopes: list[Scope] = []
         self.handlers: dict[type[cst.CSTNode], Callable[..., None]] = {
             cst.Import: self._import,
@@ -62,33 +85,38 @@ class _Collector:
         nodes = self.facts.nodes
         handlers = self.handlers
         stack = self.stack
-        leave = object()
         todo: list[tuple[cst.CSTNode, object]] = [(module, None)]
+        pop, push = todo.pop, todo.append
         while todo:
-            node, parent = todo.pop()
-            if parent is leave:
+            node, parent = pop()
+            if parent is _LEAVE:
                 stack.pop()
                 if type(node) in FUNCTION_TYPES:
                     self.scopes.pop()
                 continue
+            node_type = type(node)
             if parent is not None:
                 parent_ids[id(node)] = parent  # type: ignore[assignment]
                 nodes.append(node)
-            stack.append(node)
-            handler = handlers.get(type(node))
+            self.parent = parent  # type: ignore[assignment]
+            if node_type in _DEFINITIONS:
+                stack.append(node)
+                push((node, _LEAVE))
+            handler = handlers.get(node_type)
             if handler is not None:
                 handler(node)
-            todo.append((node, leave))
+            getter = _FIELD_GETTERS.get(node_type)
+            if getter is None:
+                getter = _field_getter(node_type)
             children: list[cst.CSTNode] = []
-            for name in _child_fields(type(node)):
-                value = getattr(node, name)
+            for value in getter(node):
                 value_type = type(value)
                 if value_type in _WALKED_TYPES:
                     children.append(value)
                 elif value_type is tuple or value_type is list:
                     children.extend(v for v in value if type(v) in _WALKED_TYPES)
             for child in reversed(children):
-                todo.append((child, node))
+                push((child, node))
 
     @property
     def scope(self) -> Scope:
@@ -212,11 +240,7 @@ class _Collector:
         return scope
 
     def _if(self, node: cst.If) -> None:
-        if (
-            len(self.stack) >= 2
-            and isinstance(self.stack[-2], cst.Module)
-            and is_main_guard_test(node.test)
-        ):
+        if type(self.parent) is cst.Module and is_main_guard_test(node.test):
             self.facts.main_guards.append(node)
 
     def _bind_target(
