@@ -189,6 +189,8 @@ def _is_self_attribute(node: cst.BaseExpression) -> bool:
 def _scopes_with_proxies(facts: Facts) -> list[Scope]:
     """Functions (and the module) where a name or parameter holds a dict, list or
     Namespace proxy, or whose class keeps one on ``self``."""
+    if not any(facts.kind_of_call(call) in PROXY_CONTAINER_KINDS for call in facts.calls):
+        return []  # every proxy is made by a call (``manager.dict()``), and none is here
     scopes: dict[int, Scope] = {}
     for (scope, _name), bindings in facts.bindings.items():
         for binding in bindings:

@@ -60,6 +60,8 @@ def _starts_processes(facts: Facts, call: cst.Call) -> Phrase | None:
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
+    if method not in ("start", "submit", "map"):
+        return None
     receiver = facts.kind_of(func.value)
     if method == "start" and receiver == Kind.PROCESS:
         return _PROCESS_START

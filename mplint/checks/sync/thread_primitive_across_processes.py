@@ -22,7 +22,7 @@ from mplint.diagnostic import Applicability
 from mplint.edits import FixPlan, Replace
 from mplint.facts import POOL_KINDS, Facts
 from mplint.names import kind_of_constructor
-from mplint.semantic.api import method_api, sent_arguments, starmap_tuples
+from mplint.semantic.api import METHOD_NAMES, method_api, sent_arguments, starmap_tuples
 from mplint.semantic.kinds import Kind
 from mplint.semantic.syntax import source_text
 
@@ -59,8 +59,10 @@ def _sent_elements(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpre
     else:
         receiver = receiver_of(call)
         method = method_name(call)
-        receiver_kind = facts.kind_through_parameters(receiver) if receiver is not None else None
-        if receiver_kind not in POOL_KINDS or method is None:
+        if receiver is None or method not in METHOD_NAMES:
+            return
+        receiver_kind = facts.kind_through_parameters(receiver)
+        if receiver_kind not in POOL_KINDS:
             return
         api = method_api(receiver_kind, method)
         how = "pool"
