@@ -4,8 +4,9 @@ arguments, the main guard's test, and the fast read-only walk of libcst nodes.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Container, Iterable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Container, Iterable, Iterator
+from operator import attrgetter
+from typing import Any, TypeVar
 
 import libcst as cst
 
@@ -268,36 +269,108 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     return fields
 
 
+def _all_node_types() -> frozenset[type]:
+    found: set[type] = set()
+    todo: list[type] = [cst.CSTNode]
+    while todo:
+        subclasses: list[type] = todo.pop().__subclasses__()
+        for subclass in subclasses:
+            if subclass not in found:
+                found.add(subclass)
+                todo.append(subclass)
+    return frozenset(found)
+
+
+# Every libcst node class: exact type tests instead of isinstance() against the ABC
+# CSTNode, which takes the slow path for every field that holds no node.
+_NODE_TYPES = _all_node_types()
+_FIELD_VALUES: dict[type, Callable[[cst.CSTNode], tuple[Any, ...]]] = {}
+
+
+def _field_values(node_type: type) -> Callable[[cst.CSTNode], tuple[Any, ...]]:
+    """A function giving the values of all of a node type's fields, in source order."""
+    getter = _FIELD_VALUES.get(node_type)
+    if getter is None:
+        fields = _all_fields_in_source_order(node_type)
+        if not fields:
+            getter = _no_fields
+        elif len(fields) == 1:
+            one = attrgetter(fields[0])
+            getter = lambda node: (one(node),)  # noqa: E731
+        else:
+            getter = attrgetter(*fields)
+        _FIELD_VALUES[node_type] = getter
+    return getter
+
+
+def _no_fields(node: cst.CSTNode) -> tuple[Any, ...]:
+    return ()
+
+
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     children: list[cst.CSTNode] = []
-    for name in _all_fields_in_source_order(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+    node_types = _NODE_TYPES
+    for value in _field_values(type(node))(node):
+        value_type = type(value)
+        if value_type in node_types:
             children.append(value)
-        elif type(value) is tuple or type(value) is list:
-            children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif value_type is tuple or value_type is list:
+            children.extend(v for v in value if type(v) in node_types)
     return children
+
+
+_Hook = Callable[[Any, cst.CSTNode], Any]
+_HOOKS: dict[tuple[type, type], tuple[_Hook | None, _Hook | None]] = {}
+
+
+def _hooks(visitor_type: type, node_type: type) -> tuple[_Hook | None, _Hook | None]:
+    """The ``visit_X`` and ``leave_X`` a visitor class defines for a node type; None for
+    those it leaves to libcst's empty defaults."""
+    key = (visitor_type, node_type)
+    hooks = _HOOKS.get(key)
+    if hooks is None:
+        found: list[_Hook | None] = []
+        for prefix in ("visit_", "leave_"):
+            name = prefix + node_type.__name__
+            hook = getattr(visitor_type, name, None)
+            found.append(None if hook is getattr(cst.CSTVisitor, name, None) else hook)
+        hooks = _HOOKS[key] = (found[0], found[1])
+    return hooks
 
 
 class FastVisitor(cst.CSTVisitor):
     """A read-only visitor used as usual (``visit_X``/``leave_X``, ``node.visit(v)``) that
     walks the nodes itself: libcst's own visit rebuilds every node it passes, which
-    costs as much as parsing them. Do not override ``on_visit``/``on_leave``."""
+    costs as much as parsing them. The hooks are looked up once per visitor class and
+    node type; ``visit_X_attr`` hooks are not called. Do not override
+    ``on_visit``/``on_leave``."""
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         # libcst calls this for the root only, then our on_leave for it.
-        if not cst.CSTVisitor.on_visit(self, node):
+        visitor_type = type(self)
+        visit, _ = _hooks(visitor_type, type(node))
+        if visit is not None and visit(self, node) is False:
             return False
-        todo: list[tuple[cst.CSTNode, bool]] = [(c, False) for c in reversed(_children(node))]
+        todo: list[tuple[cst.CSTNode, _Hook | None]] = [
+            (c, None) for c in reversed(_children(node))
+        ]
+        pop, push = todo.pop, todo.append
         while todo:
-            current, leaving = todo.pop()
-            if leaving:
-                cst.CSTVisitor.on_leave(self, current)
+            current, leave = pop()
+            if leave is not None:
+                leave(self, current)
                 continue
-            todo.append((current, True))
-            if cst.CSTVisitor.on_visit(self, current):
-                todo.extend((c, False) for c in reversed(_children(current)))
+            visit, leave = _hooks(visitor_type, type(current))
+            if leave is not None:
+                push((current, leave))
+            if visit is None or visit(self, current) is not False:
+                todo.extend((c, None) for c in reversed(_children(current)))
         return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        _, leave = _hooks(type(self), type(original_node))
+        if leave is not None:
+            leave(self, original_node)
 
 
 class OwnCodeVisitor(FastVisitor):
