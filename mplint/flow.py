@@ -109,15 +109,24 @@ def is_inside(facts: Facts, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     return facts.is_inside(node, container)
 
 
+# Exact node types for the tests run on every Name (none has subclasses): isinstance()
+# against libcst's classes goes through ABCMeta whenever it answers no.
+_UNPACKING = frozenset({cst.Element, cst.StarredElement, cst.Tuple, cst.List})
+_WITH_TARGET = frozenset({cst.AnnAssign, cst.NamedExpr, cst.For, cst.CompFor})
+_DEFINITIONS = frozenset({cst.FunctionDef, cst.ClassDef, cst.Param})
+_IMPORTS = frozenset({cst.ImportAlias, cst.NameItem, cst.ImportFrom})
+
+
 def _is_store(facts: Facts, name: cst.Name) -> bool:
     """True when the Name is a target that is bound, not read (``x = ...``, ``for x in``)."""
     node: cst.CSTNode = name
     parent = facts.parent(node)
-    while isinstance(parent, cst.Element | cst.StarredElement | cst.Tuple | cst.List):
-        node, parent = parent, facts.parent(parent)
-    if isinstance(parent, cst.AssignTarget | cst.AsName):
+    while type(parent) in _UNPACKING:
+        node, parent = parent, facts.parent(parent)  # type: ignore[assignment, arg-type]
+    parent_type = type(parent)
+    if parent_type is cst.AssignTarget or parent_type is cst.AsName:
         return True
-    if isinstance(parent, cst.AnnAssign | cst.NamedExpr | cst.For | cst.CompFor):
+    if parent_type in _WITH_TARGET:
         return getattr(parent, "target", None) is node
     return False
 
@@ -125,13 +134,14 @@ def _is_store(facts: Facts, name: cst.Name) -> bool:
 def is_not_a_variable(facts: Facts, name: cst.Name) -> bool:
     """Attribute names, keywords, definitions, parameters, imports, global declarations."""
     parent = facts.parent(name)
-    if isinstance(parent, cst.Attribute):
-        return parent.attr is name
-    if isinstance(parent, cst.Arg):
-        return parent.keyword is name
-    if isinstance(parent, cst.FunctionDef | cst.ClassDef | cst.Param):
-        return parent.name is name
-    return isinstance(parent, cst.ImportAlias | cst.NameItem | cst.ImportFrom)
+    parent_type = type(parent)
+    if parent_type is cst.Attribute:
+        return parent.attr is name  # type: ignore[union-attr]
+    if parent_type is cst.Arg:
+        return parent.keyword is name  # type: ignore[union-attr]
+    if parent_type in _DEFINITIONS:
+        return parent.name is name  # type: ignore[union-attr]
+    return parent_type in _IMPORTS
 
 
 def reads_module_variable(facts: Facts, name: cst.Name, *, augmented_reads: bool = True) -> bool:
