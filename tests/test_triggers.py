@@ -73,6 +73,12 @@ USES = {
         "from multiprocessing import Pool as P\nfrom concurrent.futures import Future as P\nP()\n"
     ),
     "syntax error": "import multiprocessing\nmultiprocessing.Process(\n",
+    # A word ending in a prefix letter is code, and the string after it only a string.
+    "word before a string": "import os\nxr'x'; os.fork()\n",
+    "after a prefixed string": "import os\nrb'os.getpid()'; os.fork()\n",
+    "name ending in the module's": "import os\nbios.fork(); os.fork()\n",
+    # An import whose parenthesis never closes runs on over the next import statement.
+    "unclosed import": "import os\nfrom os import (\nimport multiprocessing\nx = 1\n",
 }
 
 NO_USES = {
@@ -90,6 +96,9 @@ NO_USES = {
         "from multiprocessing import cpu_count\nclass A:\n    Process = 1\nA().Process\n"
     ),
     "relative": "from . import context\nfrom .context import Process\n",
+    "prefixed strings": "import os\nf'{os.fork()}'; Rb\"os.fork()\"; u'''os.fork()'''\n",
+    "other name ending in the module's": "import os\nbios.fork()\nos.getpid()\n",
+    "attribute named like the module": "import os\nself.os.fork()\n",
 }
 
 
