@@ -146,6 +146,9 @@ class Facts(KindInference):
         self.attribute_cache: dict[tuple[cst.ClassDef, str], list[Binding]] = {}
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
         self._apis: dict[int, Api | None] = {}
+        self._functions_named: dict[int, cst.FunctionDef | None] = {}
+        self._visible: dict[int, list[Binding]] = {}
+        self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
 
     # -- tree navigation -------------------------------------------------
 
@@ -326,6 +329,12 @@ class Facts(KindInference):
     def visible_bindings(self, name: cst.Name) -> list[Binding]:
         """Bindings of this name in the scope where it is used, else the module's.
         Imports are not bindings here; they are in ``imports``."""
+        found = self._visible.get(id(name))
+        if found is None:
+            found = self._visible[id(name)] = self._visible_bindings(name)
+        return found
+
+    def _visible_bindings(self, name: cst.Name) -> list[Binding]:
         scope = self.scope_of(name)
         while True:
             found = self.bindings.get((scope, name.value))
@@ -574,6 +583,13 @@ class Facts(KindInference):
         ``Class.method`` or ``functools.partial(f, ...)``."""
         if node is None:
             return None
+        key = id(node)
+        if key in self._functions_named:
+            return self._functions_named[key]
+        found = self._functions_named[key] = self._function_for(node)
+        return found
+
+    def _function_for(self, node: cst.BaseExpression) -> cst.FunctionDef | None:
         if isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
             first = call_argument(node, "func", 0)
             return self.function_for(first.value) if first is not None else None
@@ -620,10 +636,13 @@ class Facts(KindInference):
         return None
 
     def method_of(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-        for statement in cls.body.body:
-            if isinstance(statement, cst.FunctionDef) and statement.name.value == name:
-                return statement
-        return None
+        methods = self._methods.get(id(cls))
+        if methods is None:
+            methods = self._methods[id(cls)] = {}
+            for statement in reversed(cls.body.body):  # the first definition wins
+                if isinstance(statement, cst.FunctionDef):
+                    methods[statement.name.value] = statement
+        return methods.get(name)
 
     @cached_property
     def calls_by_function(self) -> dict[cst.FunctionDef | None, list[cst.Call]]:
