@@ -102,6 +102,13 @@ _TOKEN = re.compile(
 )
 
 
+# The groups of ``_TOKEN`` by number: ``lastindex`` is cheaper than ``lastgroup``.
+_NEWLINE, _OPEN, _CLOSE, _SEPARATOR, _STRING, _WORD, _OTHER, _END = (
+    _TOKEN.groupindex[name]
+    for name in ("newline", "open", "close", "separator", "string", "word", "other", "end")
+)
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Why a text is not given to libcst, and where (1-based line, 0-based column)."""
@@ -115,43 +122,47 @@ def refusal(text: str) -> Refusal | None:
     """None when libcst may parse ``text``; else why not. Reads the text once."""
     weight = 0
     outer: list[int] = []  # for each open bracket, the depth outside it
+    brackets = 0  # len(outer)
     depth = 0  # of the current token: its segment, those of the brackets around it, blocks
     blocks: list[tuple[int, int]] = []  # (indentation, elif chain length) of open blocks
     block_depth = 0
     line, line_start = 1, 0
     at_statement_start = True
     for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        if kind == "end" or kind is None:
-            break
-        if kind == "newline":
+        kind = match.lastindex
+        if kind == _NEWLINE:
             line += 1
             line_start = match.end()
-            if not outer:
+            if not brackets:
                 at_statement_start = True
                 depth = block_depth
             continue
-        column = match.start(kind) - line_start
-        if at_statement_start and not outer:
+        if kind == _END or kind is None:
+            break
+        if at_statement_start and not brackets:
             at_statement_start = False
-            word = match.group(kind) if kind == "word" else ""
+            word = match.group(kind) if kind == _WORD else ""
+            column = match.start(kind) - line_start
             depth = block_depth = _enter_statement(blocks, column, word)
-        weight += 1 + len(outer) + depth // 16
+        weight += 1 + brackets + depth // 16
         if weight > MAX_WEIGHT:
             return Refusal(TOO_LARGE)
-        if kind == "open":
-            if len(outer) >= MAX_BRACKETS:
-                return Refusal(TOO_MANY_BRACKETS, line, column)
+        if kind == _WORD or kind == _OTHER:  # the most frequent: a name, an operator
+            depth += 1
+        elif kind == _OPEN:
+            if brackets >= MAX_BRACKETS:
+                return Refusal(TOO_MANY_BRACKETS, line, match.start(kind) - line_start)
             depth += 1
             outer.append(depth)
-        elif kind == "close":
-            if outer:
+            brackets += 1
+        elif kind == _CLOSE:
+            if brackets:
                 depth = outer.pop()
-        elif kind == "separator":
-            depth = outer[-1] if outer else block_depth
-        elif kind != "string":  # libcst refuses some 3,000 strings in a row, harmlessly
-            depth += 1
+                brackets -= 1
+        elif kind == _SEPARATOR:
+            depth = outer[-1] if brackets else block_depth
         if depth > MAX_DEPTH:
+            column = match.start(kind) - line_start
             return Refusal(TOO_DEEP.format(line=line), line, column)
     return None
 
