@@ -12,10 +12,11 @@ gives no finding, so it is never parsed with libcst (about ten times the cost of
    comments and string literals blanked out. Every name bound by an import is
    followed to each use; a use whose resolved name (``mp.Pool`` ->
    ``multiprocessing.Pool``) lies under ``TRIGGER_PREFIXES`` or is a constructor the
-   analysis gives a kind (``TRIGGER_CONSTRUCTORS``: ``threading.Condition`` too, for
-   the rules that follow thread objects in a file that uses processes) counts, unless
-   it is in ``INERT``: names that make no object any rule follows (``cpu_count()``, an
-   exception class, a constant). Docstrings, comments, imports never used and a
+   analysis gives a kind (``TRIGGER_CONSTRUCTORS``: ``threading.Condition`` and
+   ``ThreadPoolExecutor`` too, which rules flag on their own) counts, unless it is in
+   ``INERT``: names that make no object any rule follows (``cpu_count()``, an
+   exception class, a constant). Threads, their locks and queues, and open files
+   (``COMPANION_KINDS``) matter only beside a process API, so they alone do not count. Docstrings, comments, imports never used and a
    ``fork()`` of one's own do not count. Anything this pass cannot follow (a star
    import from a process module, an import after ``;`` or ``if x:``) counts, so the
    analysis decides. About 1% of ``ast.parse`` (an ``ast`` pass would cost a quarter of
@@ -34,6 +35,7 @@ import re
 from bisect import bisect_right
 
 from mplint.names import _TWINS, KIND_BY_CONSTRUCTOR, canonical
+from mplint.semantic.kinds import Kind
 
 # Resolved (canonical) names under which a use makes the file worth analysing.
 TRIGGER_PREFIXES: tuple[str, ...] = (
@@ -108,9 +110,28 @@ def mentions_process_api(text: str) -> bool:
     return False
 
 
-# Objects the checks follow even when no process is in sight, in a file that passed
-# gate 1: every constructor the analysis gives a kind (threading.Condition, queue.Queue).
-TRIGGER_CONSTRUCTORS: frozenset[str] = frozenset(KIND_BY_CONSTRUCTOR)
+# Objects the analysis follows that matter only beside a process API: a thread, a
+# threading lock, semaphore, event or barrier, a ``queue.Queue``, an open file. The rules
+# flag them when a child is given one or a fork inherits it; a file that makes them and
+# uses no process API gives no finding (``tests/test_triggers.py`` holds a file of
+# thread mistakes that proves it), so they alone do not earn a parse. A
+# ``threading.Condition`` (MP407) and a ``ThreadPoolExecutor`` (MP301, MP306) do.
+COMPANION_KINDS: frozenset[Kind] = frozenset(
+    {
+        Kind.THREAD,
+        Kind.THREAD_LOCK,
+        Kind.THREAD_SEMAPHORE,
+        Kind.THREAD_EVENT,
+        Kind.THREAD_BARRIER,
+        Kind.THREAD_QUEUE,
+        Kind.OPEN_FILE,
+    }
+)
+
+# Every other constructor the analysis gives a kind is a trigger of its own.
+TRIGGER_CONSTRUCTORS: frozenset[str] = frozenset(
+    name for name, kind in KIND_BY_CONSTRUCTOR.items() if kind not in COMPANION_KINDS
+)
 
 
 def is_trigger(qualname: str) -> bool:

@@ -99,7 +99,110 @@ NO_USES = {
     "prefixed strings": "import os\nf'{os.fork()}'; Rb\"os.fork()\"; u'''os.fork()'''\n",
     "other name ending in the module's": "import os\nbios.fork()\nos.getpid()\n",
     "attribute named like the module": "import os\nself.os.fork()\n",
+    "threads only": (
+        "import threading, queue\nimport concurrent.futures\n"
+        "q = queue.Queue()\nt = threading.Thread(target=q.get)\nt.start()\n"
+        "with threading.Lock():\n    pass\n"
+    ),
+    "open file only": "import io\nimport multiprocessing\nio.open('x').read()\n",
 }
+
+# Every mistake of the rules, made with threads, their locks and queues, and an open file,
+# and no process API: the rules flag these objects only beside a process, so gate 2
+# turns such a file away (triggers.COMPANION_KINDS). Should a rule start to fire here,
+# the test below fails and that kind must become a trigger again.
+THREAD_MISTAKES = """\
+import concurrent.futures  # gate 1 passes; nothing of it is used
+import queue
+import threading
+
+results = []
+counter = 0
+lock = threading.Lock()
+sem = threading.Semaphore(2)
+ev = threading.Event()
+bar = threading.Barrier(2)
+q = queue.Queue()
+log = open("log.txt", "w")
+
+
+def work(n):
+    global counter
+    counter += 1
+    results.append(n)
+    lock.acquire()
+    q.put(lambda: n)
+    q.put(log)
+    return n
+
+
+class Worker(threading.Thread):
+    def __init__(self, n):
+        self.n = n
+
+    def run(self):
+        self.value = self.n * 2
+
+
+def compute():
+    return 1
+
+
+t = threading.Thread(target=compute(), args=(1))
+t.start()
+t.daemon = True
+t.start()
+w = Worker(3)
+w.run()
+w.start()
+print(w.value)
+u = threading.Thread(target=lambda: work(1), args=(lock, q, ev, log))
+u.join()
+u.start()
+if not q.empty():
+    item = q.get_nowait()
+if q.qsize() > 0:
+    q.get()
+ev.wait()
+bar.wait()
+sem.acquire()
+lock.acquire(blocking=True)
+timer = threading.Timer(1.0, work, args=(2))
+timer.start()
+for i in range(3):
+    v = threading.Thread(target=work, args=(i,), daemon=True)
+    v.start()
+print(counter, results)
+"""
+
+
+def test_thread_mistakes_give_no_finding_so_gate_two_may_turn_them_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert mentions_process_api(THREAD_MISTAKES)
+    assert not uses_process_api(THREAD_MISTAKES)
+    monkeypatch.setattr(mplint.engine, "uses_process_api", lambda text: True)
+    result = lint_source(THREAD_MISTAKES, "threads.py", Settings(), codes=ALL_CODES)
+    assert result.parsed
+    assert [(d.code, d.line) for d in result.diagnostics] == []
+
+
+@pytest.mark.parametrize(
+    ("made", "code"),
+    [
+        ("c = threading.Condition()\nwith c:\n    c.wait()\n", "MP407"),
+        (
+            "import concurrent.futures\n"
+            "with concurrent.futures.ThreadPoolExecutor() as ex:\n    ex.submit(print, 1)\n",
+            "MP301",
+        ),
+    ],
+)
+def test_thread_objects_rules_flag_on_their_own_still_pass(made: str, code: str) -> None:
+    text = f"import threading\nimport multiprocessing\n{made}"
+    assert uses_process_api(text)
+    result = lint_source(text, "threads.py", Settings(), codes=ALL_CODES)
+    assert code in {d.code for d in result.diagnostics}
 
 
 @pytest.mark.parametrize("name", list(USES))
