@@ -189,9 +189,9 @@ class Facts(KindInference):
 
     def function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
         scope = self.scope_of(node)
-        while isinstance(scope, cst.Lambda):
+        while type(scope) is cst.Lambda:
             scope = self.scope_of(scope)
-        return scope if isinstance(scope, cst.FunctionDef) else None
+        return scope if type(scope) is cst.FunctionDef else None
 
     def class_of(self, function: cst.FunctionDef) -> cst.ClassDef | None:
         """The class whose body defines this function directly."""
@@ -279,12 +279,12 @@ class Facts(KindInference):
         return resolved
 
     def _resolve(self, node: cst.BaseExpression) -> str | None:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             return self._resolve_name(node)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             base = self.resolve(node.value)
             return canonical(f"{base}.{node.attr.value}") if base else None
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             if self.resolve(node.func) == "multiprocessing.get_context":
                 return "multiprocessing"
         return None
@@ -339,12 +339,12 @@ class Facts(KindInference):
         while True:
             found = self.bindings.get((scope, name.value))
             if found:
-                if isinstance(scope, cst.FunctionDef) and name.value in self.globals_declared.get(
+                if type(scope) is cst.FunctionDef and name.value in self.globals_declared.get(
                     scope, ()
                 ):
                     return self.bindings.get((self.module, name.value), [])
                 return found
-            if isinstance(scope, cst.Module):
+            if type(scope) is cst.Module:
                 return []
             scope = self.scope_of(scope)
 
@@ -387,7 +387,7 @@ class Facts(KindInference):
         """The function or class defined inside an enclosing function that this name
         refers to (a nested def), when no other binding of the name is visible first."""
         scope = self.scope_of(name)
-        while not isinstance(scope, cst.Module):
+        while type(scope) is not cst.Module:
             if self.bindings.get((scope, name.value)):
                 return None
             found = self.local_definitions.get((scope, name.value))
@@ -510,10 +510,10 @@ class Facts(KindInference):
 
     def local_class(self, node: cst.BaseExpression) -> cst.ClassDef | None:
         """The class of this file a name refers to (module level, or nested in a function)."""
-        if not isinstance(node, cst.Name):
+        if type(node) is not cst.Name:
             return None
         local = self.local_definition(node)
-        if isinstance(local, cst.ClassDef):
+        if type(local) is cst.ClassDef:
             return local
         if self.visible_bindings(node):
             return None
@@ -522,14 +522,14 @@ class Facts(KindInference):
     def _callee(self, node: cst.BaseExpression) -> CallSite | None:
         """A function of this file named by ``node`` (``f``, ``self.m``, ``Class.m``, or a
         ``functools.partial`` of one), as a site with no arguments yet."""
-        if isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+        if type(node) is cst.Call and self.resolve(node.func) == "functools.partial":
             if not node.args or node.args[0].keyword is not None or node.args[0].star:
                 return None
             inner = self._callee(node.args[0].value)
             if inner is None:
                 return None
             return inner.extended(node, *split_arguments(node.args[1:]))
-        if not isinstance(node, cst.Name | cst.Attribute):
+        if type(node) is not cst.Name and type(node) is not cst.Attribute:
             return None
         function = self.function_for(node)
         if function is None:
@@ -571,7 +571,7 @@ class Facts(KindInference):
         wanted_kinds = set(kinds) if kinds is not None else None
         for call in self.calls:
             func = call.func
-            if not isinstance(func, cst.Attribute) or func.attr.value not in methods:
+            if type(func) is not cst.Attribute or func.attr.value not in methods:
                 continue
             if wanted_kinds is None or self.kind_of(func.value) in wanted_kinds:
                 yield call
@@ -590,14 +590,14 @@ class Facts(KindInference):
         return found
 
     def _function_for(self, node: cst.BaseExpression) -> cst.FunctionDef | None:
-        if isinstance(node, cst.Call) and self.resolve(node.func) == "functools.partial":
+        if type(node) is cst.Call and self.resolve(node.func) == "functools.partial":
             first = call_argument(node, "func", 0)
             return self.function_for(first.value) if first is not None else None
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if self.visible_bindings(node):
                 return None
             return self.module_functions.get(node.value)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             owner = node.value
             cls: cst.ClassDef | None = None
             if isinstance(owner, cst.Name) and owner.value == "self":

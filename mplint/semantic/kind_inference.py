@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -18,7 +18,12 @@ from mplint.semantic import classes
 from mplint.semantic.iteration import iterated_container
 from mplint.semantic.kinds import Kind
 from mplint.semantic.records import Binding, CallSite, Scope
-from mplint.semantic.syntax import dotted_name, is_method_call
+from mplint.semantic.syntax import (
+    COMPREHENSION_TYPES,
+    SCOPE_TYPES,
+    dotted_name,
+    is_method_call,
+)
 from mplint.semantic.values import element_origins, origins
 
 ASYNC_RESULT_METHODS = frozenset({"apply_async", "map_async", "starmap_async"})
@@ -32,7 +37,7 @@ _UNKNOWN = object()  # not in the cache
 
 
 def _is_none(node: cst.BaseExpression | None) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    return type(node) is cst.Name and node.value == "None"
 
 
 def _is_empty_container(node: cst.BaseExpression) -> bool:
@@ -214,10 +219,10 @@ class KindInference:
     def _comprehension_binding(self, name: cst.Name) -> cst.CompFor | None:
         """The comprehension ``for`` that binds this name where it is used, if any."""
         for ancestor in self.ancestors(name):
-            if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.ClassDef | cst.Module):
+            if type(ancestor) in SCOPE_TYPES:
                 return None
-            if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
-                loop: cst.CompFor | None = ancestor.for_in
+            if type(ancestor) in COMPREHENSION_TYPES:
+                loop: cst.CompFor | None = cast(cst.BaseComp, ancestor).for_in
                 while loop is not None:
                     if name.value in self.comprehension_targets.get(loop, ()):
                         return loop

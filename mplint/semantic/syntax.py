@@ -74,9 +74,24 @@ def short_source_text(node: cst.CSTNode, limit: int = 60) -> str:
 
 
 # Exact types, for the hottest tests: isinstance() against a libcst class goes through
-# ABCMeta whenever it answers no, several times slower than a set lookup. (Neither
-# class has subclasses.)
+# ABCMeta whenever it answers no, several times slower than a set lookup. (Every
+# concrete libcst node class is a leaf: only the abstract Base* classes have subclasses.)
 FUNCTION_TYPES = frozenset({cst.FunctionDef, cst.Lambda})
+SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module})
+COMPREHENSION_TYPES = frozenset({cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp})
+
+_exact: dict[object, frozenset[type] | None] = {}
+
+
+def exact_types(kinds: type | tuple[type, ...]) -> frozenset[type] | None:
+    """The kinds as a set of exact types when none of them has a subclass, so that
+    ``type(node) in`` answers what ``isinstance(node, kinds)`` would; else None."""
+    if kinds not in _exact:
+        every = kinds if isinstance(kinds, tuple) else (kinds,)
+        leaves = not any(kind.__subclasses__() for kind in every)
+        _exact[kinds] = frozenset(every) if leaves else None
+    return _exact[kinds]
+
 
 # What a walk that stays in one function's own code does not enter.
 NESTED_SCOPES: tuple[type[cst.CSTNode], ...] = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -86,10 +101,13 @@ def walk(node: cst.CSTNode, skip: tuple[type, ...] = ()) -> Iterator[cst.CSTNode
     """The subtree's nodes, the root first. A node of a ``skip`` kind below the root is
     neither given nor entered (``skip=NESTED_SCOPES`` keeps the walk in the root's own
     function)."""
+    exact = exact_types(skip)
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
-        if current is not node and isinstance(current, skip):
+        if current is not node and (
+            type(current) in exact if exact is not None else isinstance(current, skip)
+        ):
             continue
         yield current
         stack.extend(_children(current))
@@ -99,6 +117,9 @@ def nodes_in(
     node: cst.CSTNode, kinds: type[N] | tuple[type[N], ...], skip: tuple[type, ...] = ()
 ) -> list[N]:
     """Every node of ``kinds`` in the subtree, the root included (walked as in ``walk``)."""
+    exact = exact_types(kinds)
+    if exact is not None:
+        return [current for current in walk(node, skip) if type(current) in exact]  # type: ignore[misc]
     return [current for current in walk(node, skip) if isinstance(current, kinds)]
 
 
@@ -106,6 +127,9 @@ def contains(
     node: cst.CSTNode, kinds: type | tuple[type, ...], skip: tuple[type, ...] = ()
 ) -> bool:
     """Whether the subtree holds a node of ``kinds`` (walked as in ``walk``)."""
+    exact = exact_types(kinds)
+    if exact is not None:
+        return any(type(current) in exact for current in walk(node, skip))
     return any(isinstance(current, kinds) for current in walk(node, skip))
 
 

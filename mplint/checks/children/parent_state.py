@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import libcst as cst
 
@@ -18,6 +19,7 @@ from mplint.facts import (
 )
 from mplint.flow import reads_module_variable
 from mplint.semantic.literals import MUTATING_METHODS
+from mplint.semantic.syntax import COMPREHENSION_TYPES
 
 SPAWN_NOTE_EN = (
     "Spawn is the default on macOS and Windows, and forkserver on Linux from Python 3.14, "
@@ -104,19 +106,23 @@ def is_global_read(facts: Facts, name: cst.Name) -> bool:
     )
 
 
+_NAME_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.Module})  # not class bodies
+
+
 def bound_nearby(facts: Facts, name: cst.Name) -> bool:
     """The name is bound by an enclosing comprehension (``[x for x in ...]``) or except
     clause (``except E as x``), which the bindings of the facts do not record."""
     for ancestor in facts.ancestors(name):
-        if isinstance(ancestor, cst.FunctionDef | cst.Lambda | cst.Module):
+        kind = type(ancestor)
+        if kind in _NAME_SCOPES:
             return False
-        if isinstance(ancestor, cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp):
-            comp: cst.CompFor | None = ancestor.for_in
+        if kind in COMPREHENSION_TYPES:
+            comp: cst.CompFor | None = cast(cst.BaseComp, ancestor).for_in
             while comp is not None:
                 if name.value in bound_names(comp.target):
                     return True
                 comp = comp.inner_for_in
-        if isinstance(ancestor, cst.ExceptHandler) and ancestor.name is not None:
+        if type(ancestor) is cst.ExceptHandler and ancestor.name is not None:
             if name.value in bound_names(ancestor.name.name):
                 return True
     return False
@@ -146,16 +152,16 @@ def in_place_changes(facts: Facts, names: Iterable[str]) -> Iterator[tuple[str, 
     for text in names:
         for name in facts.name_nodes.get(text, ()):
             parent = facts.parent(name)
-            if isinstance(parent, cst.Attribute) and parent.value is name:
+            if type(parent) is cst.Attribute and parent.value is name:
                 holder = facts.parent(parent)
-                if isinstance(holder, cst.Call) and holder.func is parent:
+                if type(holder) is cst.Call and holder.func is parent:
                     if parent.attr.value in MUTATING_METHODS:
                         yield text, name, Change(holder, None)
                     continue
                 statement = store_statement(facts, parent)
                 if statement is not None:
                     yield text, name, Change(statement, parent.attr.value)
-            elif isinstance(parent, cst.Subscript) and parent.value is name:
+            elif type(parent) is cst.Subscript and parent.value is name:
                 statement = store_statement(facts, parent)
                 if statement is not None:
                     yield text, name, Change(statement, None)
@@ -163,7 +169,7 @@ def in_place_changes(facts: Facts, names: Iterable[str]) -> Iterator[tuple[str, 
 
 def in_any(facts: Facts, node: cst.CSTNode, functions: set[cst.FunctionDef]) -> bool:
     """The node is in the body of one of these functions (or of a def nested in one)."""
-    return any(isinstance(a, cst.FunctionDef) and a in functions for a in facts.ancestors(node))
+    return any(type(a) is cst.FunctionDef and a in functions for a in facts.ancestors(node))
 
 
 def construction_of(facts: Facts, cls: cst.CSTNode) -> cst.Call | None:

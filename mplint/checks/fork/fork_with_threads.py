@@ -6,7 +6,7 @@ Page: rules/MP108.md (zh-CN: rules/zh-CN/MP108.md) · Fixtures: fixtures/MP108/
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -98,19 +98,21 @@ class _ThreadFacts:
             )
         return False
 
-    def starts_threads(self, call: cst.Call) -> Phrase | None:
-        """Describes the call when it starts threads: ``Thread.start()``, a task given to a
-        ThreadPoolExecutor, a ThreadPool being made."""
+    def starts_threads(self, call: cst.Call) -> Callable[[], Phrase] | None:
+        """When the call starts threads (``Thread.start()``, a task given to a
+        ThreadPoolExecutor, a ThreadPool being made): what describes it. The words are
+        made only for a finding (the source text of every call would cost more than the
+        check)."""
         facts = self.facts
         func = call.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             if method == "start" and self.is_thread(func.value):
-                return _CODE.format(code=short_source_text(call))
+                return lambda: _CODE.format(code=short_source_text(call))
             if method in ("submit", "map") and facts.kind_of(func.value) == Kind.THREAD_EXECUTOR:
-                return _ON_THREAD_EXECUTOR.format(code=short_source_text(call))
+                return lambda: _ON_THREAD_EXECUTOR.format(code=short_source_text(call))
         if facts.kind_of_call(call) == Kind.THREAD_POOL:
-            return _CODE.format(code=short_source_text(call))
+            return lambda: _CODE.format(code=short_source_text(call))
         return None
 
     def stops_threads(self, call: cst.Call) -> bool:
@@ -158,29 +160,29 @@ class _ThreadFacts:
                 return with_node if isinstance(with_node, cst.With) else None
         return None
 
-    def forks(self, call: cst.Call) -> Phrase | None:
-        """Describes the call when it forks: ``os.fork()``, or a process, pool or executor
-        started with the fork method."""
+    def forks(self, call: cst.Call) -> Callable[[], Phrase] | None:
+        """When the call forks (``os.fork()``, or a process, pool or executor started with
+        the fork method): what describes it, as in ``starts_threads``."""
         facts = self.facts
         qualname = facts.resolve(call.func)
         if qualname in _FORK_FUNCTIONS:
-            return _CODE.format(code=f"{short_source_text(call.func)}()")
+            return lambda: _CODE.format(code=f"{short_source_text(call.func)}()")
         func = call.func
         if isinstance(func, cst.Attribute):
             receiver = func.value
             method = func.attr.value
             if method == "start" and facts.kind_of(receiver) == Kind.PROCESS:
                 if facts.may_fork(receiver) and self._class_may_fork(receiver):
-                    return _FORKED_PROCESS.format(code=short_source_text(call))
+                    return lambda: _FORKED_PROCESS.format(code=short_source_text(call))
                 return None
             if method in ("submit", "map") and facts.kind_of(receiver) == Kind.EXECUTOR:
                 creation = self._creation(receiver)
                 if creation is not None and self._executor_may_fork(creation):
-                    return _FORKING_EXECUTOR.format(code=short_source_text(call))
+                    return lambda: _FORKING_EXECUTOR.format(code=short_source_text(call))
                 return None
         if facts.kind_of_call(call) == Kind.POOL and qualname == "multiprocessing.Pool":
             if call_argument(call, "context") is None and facts.may_fork(call.func):
-                return _FORKED_POOL.format(code=short_source_text(call))
+                return lambda: _FORKED_POOL.format(code=short_source_text(call))
         return None
 
     def _class_may_fork(self, receiver: cst.BaseExpression) -> bool:
@@ -221,8 +223,8 @@ def _flow_roots(facts: Facts) -> list[cst.FunctionDef | None]:
 @check("MP108")
 def fork_with_threads(facts: Facts) -> Iterator[Finding]:
     threads = _ThreadFacts(facts)
-    forks: dict[int, Phrase] = {}
-    starts: dict[int, Phrase] = {}
+    forks: dict[int, Callable[[], Phrase]] = {}
+    starts: dict[int, Callable[[], Phrase]] = {}
     stops: set[int] = set()
     for call in facts.calls:
         if threads.stops_threads(call):
@@ -264,6 +266,6 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
                     yield Finding(
                         "MP108",
                         call,
-                        {"fork": fork, "thread": thread},
+                        {"fork": fork(), "thread": thread()},
                     )
                     break

@@ -30,11 +30,13 @@ THREAD_PRIMITIVES = frozenset(
 
 
 def receiver_of(call: cst.Call) -> cst.BaseExpression | None:
-    return call.func.value if isinstance(call.func, cst.Attribute) else None
+    func = call.func
+    return func.value if type(func) is cst.Attribute else None
 
 
 def method_name(call: cst.Call) -> str | None:
-    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+    func = call.func
+    return func.attr.value if type(func) is cst.Attribute else None
 
 
 def same_dotted_name(first: cst.BaseExpression, second: cst.BaseExpression) -> bool:

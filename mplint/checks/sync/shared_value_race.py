@@ -153,8 +153,15 @@ _USE_GET_LOCK = Phrase(
 )
 
 
+# Every Value or Array the check can follow is made by a call of this file: a file with
+# none needs no walk of its functions.
+_SHARED_KINDS = frozenset({Kind.VALUE, Kind.RAW_VALUE, Kind.ARRAY, Kind.RAW_ARRAY})
+
+
 @check("MP408")
 def shared_value_race(facts: Facts) -> Iterator[Finding]:
+    if not any(facts.kind_of_call(call) in _SHARED_KINDS for call in facts.calls):
+        return
     reach = facts.child_reachable
     for function in reach:
         finder = _ReadModifyWrite()
