@@ -123,6 +123,11 @@ class Facts(KindInference):
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
         # `return value` of each function (None for a bare return).
         self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
+        # The return statements of each function's own code (not of functions in it).
+        self.return_statements: dict[cst.FunctionDef, list[cst.Return]] = {}
+        # The yields of each function: its body's own, and any in its decorators, defaults
+        # and annotations, which are not its own code (``is_inside(y, f.body)`` tells).
+        self.yields: dict[cst.FunctionDef, list[cst.Yield]] = {}
         self.globals_declared: dict[cst.FunctionDef, set[str]] = {}
         # Names each function declares `nonlocal`: its stores bind the enclosing function's.
         self.nonlocals_declared: dict[cst.FunctionDef, set[str]] = {}

@@ -76,6 +76,7 @@ class _Collector:
             cst.For: self._for,
             cst.CompFor: self._comp_for,
             cst.Return: self._return,
+            cst.Yield: self._yield,
             cst.Attribute: self._attribute,
             cst.Name: self._name,
         }
@@ -209,6 +210,11 @@ class _Collector:
     def _return(self, node: cst.Return) -> None:
         if isinstance(self.scope, cst.FunctionDef):
             self.facts.returns.setdefault(self.scope, []).append(node.value)
+            self.facts.return_statements.setdefault(self.scope, []).append(node)
+
+    def _yield(self, node: cst.Yield) -> None:
+        if isinstance(self.scope, cst.FunctionDef):
+            self.facts.yields.setdefault(self.scope, []).append(node)
 
     def _attribute(self, node: cst.Attribute) -> None:
         if isinstance(node.value, cst.Name):

@@ -15,7 +15,6 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.checks.lifecycle.process_flow import ProcessFlow, process_flow_of
 from mplint.facts import Facts
 from mplint.semantic.kinds import Via
-from mplint.semantic.syntax import OwnCodeVisitor
 
 messages(
     {
@@ -31,36 +30,34 @@ messages(
 )
 
 
-class _ValueReturns(OwnCodeVisitor):
-    """`return <value>` statements of one function body, and whether it is a generator."""
+def _value_returns(
+    flows: ProcessFlow, function: cst.FunctionDef, seen: set[int]
+) -> list[cst.Return]:
+    """The ``return <value>`` statements of the function's own code; none for a generator.
+    ``seen``: the functions asked about on the way here (``return f()`` inside ``f``
+    gives no value of its own)."""
+    facts = flows.facts
+    if any(facts.is_inside(y, function.body) for y in facts.yields.get(function, ())):
+        return []
+    return [
+        statement
+        for statement in facts.return_statements.get(function, ())
+        if _gives_value(flows, statement, seen)
+    ]
 
-    def __init__(self, flows: ProcessFlow) -> None:
-        super().__init__()
-        self.flows = flows
-        self.returns: list[cst.Return] = []
-        self.generator = False
 
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.generator = True
+def _gives_value(flows: ProcessFlow, statement: cst.Return, seen: set[int]) -> bool:
+    value = statement.value
+    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
         return False
-
-    def builtin_with_value(self, call: cst.Call) -> bool:
-        func = call.func
-        facts = self.flows.facts
-        return facts.builtin_name(func) in _VALUE_BUILTINS
-
-    def visit_Return(self, node: cst.Return) -> bool:
-        value = node.value
-        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+    facts = flows.facts
+    if isinstance(value, cst.Call) and facts.builtin_name(value.func) not in _VALUE_BUILTINS:
+        # `return q.put(x)` or `return loop()` may well be None: only a function of this
+        # file that itself returns a value, or a builtin such as len(), counts.
+        callee = facts.function_for(value.func)
+        if callee is None or not _returns_value(flows, callee, seen):
             return False
-        if isinstance(value, cst.Call) and not self.builtin_with_value(value):
-            # `return q.put(x)` or `return loop()` may well be None: only a function of this
-            # file that itself returns a value, or a builtin such as len(), counts.
-            callee = self.flows.facts.function_for(value.func)
-            if callee is None or not _returns_value(self.flows, callee, set()):
-                return False
-        self.returns.append(node)
-        return False
+    return True
 
 
 _VALUE_BUILTINS = frozenset(
@@ -94,9 +91,7 @@ def _returns_value(flows: ProcessFlow, function: cst.FunctionDef, seen: set[int]
     if id(function) in seen:
         return False
     seen.add(id(function))
-    finder = _ValueReturns(flows)
-    function.body.visit(finder)
-    return bool(finder.returns) and not finder.generator
+    return bool(_value_returns(flows, function, seen))
 
 
 def _result_may_be_used(
@@ -147,11 +142,10 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
             continue  # a pool or executor task: its return value is sent back
         if function.asynchronous is not None:
             continue
-        finder = _ValueReturns(flows)
-        function.body.visit(finder)
-        if finder.generator or not finder.returns:
+        returns = _value_returns(flows, function, {id(function)})
+        if not returns:
             continue
-        if all(_success_status(r.value) for r in finder.returns):
+        if all(_success_status(r.value) for r in returns):
             continue  # `return 0` / `return True` only: the exit code is 0 anyway
         if "run" not in vias and _result_may_be_used(flows, function, process_calls):
             continue
@@ -159,7 +153,7 @@ def target_return_ignored(facts: Facts) -> Iterator[Finding]:
             continue
         cls = facts.class_of(function)
         label = f"{cls.name.value}.{function.name.value}" if cls else function.name.value
-        for statement in finder.returns:
+        for statement in returns:
             yield Finding("MP207", statement, {"function": label})
 
 
