@@ -233,6 +233,8 @@ class Facts(KindInference):
     def runs_at_import(self, node: cst.CSTNode) -> bool:
         """True when the node's code runs while the module is imported: at module level
         (class bodies included), outside the main guard and outside function bodies."""
+        if type(self.scope_of(node)) is not cst.Module:
+            return False  # in a function's or a lambda's body (the scope is remembered)
         if self.in_main_guard(node):
             return False
         child = node

@@ -21,7 +21,7 @@ from mplint.checks.sync.primitive_calls import (
 )
 from mplint.facts import POOL_KINDS, Facts
 from mplint.names import kind_of_constructor
-from mplint.semantic.api import method_api, sent_arguments
+from mplint.semantic.api import METHOD_NAMES, method_api, sent_arguments
 from mplint.semantic.kinds import Kind
 from mplint.semantic.syntax import NESTED_SCOPES, contains, source_text
 
@@ -282,8 +282,8 @@ def _payloads(facts: Facts, call: cst.Call) -> Iterator[tuple[cst.BaseExpression
         return
     method = method_name(call)
     receiver = receiver_of(call)
-    if method is None or receiver is None:
-        return
+    if method not in METHOD_NAMES or receiver is None:
+        return  # no object's API has such a method: its receiver's kind does not matter
     receiver_kind = facts.kind_through_parameters(receiver)
     api = method_api(receiver_kind, method)
     if api is None:
