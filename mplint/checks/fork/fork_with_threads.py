@@ -231,9 +231,13 @@ def fork_with_threads(facts: Facts) -> Iterator[Finding]:
             stops.add(id(call))
         elif (what := threads.starts_threads(call)) is not None:
             starts[id(call)] = what
-        elif (what := threads.forks(call)) is not None:
-            forks[id(call)] = what
-    if not forks or not starts:
+    if not starts:
+        return  # no thread is started: no fork can inherit one
+    for call in facts.calls:
+        if id(call) not in stops and id(call) not in starts:
+            if (what := threads.forks(call)) is not None:
+                forks[id(call)] = what
+    if not forks:
         return
     reaching = facts.functions_reaching(lambda call: id(call) in forks)
     reported: set[int] = set()

@@ -16,7 +16,7 @@ from mplint.checks.base import Finding, Message, check, messages
 from mplint.facts import Facts, Scope, is_method_call
 from mplint.flow import exclusive, loads_of, uses_of
 from mplint.names import kind_of_constructor
-from mplint.semantic.syntax import source_text
+from mplint.semantic.syntax import nodes_in, source_text
 
 JOIN_BEFORE_START = "join-before-start"
 CLOSED_BEFORE_START = "close-before-start"
@@ -209,8 +209,11 @@ def _loop_method_calls(
         return None
     variable = loop.target.value
     found: dict[str, list[cst.Call]] = {}
+    # The names in the loop's body, found by a walk of it: cheaper than a walk up from
+    # every use of the variable in the file.
+    in_body = {id(name) for name in nodes_in(loop.body, cst.Name) if name.value == variable}
     for name in facts.name_nodes.get(variable, ()):
-        if name is loop.target or not any(a is loop.body for a in facts.ancestors(name)):
+        if name is loop.target or id(name) not in in_body:
             continue
         attribute = facts.parent(name)
         call = facts.parent(attribute) if isinstance(attribute, cst.Attribute) else None
