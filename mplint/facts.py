@@ -152,7 +152,9 @@ class Facts(KindInference):
         self._callees: dict[cst.Call, list[cst.FunctionDef]] = {}
         self._apis: dict[int, Api | None] = {}
         self._functions_named: dict[int, cst.FunctionDef | None] = {}
-        self._visible: dict[int, list[Binding]] = {}
+        # By (id of the scope a name is used in, its text): every use there sees the same.
+        self._visible: dict[tuple[int, str], list[Binding]] = {}
+        self._names_resolved: dict[tuple[int, str], str | None] = {}
         self._methods: dict[int, dict[str, cst.FunctionDef]] = {}
 
     # -- tree navigation -------------------------------------------------
@@ -297,6 +299,14 @@ class Facts(KindInference):
         return None
 
     def _resolve_name(self, node: cst.Name) -> str | None:
+        if self._resolving:  # inside an alias being followed: a cycle may cut it short
+            return self._resolve_name_in(node)
+        key = (id(self.scope_of(node)), node.value)
+        if key not in self._names_resolved:
+            self._names_resolved[key] = self._resolve_name_in(node)
+        return self._names_resolved[key]
+
+    def _resolve_name_in(self, node: cst.Name) -> str | None:
         name = node.value
         bindings = self.visible_bindings(node)
         if bindings:
@@ -336,20 +346,19 @@ class Facts(KindInference):
     def visible_bindings(self, name: cst.Name) -> list[Binding]:
         """Bindings of this name in the scope where it is used, else the module's.
         Imports are not bindings here; they are in ``imports``."""
-        found = self._visible.get(id(name))
+        scope = self.scope_of(name)
+        key = (id(scope), name.value)
+        found = self._visible.get(key)
         if found is None:
-            found = self._visible[id(name)] = self._visible_bindings(name)
+            found = self._visible[key] = self._bindings_seen_from(scope, name.value)
         return found
 
-    def _visible_bindings(self, name: cst.Name) -> list[Binding]:
-        scope = self.scope_of(name)
+    def _bindings_seen_from(self, scope: Scope, text: str) -> list[Binding]:
         while True:
-            found = self.bindings.get((scope, name.value))
+            found = self.bindings.get((scope, text))
             if found:
-                if type(scope) is cst.FunctionDef and name.value in self.globals_declared.get(
-                    scope, ()
-                ):
-                    return self.bindings.get((self.module, name.value), [])
+                if type(scope) is cst.FunctionDef and text in self.globals_declared.get(scope, ()):
+                    return self.bindings.get((self.module, text), [])
                 return found
             if type(scope) is cst.Module:
                 return []
