@@ -96,3 +96,51 @@ def test_exclusive_branches(source: str, expected: bool) -> None:
     facts, first, second = _two_calls(source)
     assert exclusive(facts, first, second) is expected
     assert exclusive(facts, second, first) is expected
+
+
+_WALKED = """\
+import multiprocessing as mp
+
+
+class Pool(mp.Process):
+    def run(self):
+        data = [x for x in range(3)]
+        return lambda: (yield data)
+
+
+def main():
+    with mp.Pool(2) as pool:
+        print(pool.map(abs, [-1, 2]))
+"""
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        cst.Name,
+        (cst.Call, cst.Attribute),
+        cst.BaseExpression,  # abstract: answered by isinstance
+        (cst.Name, cst.BaseSmallStatement),
+        (),
+    ],
+)
+def test_nodes_in_by_exact_type_finds_what_isinstance_finds(kinds: type | tuple) -> None:
+    from mplint.semantic.syntax import NESTED_SCOPES, _children, exact_types, nodes_in
+
+    def by_isinstance(root: cst.CSTNode, skip: tuple[type, ...]) -> list[cst.CSTNode]:
+        found, stack = [], [root]
+        while stack:
+            current = stack.pop()
+            if current is not root and isinstance(current, skip):
+                continue
+            if isinstance(current, kinds):
+                found.append(current)
+            stack.extend(_children(current))
+        return found
+
+    module = cst.parse_module(_WALKED)
+    for skip in ((), NESTED_SCOPES):
+        assert nodes_in(module, kinds, skip) == by_isinstance(module, skip)
+    leaves = exact_types(kinds)
+    every = kinds if isinstance(kinds, tuple) else (kinds,)
+    assert (leaves is None) == any(k.__subclasses__() for k in every)
