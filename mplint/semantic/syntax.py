@@ -119,7 +119,8 @@ def nodes_in(
     """Every node of ``kinds`` in the subtree, the root included (walked as in ``walk``)."""
     exact = exact_types(kinds)
     if exact is not None:
-        return [current for current in walk(node, skip) if type(current) in exact]  # type: ignore[misc]
+        found = [current for current in walk(node, skip) if type(current) in exact]
+        return found  # type: ignore[return-value]
     return [current for current in walk(node, skip) if isinstance(current, kinds)]
 
 
