@@ -121,8 +121,6 @@ class Facts(KindInference):
         self.augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]] = []
         # The names each comprehension `for` binds.
         self.comprehension_targets: dict[cst.CompFor, set[str]] = {}
-        # `return value` of each function (None for a bare return).
-        self.returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]] = {}
         # The return statements of each function's own code (not of functions in it).
         self.return_statements: dict[cst.FunctionDef, list[cst.Return]] = {}
         # The yields of each function: its body's own, and any in its decorators, defaults
@@ -414,6 +412,14 @@ class Facts(KindInference):
 
     def is_local_class(self, cls: cst.ClassDef) -> bool:
         return any(isinstance(a, cst.FunctionDef | cst.Lambda) for a in self.ancestors(cls))
+
+    @cached_property
+    def returns(self) -> dict[cst.FunctionDef, list[cst.BaseExpression | None]]:
+        """The value of each ``return`` of each function (None for a bare return)."""
+        return {
+            function: [statement.value for statement in statements]
+            for function, statements in self.return_statements.items()
+        }
 
     @cached_property
     def process_subclasses(self) -> dict[str, cst.ClassDef]:

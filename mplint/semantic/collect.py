@@ -209,7 +209,6 @@ class _Collector:
 
     def _return(self, node: cst.Return) -> None:
         if isinstance(self.scope, cst.FunctionDef):
-            self.facts.returns.setdefault(self.scope, []).append(node.value)
             self.facts.return_statements.setdefault(self.scope, []).append(node)
 
     def _yield(self, node: cst.Yield) -> None:

@@ -90,7 +90,6 @@ class KindInference:
         augmented_stores: dict[tuple[Scope, str], list[cst.BaseExpression]]
         augmented_attribute_stores: list[tuple[cst.Attribute, cst.BaseExpression]]
         comprehension_targets: dict[cst.CompFor, set[str]]
-        returns: dict[cst.FunctionDef, list[cst.BaseExpression | None]]
         _kind_cache: dict[int, str | None]
         _kind_pending: set[int]
         _parameter_kinds: dict[cst.Param, Kind | None]
@@ -98,6 +97,9 @@ class KindInference:
 
         @property
         def call_sites(self) -> dict[cst.FunctionDef, list[CallSite]]: ...
+
+        @property
+        def returns(self) -> dict[cst.FunctionDef, list[cst.BaseExpression | None]]: ...
         @property
         def process_subclasses(self) -> dict[str, cst.ClassDef]: ...
         @property

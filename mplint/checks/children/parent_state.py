@@ -19,7 +19,7 @@ from mplint.facts import (
 )
 from mplint.flow import reads_module_variable
 from mplint.semantic.literals import MUTATING_METHODS
-from mplint.semantic.syntax import COMPREHENSION_TYPES
+from mplint.semantic.syntax import COMPREHENSION_TYPES, FUNCTION_TYPES
 
 SPAWN_NOTE_EN = (
     "Spawn is the default on macOS and Windows, and forkserver on Linux from Python 3.14, "
@@ -106,7 +106,7 @@ def is_global_read(facts: Facts, name: cst.Name) -> bool:
     )
 
 
-_NAME_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.Module})  # not class bodies
+_NAME_SCOPES = FUNCTION_TYPES | {cst.Module}  # not class bodies
 
 
 def bound_nearby(facts: Facts, name: cst.Name) -> bool:
